@@ -1,0 +1,50 @@
+"""Comparing a lesson's computation with an independent one (torch's operator, autograd).
+
+Every lesson computes something two ways and shows the verification badge; this is the number
+behind it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+__all__ = ["Agreement", "compare", "tolerance"]
+
+
+class Agreement(NamedTuple):
+    ok: bool  # same shape and max |Δ| within tolerance
+    max_abs: float  # max |a − b| (inf when the shapes differ)
+    shape_a: tuple[int, ...]
+    shape_b: tuple[int, ...]
+
+
+def tolerance(dtype: torch.dtype) -> float:
+    """Absolute tolerance used for an agreement in this dtype (float64: 1e-9, else 1e-4)."""
+    return 1e-9 if dtype == torch.float64 else 1e-4
+
+
+def compare(a: torch.Tensor, b: torch.Tensor, *, atol: float | None = None, rtol: float = 1e-5) -> Agreement:
+    """Max absolute difference between two tensors, and whether they agree.
+
+    They agree when the shapes match and |a − b| <= atol + rtol·|b| everywhere; atol defaults
+    to tolerance() of the less precise dtype. Both tensors may live on any device.
+
+    Example:
+        >>> compare(torch.ones(2), torch.ones(2) + 1e-12).ok
+        True
+        >>> compare(torch.ones(2), torch.ones(3)).ok
+        False
+    """
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if sa != sb:
+        return Agreement(False, float("inf"), sa, sb)
+    if a.numel() == 0:
+        return Agreement(True, 0.0, sa, sb)
+    low = a.dtype if torch.finfo(a.dtype).eps > torch.finfo(b.dtype).eps else b.dtype
+    atol = tolerance(low) if atol is None else atol
+    a64, b64 = a.detach().double().cpu(), b.detach().double().cpu()
+    diff = (a64 - b64).abs()
+    ok = bool((diff <= atol + rtol * b64.abs()).all())
+    return Agreement(ok, float(diff.max()), sa, sb)

@@ -1,0 +1,165 @@
+"""The one place Stride Lab chooses colours, heights and the plotly template.
+
+Categories (phases, methods) use plotly's colour-blind-safe "Safe" palette; magnitudes use
+Cividis; signed values (kernels, gradients) use RdBu centred on 0. Figures never rely on colour
+alone: they also carry labels, numbers or patterns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+__all__ = [
+    "SAFE",
+    "MAGNITUDE",
+    "SIGNED",
+    "GREY",
+    "HIGHLIGHT",
+    "MUTED",
+    "HEIGHT",
+    "SMALL_HEIGHT",
+    "MAX_CELL_TEXT",
+    "base_layout",
+    "image_axes",
+    "heatmap",
+    "empty_figure",
+    "animation_controls",
+    "signed_range",
+]
+
+SAFE: list[str] = list(qualitative.Safe)
+MAGNITUDE = "Cividis"
+SIGNED = "RdBu"
+GREY = "Greys"
+HIGHLIGHT = "#D55E00"  # vermilion: the current window, cell or step
+MUTED = "rgba(120,120,120,0.55)"  # dropped / never read / padding
+HEIGHT = 420
+SMALL_HEIGHT = 260
+MAX_CELL_TEXT = 16  # show numbers in cells when both sides are at most this
+
+FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=13)
+
+
+def base_layout(fig: go.Figure, *, title: str | None = None, height: int = HEIGHT, **kwargs: Any) -> go.Figure:
+    """Apply the house layout: white template, tight margins, readable font."""
+    fig.update_layout(
+        template="plotly_white",
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)) if title else None,
+        height=height,
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        font=FONT,
+        **kwargs,
+    )
+    return fig
+
+
+def image_axes(fig: go.Figure, *, row: int | None = None, col: int | None = None, show_ticks: bool = True) -> go.Figure:
+    """Square pixels, row 0 at the top, integer index ticks."""
+    kw = {} if row is None else dict(row=row, col=col)
+    fig.update_yaxes(autorange="reversed", scaleanchor=_anchor(fig, row, col), constrain="domain", showgrid=False, zeroline=False, showticklabels=show_ticks, **kw)
+    fig.update_xaxes(constrain="domain", showgrid=False, zeroline=False, showticklabels=show_ticks, side="top", **kw)
+    return fig
+
+
+def _anchor(fig: go.Figure, row: int | None, col: int | None) -> str:
+    if row is None:
+        return "x"
+    try:
+        ref = fig.get_subplot(row, col)
+        return ref.xaxis.plotly_name.replace("axis", "")
+    except Exception:
+        return "x"
+
+
+def signed_range(z: np.ndarray) -> tuple[float, float]:
+    """A symmetric colour range (−m, m) so that 0 sits at the centre of a diverging scale."""
+    m = float(np.nanmax(np.abs(z))) if np.size(z) else 1.0
+    m = m if m > 0 else 1.0
+    return -m, m
+
+
+def heatmap(
+    z: np.ndarray,
+    *,
+    colorscale: str = MAGNITUDE,
+    name: str = "",
+    zmin: float | None = None,
+    zmax: float | None = None,
+    text: bool | None = None,
+    fmt: str = ".3g",
+    showscale: bool = False,
+    label: str = "x",
+    x0: float = 0,
+    y0: float = 0,
+    **kwargs: Any,
+) -> go.Heatmap:
+    """A go.Heatmap for an image-like array, with index hover and numbers in small grids."""
+    z = np.asarray(z)
+    if colorscale == SIGNED and zmin is None and zmax is None:
+        zmin, zmax = signed_range(z)
+    small = z.ndim == 2 and z.shape[0] <= MAX_CELL_TEXT and z.shape[1] <= MAX_CELL_TEXT
+    show_text = small if text is None else text
+    extra: dict[str, Any] = {}
+    if show_text and z.size:
+        extra = dict(texttemplate=f"%{{z:{fmt}}}", textfont=dict(size=11))
+    return go.Heatmap(
+        z=z,
+        x0=x0,
+        y0=y0,
+        colorscale=colorscale,
+        zmin=zmin,
+        zmax=zmax,
+        name=name,
+        showscale=showscale,
+        hovertemplate=f"{label}[%{{y}}, %{{x}}] = %{{z:{fmt}}}<extra>{name}</extra>",
+        **extra,
+        **kwargs,
+    )
+
+
+def empty_figure(message: str = "Nothing to show", *, height: int = SMALL_HEIGHT) -> go.Figure:
+    """A blank figure carrying a message, returned instead of raising on empty input."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, height=height)
+
+
+def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix: str = "Step: ") -> dict[str, Any]:
+    """updatemenus + sliders for a client-side plotly animation (play, pause, scrubber)."""
+    step_args = dict(mode="immediate", frame=dict(duration=duration_ms, redraw=True), transition=dict(duration=0))
+    return dict(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0,
+                y=-0.02,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=4, r=8),
+                showactive=False,
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, dict(fromcurrent=True, **step_args)]),
+                    dict(label="⏸ Pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=0,
+                x=0.18,
+                len=0.82,
+                y=-0.02,
+                yanchor="top",
+                pad=dict(t=4),
+                currentvalue=dict(prefix=prefix, font=dict(size=12)),
+                steps=[dict(label=n, method="animate", args=[[n], step_args]) for n in frame_names],
+            )
+        ],
+    )
