@@ -5,6 +5,7 @@ verification badge and predict-then-reveal questions. No math here: numbers come
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -140,7 +141,35 @@ def url_snapshot(page: str) -> dict[str, str]:
     if st.session_state.get(flag):
         return {}
     st.session_state[flag] = True
-    return {k: st.query_params.get(k) for k in st.query_params.keys()}
+    raw = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    for k, v in raw.items():
+        if _non_finite(v):
+            _forget_url_value(k)
+    return raw
+
+
+def _forget_url_value(key: str) -> None:
+    """Drop a query parameter before any widget is seeded from it.
+
+    Streamlit 1.67's integer number_input crashes (OverflowError) when a link carries "inf" or
+    "1e309"; its URL seeding reads the parameters the session started with, so the value is
+    removed there as well as from st.query_params.
+    """
+    try:
+        del st.query_params[key]
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        with get_session_state().query_params() as qp:
+            qp._initial_query_params.pop(key, None)
+    except Exception:  # noqa: BLE001 - internal layout may change; the notice still shows
+        pass
+
+
+def _non_finite(raw: str) -> bool:
+    try:
+        return not math.isfinite(float(raw))
+    except (TypeError, ValueError):
+        return False
 
 
 def url_notice(snapshot: dict[str, str], **values: Any) -> list[str]:

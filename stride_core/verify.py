@@ -29,21 +29,28 @@ def compare(a: torch.Tensor, b: torch.Tensor, *, atol: float | None = None, rtol
     """Max absolute difference between two tensors, and whether they agree.
 
     They agree when the shapes match and |a − b| <= atol + rtol·|b| everywhere; atol defaults
-    to tolerance() of the less precise dtype. Both tensors may live on any device.
+    to tolerance() of the less precise dtype, and integer tensors must agree exactly. Both
+    tensors may live on any device.
 
     Example:
         >>> compare(torch.ones(2), torch.ones(2) + 1e-12).ok
         True
         >>> compare(torch.ones(2), torch.ones(3)).ok
         False
+        >>> compare(torch.tensor([11, 11]), torch.tensor([11, 12])).max_abs
+        1.0
     """
     sa, sb = tuple(a.shape), tuple(b.shape)
     if sa != sb:
         return Agreement(False, float("inf"), sa, sb)
     if a.numel() == 0:
         return Agreement(True, 0.0, sa, sb)
-    low = a.dtype if torch.finfo(a.dtype).eps > torch.finfo(b.dtype).eps else b.dtype
-    atol = tolerance(low) if atol is None else atol
+    if atol is None:
+        floats = [t.dtype for t in (a, b) if t.is_floating_point() or t.is_complex()]
+        if not floats:  # integers (shapes, counts) must agree exactly
+            atol, rtol = 0.0, 0.0
+        else:
+            atol = max(tolerance(dt) for dt in floats)
     a64, b64 = a.detach().double().cpu(), b.detach().double().cpu()
     diff = (a64 - b64).abs()
     ok = bool((diff <= atol + rtol * b64.abs()).all())
