@@ -16,11 +16,11 @@ from ui import badge, lesson_header, url_notice, url_snapshot
 lesson_header("arithmetic")
 
 DEFAULTS = dict(h=9, w=9, kh=3, kw=3, p=1, sh=2, sw=2, d=1)
-PRESETS = {
-    "The lesson's example: 24×24, 3×3, stride 2": dict(h=24, w=24, kh=3, kw=3, p=0, sh=2, sw=2, d=1),
-    "Stride larger than the kernel: 12×12, 2×2, stride 3": dict(h=12, w=12, kh=2, kw=2, p=0, sh=3, sw=3, d=1),
-    "Leftover rows: 10×10, 3×3, stride 4": dict(h=10, w=10, kh=3, kw=3, p=0, sh=4, sw=4, d=1),
-    "Same-size padding: 9×9, 3×3, padding 1, stride 1": dict(h=9, w=9, kh=3, kw=3, p=1, sh=1, sw=1, d=1),
+PRESETS = {  # label: (settings, tooltip)
+    "Worked example": (dict(h=24, w=24, kh=3, kw=3, p=0, sh=2, sw=2, d=1), "24×24 input, 3×3 kernel, stride 2 (Stride and Resolution)"),
+    "Stride > kernel": (dict(h=12, w=12, kh=2, kw=2, p=0, sh=3, sw=3, d=1), "12×12 input, 2×2 kernel, stride 3: pixels between windows are skipped"),
+    "Leftover rows": (dict(h=10, w=10, kh=3, kw=3, p=0, sh=4, sw=4, d=1), "10×10 input, 3×3 kernel, stride 4: the last rows and columns are never reached"),
+    "Same size": (dict(h=9, w=9, kh=3, kw=3, p=1, sh=1, sw=1, d=1), "9×9 input, 3×3 kernel, padding 1, stride 1: output as large as the input"),
 }
 
 
@@ -50,8 +50,8 @@ def calculator() -> None:
     with st.container(border=True):
         st.markdown("**Presets**")
         cols = st.columns(len(PRESETS))
-        for col, (name, preset) in zip(cols, PRESETS.items(), strict=True):
-            col.button(name, on_click=_apply, args=(preset,), width="stretch")
+        for col, (name, (preset, tip)) in zip(cols, PRESETS.items(), strict=True):
+            col.button(name, on_click=_apply, args=(preset,), help=tip, width="stretch")
         c = st.columns(8)
         v = dict(
             h=c[0].number_input("Input height H", 1, 256, DEFAULTS["h"], key="h", bind="query-params"),
@@ -75,11 +75,12 @@ def calculator() -> None:
         return
 
     m, m1 = macs((h, w), (kh, kw), (sh, sw), p, d), macs((h, w), (kh, kw), 1, p, d)
-    a, b, c3 = st.columns(3)
+    a, b, c3, c4 = st.columns(4)
     a.metric("Output size", f"{ho} × {wo}")
-    b.metric("Multiply-adds (one channel)", f"{m:,}", delta=f"{m / m1:.1%} of stride 1", delta_color="off")
+    b.metric("Multiply-adds (one channel)", f"{m:,}")
+    c3.metric("Cost vs stride 1", f"{m / m1:.1%}", help="Multiply-adds relative to the same layer with stride 1.")
     cov = coverage_summary((h, w), (kh, kw), (sh, sw), p, d)
-    c3.metric("Input pixels never read", f"{cov.never_read} ({cov.never_read / cov.pixels:.0%})")
+    c4.metric("Input pixels never read", f"{cov.never_read} ({cov.never_read / cov.pixels:.0%})")
     got = torch_output_shape(h, w, kh, kw, p, sh, sw, d)
     badge("the shape of F.conv2d's output", compare(torch.tensor([ho, wo]), torch.tensor(got if got else (-1, -1))))
 

@@ -146,7 +146,7 @@ def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix
                 showactive=False,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, dict(fromcurrent=True, **step_args)]),
-                    dict(label="⏸ Pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))]),
                 ],
             )
         ],

@@ -101,7 +101,10 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
     fig.frames = [dict(data=[_moving(t) for t in _window_traces(d, k)], traces=[2, 3, 4], name=names[k]) for k in range(len(d.corners))]
     image_axes(fig, row=1, col=1)
     image_axes(fig, row=1, col=2)
-    return base_layout(fig, height=height, **animation_controls(names, duration_ms=450, prefix="window → "))
+    fig.update_annotations(yshift=22)  # subplot titles above the index ticks
+    base_layout(fig, height=height, **animation_controls(names, duration_ms=450, prefix="window → "))
+    fig.update_layout(margin=dict(t=60, b=70))
+    return fig
 
 
 class CoverageData(NamedTuple):

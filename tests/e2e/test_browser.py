@@ -1,0 +1,43 @@
+"""One browser pass over every page: it opens, runs to the end, shows no exception; screenshots saved."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui import available_lessons
+
+pytestmark = pytest.mark.e2e
+
+
+def test_every_page_renders(served_app, browser, wait_app, artifacts):
+    context = browser.new_context(viewport={"width": 1400, "height": 3000})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    visited = []
+    for slug, title in [("", "Stride Lab")] + [(x.slug, x.title) for x in available_lessons()]:
+        page.goto(f"{served_app}/{slug}", wait_until="domcontentloaded")
+        wait_app(page)
+        page.wait_for_selector("h1", timeout=30_000)
+        assert page.locator("[data-testid='stException']").count() == 0, f"exception on /{slug}"
+        assert title in page.locator("h1").first.inner_text()
+        page.screenshot(path=str(artifacts / f"{slug or 'home'}.png"), full_page=True)
+        visited.append(slug)
+    context.close()
+    assert len(visited) == 1 + len(available_lessons())
+    assert not console_errors, console_errors
+
+
+def test_link_restores_configuration(served_app, browser, wait_app):
+    """A teacher's link opens exactly the shared configuration, and a bad value shows a notice."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{served_app}/arithmetic?h=24&w=24&p=0&sh=3&sw=3", wait_until="domcontentloaded")
+    wait_app(page)
+    page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)
+    assert "8 × 8" in page.locator("[data-testid='stMetric']").first.inner_text()
+    page.goto(f"{served_app}/arithmetic?sh=banana", wait_until="domcontentloaded")
+    wait_app(page)
+    page.wait_for_selector("[data-testid='stAlertContentWarning']", timeout=30_000)
+    assert "sh=banana" in page.locator("[data-testid='stAlertContentWarning']").first.inner_text()
+    context.close()
