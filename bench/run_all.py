@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import streamlit.logger  # noqa: E402
+from _rerun import median_rerun  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from _rerun import median_rerun  # noqa: E402
 from ui import available_lessons  # noqa: E402
 
 # The control each page's rerun benchmark moves, and the two values it moves between.

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from stride_core.arithmetic import coverage_summary, macs, output_shape, output_size
 from stride_core.verify import compare
-from stride_core.viz.arithmetic import MAX_FRAMES, coverage_figure, cost_figure, placement_figure
+from stride_core.viz.arithmetic import MAX_FRAMES, cost_figure, coverage_figure, placement_figure
 from ui import badge, lesson_header, url_notice, url_snapshot
 
 lesson_header("arithmetic")

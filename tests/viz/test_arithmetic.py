@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import torch.nn.functional as F
 import torch
+import torch.nn.functional as F
 
 from stride_core.viz import arithmetic as A
 
