@@ -242,14 +242,20 @@ def image_picker(
     box = container if container is not None else st
     names = list(samples or SAMPLES)
     options = names + [UPLOAD]
+    # Mirrored by hand (not bind=) so the link carries the short name, e.g. ?img=zone_plate.
+    raw = st.query_params.get(key)
+    if key not in st.session_state:
+        if raw is not None and raw not in options:
+            box.warning(f"The link asked for image `{_clip(raw)}`, which is not one of the samples; showing the default.",
+                        icon=":material/link_off:")
+        st.session_state[key] = raw if raw in options else default
     choice = box.selectbox(
-        "Image",
-        options,
-        index=options.index(default),
-        key=key,
-        bind="query-params",
-        format_func=lambda n: "Upload your own…" if n == UPLOAD else SAMPLES[n].title,
+        "Image", options, key=key, format_func=lambda n: "Upload your own…" if n == UPLOAD else SAMPLES[n].title
     )
+    if choice == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = choice
     if choice == UPLOAD:
         file = box.file_uploader(
             "Upload an image (PNG, JPEG, WEBP, BMP, GIF or TIFF, up to 20 MB)",
