@@ -1,0 +1,170 @@
+"""Convolutional tensors: a 2-D convolution as one 4-D tensor, its slices and its unrolled matrix.
+
+Source: Chen Kong and Simon Lucey, "Take it in your stride: Do we need striding in CNNs?"
+(Definitions 1–2, Properties 1–3, Figure 2).
+"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+import torch.nn.functional as F
+
+from stride_core.conv_tensor import conv_tensor, example_filter, is_convolutional_tensor, kept_rows, shift_orbit, tensor_product
+from stride_core.images import load_sample
+from stride_core.sampling import S
+from stride_core.verify import compare
+from stride_core.viz.conv_tensor import product_figure, slices_figure, toeplitz_figure
+from ui import badge, lesson_header, url_notice, url_snapshot
+
+lesson_header("conv-tensors")
+
+# Plain option names: a bound selectbox writes the displayed option into the URL.
+FILTERS = ("box", "sobel", "laplacian", "random", "typed")
+INPUTS = ("random", "image", "typed")
+HELP = "box: all ones · sobel: vertical edges (3×3) · laplacian (3×3) · random: integers −3..3 · typed: edit the cells"
+Grid = tuple[tuple[float, ...], ...]
+
+
+def _grid(a: np.ndarray) -> Grid:
+    return tuple(tuple(float(v) for v in row) for row in a)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def starting_filter(name: str, a: int, b: int) -> Grid:
+    return _grid(example_filter(name if name != "typed" else "random", (a, b), seed=a * 10 + b).numpy())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def starting_input(name: str, h: int, w: int) -> Grid:
+    if name == "image":
+        img = load_sample("camera", 64, gray=True)[0]
+        top, left = (img.shape[0] - h) // 2, (img.shape[1] - w) // 2
+        return _grid(img[top : top + h, left : left + w].double().mul(100).round().div(100).numpy())
+    g = torch.Generator().manual_seed(h * 100 + w)
+    return _grid(torch.randint(0, 10, (h, w), generator=g).double().numpy())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute(filt: Grid, x: Grid, s: int) -> dict:
+    f, X = torch.tensor(filt, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
+    C = conv_tensor(f, tuple(X.shape))
+    by_tensor = tensor_product(S(C, (0, 1), 1, 1, s), X)
+    by_torch = F.conv2d(X[None, None], f[None, None], stride=s)[0, 0]
+    return dict(C=C.numpy(), by_tensor=by_tensor.numpy(), by_torch=by_torch.numpy(), convolutional=is_convolutional_tensor(C),
+                kept=kept_rows(C.shape[0], C.shape[1], s).numpy())
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def figures(filt: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
+    # Shared read-only between sessions: the tiled slices and the unrolled matrix cost tens of ms to build.
+    r = compute(filt, x, s)
+    orbit = shift_orbit(r["C"].shape, *pick).numpy()
+    product = product_figure(np.array(x), r["by_tensor"], r["by_torch"], s=s)
+    return slices_figure(r["C"], s=s, orbit=orbit, selected=pick), toeplitz_figure(r["C"], s=s), product
+
+
+def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
+    cols = [str(c + 1) for c in range(len(start[0]))]
+    frame = st.data_editor(pd.DataFrame(start, columns=cols), key=key, hide_index=True, num_rows="fixed", width="content")
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(values).all():
+        st.error(f"Fill every cell of the {label} with a finite number; the lesson continues when none is empty.")
+        return None
+    return values
+
+
+@st.fragment
+def lesson() -> None:
+    snap = url_snapshot("conv-tensors")
+    c = st.columns([2, 1, 1, 1, 1, 1, 2])
+    name = c[0].selectbox("Filter H", FILTERS, key="filter", bind="query-params", help=HELP)
+    a = c[1].number_input("Filter rows a", 1, 5, 3, key="a", bind="query-params")
+    b = c[2].number_input("Filter cols b", 1, 5, 3, key="b", bind="query-params")
+    h = c[3].number_input("Input rows", 3, 12, 5, key="rows", bind="query-params")
+    w = c[4].number_input("Input cols", 3, 12, 5, key="cols", bind="query-params")
+    s = c[5].number_input("Stride s", 1, 4, 1, key="s", bind="query-params")
+    source = c[6].selectbox("Input X", INPUTS, key="input", bind="query-params", help="random: integers 0–9 · image: a patch of the camera photo · typed: edit the cells")
+    url_notice(snap, filter=name, a=a, b=b, rows=h, cols=w, s=s, input=source)
+
+    if name in ("sobel", "laplacian"):
+        a = b = 3
+        st.caption("Sobel and Laplacian are always 3×3; the size controls apply to the box, random and typed filters.")
+    filt, x = np.array(starting_filter(name, a, b)), np.array(starting_input(source, h, w))
+    if name == "typed" or source == "typed":
+        left, right = st.columns(2)
+        if name == "typed":
+            with left:
+                st.caption(f"Edit the {a}×{b} filter (its size follows the controls above).")
+                filt = _editor("filter", _grid(filt), f"filter_cells_{a}x{b}")
+        if source == "typed":
+            with right:
+                st.caption(f"Edit the {h}×{w} input.")
+                x = _editor("input", _grid(x), f"input_cells_{h}x{w}")
+        if filt is None or x is None:
+            return
+    if a > h or b > w:
+        st.error(f"The {a}×{b} filter does not fit in a {h}×{w} input: make the input larger or the filter smaller.")
+        return
+
+    r = compute(_grid(filt), _grid(x), int(s))
+    P, Q = r["C"].shape[:2]
+    m = st.columns(4)
+    m[0].metric("Tensor 𝓗 shape", f"{P} × {Q} × {h} × {w}")
+    m[1].metric("Entries (non-zero)", f"{r['C'].size:,} ({int(np.count_nonzero(r['C'])):,})")
+    m[2].metric("Output of stride s", f"{r['by_torch'].shape[0]} × {r['by_torch'].shape[1]}")
+    m[3].metric("Slices kept by the stride", f"{len(r['kept'])} of {P * Q}")
+    badge("F.conv2d(X, H, stride=s) (Property 3)", compare(torch.from_numpy(r["by_tensor"]), torch.from_numpy(r["by_torch"])))
+
+    tab_slices, tab_matrix, tab_product = st.tabs(["Slices of 𝓗 (Figure 2)", "Unrolled matrix", "The product, two ways"])
+    with tab_slices:
+        p = st.columns(4)
+        i = p[0].number_input("Slice row i", 1, P, 1, key="pick_i")
+        j = p[1].number_input("Slice col j", 1, Q, 1, key="pick_j")
+        k = p[2].number_input("Entry row k", 1, h, min(2, h), key="pick_k")
+        el = p[3].number_input("Entry col l", 1, w, min(2, w), key="pick_l")
+        fig_slices, fig_matrix, fig_product = figures(_grid(filt), _grid(x), int(s), (i - 1, j - 1, k - 1, el - 1))
+        st.plotly_chart(fig_slices, width="stretch", key="slices")
+        n_equal = len(shift_orbit(r["C"].shape, i - 1, j - 1, k - 1, el - 1))
+        st.caption(f"Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its top-left tap at input (i, j). The ✕ marks entry "
+                   f"𝓗({i}, {j}, {k}, {el}) = {r['C'][i - 1, j - 1, k - 1, el - 1]:.3g}; the {n_equal} outlined entries lie on its "
+                   "shift diagonal — one step down or right in both the slice and the input — and Property 1 says they are all equal.")
+        if r["convolutional"]:
+            st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
+    with tab_matrix:
+        st.plotly_chart(fig_matrix, width="stretch", key="matrix")
+        st.caption(f"Row (i, j) is slice (i, j) read row by row; the lines mark {Q}×{w} blocks. Blocks repeat along every diagonal and "
+                   "each block is itself constant along its diagonals: a doubly block-Toeplitz matrix.")
+    with tab_product:
+        st.plotly_chart(fig_product, width="stretch", key="product")
+    if s > 1:
+        rows = ", ".join(str(v + 1) for v in r["kept"][:12]) + (" …" if len(r["kept"]) > 12 else "")
+        st.info(f"With stride {s} only the outputs (i, j) with i, j ∈ {{1, {1 + s}, {1 + 2 * s}, …}} are computed: rows {rows} of the "
+                f"unrolled matrix ({len(r['kept'])} of {P * Q}). The other slices, greyed out above, are never used.", icon=":material/filter_alt:")
+
+
+lesson()
+
+st.subheader("The idea")
+st.markdown(
+    "A convolution is linear in its input, so it can be written as one array of weights that multiplies the image. "
+    "Kong and Lucey make that array four-dimensional: for every output position (i, j) there is one slice, a full-size "
+    "image that is zero except for a copy of the filter whose corner sits at (i, j). Multiplying the image by a slice "
+    "element-wise and adding everything up gives one output value."
+)
+st.latex(r"[\mathcal{H}X]_{i,j} = \sum_{k}\sum_{\ell} \mathcal{H}_{i,j,k,\ell}\, X_{k,\ell}, \qquad "
+         r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H")
+st.markdown(
+    "We pair the third index of 𝓗 with the rows of X and the fourth with its columns. The paper prints the image entry "
+    "as X with the two indices swapped; with that reading the slices above would have to be transposed before use, so we "
+    "keep the order under which the filter copy and the image line up. With it, the product equals the "
+    "cross-correlation CNNs compute (Property 3), which the badge checks against F.conv2d."
+)
+st.latex(r"\mathcal{H}_{i,j,k,\ell} = \mathcal{H}_{i+1,j,k+1,\ell} = \mathcal{H}_{i,j+1,k,\ell+1}")
+st.markdown(
+    "Because every slice is the same filter moved by one step, an entry equals its neighbour one step further in both the "
+    "output and the input index (Property 1), and any 4-D array with these equalities comes from some filter (Property 2). "
+    "Flattening each slice into a row gives the 2-D version of the familiar Toeplitz matrix. A stride s > 1 keeps only the "
+    "rows for outputs on a grid of spacing s: the same tensor, sub-sampled along its first two dimensions — the starting "
+    "point of the next lesson, Sampling grids."
+)

@@ -1,0 +1,180 @@
+"""Sampling grids: which elements T^(s)_{m,n} keeps, how two grids compose, and what they do to a filter and an image.
+
+Source: Chen Kong and Simon Lucey, "Take it in your stride: Do we need striding in CNNs?"
+(Definitions 3–4, Figure 3, Property 4, Equations 25–26).
+"""
+
+import numpy as np
+import streamlit as st
+import torch
+import torch.nn.functional as F
+
+from stride_core.conv_tensor import example_filter, is_convolutional_tensor, property4
+from stride_core.sampling import T, compose, coverage, polyphase
+from stride_core.verify import Agreement, compare
+from stride_core.viz.conv_tensor import slices_figure
+from stride_core.viz.sampling import components_figure, compose_figure, filter_sampling_figure, grid_figure, polyphase_figure
+from ui import badge, image_picker, lesson_header, url_notice, url_snapshot
+
+lesson_header("sampling-grids")
+SNAPSHOT = url_snapshot("sampling-grids")  # the link's raw parameters, before any widget reads them
+
+FILTER_NAMES = ("random", "box", "sobel", "laplacian")  # plain names: a bound selectbox writes the displayed option into the URL
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def composed(n: int, s: int, m: int, k: int, s_l: int) -> tuple[tuple[int, int, int], Agreement]:
+    x = torch.arange(float(n * n)).reshape(n, n)
+    s2, m2, n2 = compose(s, m, k, s_l)
+    return (s2, m2, n2), compare(T(T(x, s_l, 1, 1), s, m, k), T(x, s2, m2, n2))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def subsampled(name: str, size: int, s: int, m: int, n: int, p: int, q: int) -> dict:
+    filt = example_filter(name, 3, seed=size)
+    r = property4(filt, (size, size), s, m, n, p, q)
+    return dict(filt=filt.numpy(), tensor=r.tensor.numpy(), small=r.filter.numpy(), convolutional=is_convolutional_tensor(r.tensor),
+                agree=compare(r.tensor, r.rebuilt))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def components(key: str, s: int, _image: torch.Tensor) -> tuple[np.ndarray, Agreement, tuple[int, int]]:
+    img = _image[:1]  # (1, H, W) grey
+    parts = polyphase(img, s)[:, 0]
+    h, w = (img.shape[-2] // s) * s, (img.shape[-1] // s) * s
+    crop = img[None, :, :h, :w]  # pixel_unshuffle needs multiples of s: compare on the cropped image
+    ok = compare(polyphase(crop, s)[:, 0, 0], F.pixel_unshuffle(crop, s)[0])
+    return parts.numpy(), ok, tuple(img.shape[-2:])
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def figure(kind: str, *args):
+    # Shared read-only between sessions: building a figure costs 15–40 ms, serving a cached one about 2 ms.
+    builders = dict(grid=grid_figure, components=components_figure, compose=compose_figure, filter=filter_sampling_figure)
+    return builders[kind](*args)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def figure_of(kind: str, key: tuple, _data: np.ndarray, *args):
+    return slices_figure(_data, name="𝓖") if kind == "slices" else polyphase_figure(_data, *args)
+
+
+def _link(*keys: str) -> dict[str, str]:
+    """This section's share of the link's parameters, handed out once (a fragment rerun gets none)."""
+    return {k: SNAPSHOT.pop(k) for k in keys if k in SNAPSHOT}
+
+
+@st.fragment
+def grids() -> None:
+    snap = _link("n", "s")
+    c = st.columns([1, 1, 4])
+    n = c[0].slider("Matrix size", 4, 16, 6, key="n", bind="query-params")
+    s = c[1].slider("Stride s", 1, 4, 2, key="s", bind="query-params")
+    url_notice(snap, n=n, s=s)
+    c[2].markdown(f"The {s * s} grids $T^{{({s})}}_{{m,n}}$, $m, n \\in \\{{1, …, {s}\\}}$, each start at (m, n) and step by {s} in both "
+                  "directions. Every element is labelled with the grid that keeps it.")
+    left, right = st.columns(2)
+    left.plotly_chart(figure("grid", n, n, s), width="stretch", key="grid")
+    right.plotly_chart(figure("components", n, n, s), width="stretch", key="components")
+    st.caption("Axis numbers count rows and columns from 0, as Python does; the grid offsets (m, n) count from 1, as the paper does.")
+    badge(f"exactly one grid per element: the {s * s} sub-matrices hold all {n * n} elements once", compare(coverage(n, n, s).double(), torch.ones(n, n, dtype=torch.float64)))
+
+
+@st.fragment
+def composition() -> None:
+    snap = _link("cn_size", "sl", "cs", "cm", "cn")
+    c = st.columns(5)
+    n = c[0].slider("Matrix size", 4, 16, 12, key="cn_size", bind="query-params")
+    s_l = c[1].slider("First stride s_l", 1, 4, 2, key="sl", bind="query-params")
+    s = c[2].slider("Then stride s", 1, 4, 2, key="cs", bind="query-params")
+    m = c[3].number_input("offset m", 1, s, min(2, s), key="cm", bind="query-params")
+    k = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params")
+    url_notice(snap, cn_size=n, sl=s_l, cs=s, cm=m, cn=k)
+    (s2, m2, n2), ok = composed(n, s, m, k, s_l)
+    st.latex(rf"T^{{({s})}}_{{{m},{k}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
+             rf"s' = s\,s_\ell = {s2},\; m' = (m-1)s_\ell + 1 = {m2},\; n' = (n-1)s_\ell + 1 = {n2}")
+    st.plotly_chart(figure("compose", n, n, s, m, k, s_l), width="stretch", key="compose")
+    badge(f"T^({s2})_{m2},{n2} applied once (Equation 26)", ok)
+
+
+@st.fragment
+def property_4() -> None:
+    snap = _link("pf", "psize", "ps", "pm", "pn", "pp", "pq")
+    c = st.columns([2, 1, 1, 1, 1, 1, 1])
+    name = c[0].selectbox("Filter H (3×3)", FILTER_NAMES, key="pf", bind="query-params")
+    size = c[1].slider("Input size", 4, 10, 7, key="psize", bind="query-params")
+    s = c[2].slider("Stride s", 1, 3, 2, key="ps", bind="query-params")
+    m = c[3].number_input("m", 1, s, 1, key="pm", bind="query-params")
+    n = c[4].number_input("n", 1, s, min(2, s), key="pn", bind="query-params")
+    p = c[5].number_input("p", 1, s, min(2, s), key="pp", bind="query-params")
+    q = c[6].number_input("q", 1, s, 1, key="pq", bind="query-params")
+    url_notice(snap, pf=name, psize=size, ps=s, pm=m, pn=n, pp=p, pq=q)
+    r = subsampled(name, size, s, m, n, p, q)
+    st.latex(rf"S^{{3,4}}_{{{p},{q},{s}}}\big(S^{{1,2}}_{{{m},{n},{s}}}(\mathcal{{H}})\big)"
+             rf"\ \text{{has the filter}}\ T^{{({s})}}_{{{p},{q}}}\big(O_{{{m - 1},{n - 1}}}(H)\big)")
+    st.plotly_chart(figure("filter", tuple(map(tuple, r["filt"].tolist())), s, m, n, p, q), width="stretch", key="filter_sampling")
+    if r["tensor"].size:
+        settings = (name, size, s, m, n, p, q)
+        st.plotly_chart(figure_of("slices", settings, r["tensor"]), width="stretch", key="subsampled_slices")
+        shape = " × ".join(str(v) for v in r["tensor"].shape)
+        st.caption(f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m}, {n}), ({m}+{s}, {n}), … of the {size}×{size} "
+                   f"convolution, read only at input pixels ({p}, {q}), ({p}+{s}, {q}), …")
+    else:
+        st.info("The grid (m, n) has no output position for this input size: the sub-sampled tensor is empty.")
+    if not r["small"].size:
+        st.info("The grid (p, q) misses the padded filter entirely, so every entry of the sub-sampled tensor is zero.")
+    badge("the convolutional tensor of the small filter", r["agree"])
+    if r["convolutional"]:
+        st.success("The sub-sampled tensor satisfies the shift equalities of Properties 1–2: it is convolutional.", icon=":material/check_circle:")
+
+
+@st.fragment
+def image_components() -> None:
+    snap = _link("imgs")
+    left, right = st.columns([1, 3])
+    with left:
+        picked = image_picker(key="img", max_side=128, default="camera")
+        s = st.slider("Stride s", 1, 4, 2, key="imgs", bind="query-params")
+    url_notice(snap, imgs=s)
+    parts, ok, (h, w) = components(picked.key, s, picked.image)
+    with right:
+        st.plotly_chart(figure_of("polyphase", (picked.key, s), parts, s), width="stretch", key="polyphase")
+    left.caption(f"{h}×{w} pixels become {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
+                 + (" (zero-padded at the bottom and right to a multiple of s)." if h % s or w % s else ".")
+                 + " Channel (m−1)·s + (n−1) holds the grid (m, n): the order F.pixel_unshuffle uses.")
+    badge(f"F.pixel_unshuffle(x, {s}), channel for channel", ok, container=left)
+
+
+st.subheader("1 · The s² grids of a stride")
+st.markdown(
+    "Sub-sampling with stride s keeps one element out of every s×s block. Which one is a choice: the paper names the "
+    "choice by the position (m, n) of the first element kept, and calls the operation T. There are s² possible choices, "
+    "and together they use every element of the matrix once — nothing is counted twice and nothing is left out."
+)
+st.latex(r"\big[T^{(s)}_{m,n}(X)\big]_{i,j} = X_{(i-1)s+m,\;(j-1)s+n}, \qquad 1 \le m, n \le s")
+grids()
+
+st.subheader("2 · A grid of a grid is a grid")
+st.markdown(
+    "A layer with stride s_ℓ keeps the grid (1, 1). Sub-sampling its output again with any grid (m, n) of stride s selects "
+    "the same elements as a single, coarser grid of the original input (Equations 25–26 of the paper). That is why strides "
+    "in consecutive layers multiply."
+)
+composition()
+
+st.subheader("3 · Sub-sampling a convolutional tensor (Property 4)")
+st.markdown(
+    "Definition 4 applies the same grids to two chosen dimensions of a tensor, written S. Take the convolutional tensor 𝓗 of "
+    "the previous lesson, keep the output grid (m, n) and the input grid (p, q). The result is again a convolutional "
+    "tensor, and its filter is read off the original one: pad H with m−1 zero rows and n−1 zero columns (the operator O), "
+    "then take the grid (p, q). The figure builds that small filter, and the badge rebuilds the tensor from it."
+)
+property_4()
+
+st.subheader("4 · An image as s² channels")
+st.markdown(
+    "Applied to a picture, the s² grids give s² smaller pictures that differ by a sub-pixel shift: the polyphase "
+    "components. Stacking them as channels loses nothing, and it is exactly what F.pixel_unshuffle does, in the same "
+    "order. The next lesson uses this to turn a strided convolution into a stride-1 one over more channels."
+)
+image_components()

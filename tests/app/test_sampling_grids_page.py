@@ -1,0 +1,109 @@
+"""The Sampling grids page: defaults, every control moved, URL parameters (valid and invalid)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/03_sampling_grids.py"
+DEFAULTS = dict(n=6, s=2, cn_size=12, sl=2, cs=2, cm=2, cn=1, pf="random", psize=7, ps=2, pm=1, pn=2, pp=2, pq=1, imgs=2)
+SLIDERS = ("n", "s", "cn_size", "sl", "cs", "psize", "ps", "imgs")
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    return at
+
+
+def widget(at: AppTest, key: str):
+    if key in SLIDERS:
+        return at.slider(key=key)
+    return at.selectbox(key=key) if key == "pf" else at.number_input(key=key)
+
+
+def badges(at: AppTest) -> list[str]:
+    return [x.value for x in at.success]
+
+
+def latex(at: AppTest) -> str:
+    return " ".join(x.value for x in at.latex)
+
+
+def test_defaults():
+    at = open_page()
+    b = badges(at)
+    assert len(b) == 5 and all(x.startswith("matches") or "convolutional" in x for x in b)
+    assert "all 36 elements once" in b[0]
+    assert r"T^{(4)}_{3,1}" in latex(at)  # T^(2)_{2,1} ∘ T^(2)_{1,1}
+    assert "pixel_unshuffle" in b[-1]
+    assert not at.warning and not at.error
+
+
+@pytest.mark.parametrize("key, value, check", [
+    ("n", 16, lambda at: "all 256 elements" in badges(at)[0]),
+    ("s", 4, lambda at: "the 16 sub-matrices" in badges(at)[0]),
+    ("s", 1, lambda at: "the 1 sub-matrices hold all 36" in badges(at)[0]),
+    ("sl", 3, lambda at: r"T^{(6)}_{4,1}" in latex(at)),
+    ("cs", 4, lambda at: r"T^{(8)}_{3,1}" in latex(at)),  # m keeps its value 2 when s grows
+    ("cm", 1, lambda at: r"T^{(4)}_{1,1}" in latex(at)),
+    ("cn", 2, lambda at: r"T^{(4)}_{3,3}" in latex(at)),
+    ("cn_size", 4, lambda at: "Equation 26" in badges(at)[1]),
+    ("pf", "sobel", lambda at: "small filter" in badges(at)[2]),
+    ("psize", 10, lambda at: "small filter" in badges(at)[2]),
+    ("ps", 3, lambda at: r"S^{3,4}_{2,1,3}" in latex(at)),
+    ("pm", 2, lambda at: r"O_{1,1}" in latex(at)),
+    ("pp", 1, lambda at: r"T^{(2)}_{1,1}" in latex(at)),
+    ("imgs", 3, lambda at: "pixel_unshuffle(x, 3)" in badges(at)[-1]),
+])
+def test_each_control(key, value, check):
+    at = open_page()
+    widget(at, key).set_value(value).run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    assert check(at), (badges(at), latex(at))
+    assert all(not x.startswith("does not match") for x in badges(at))
+
+
+def test_property4_empty_tensor_is_explained():
+    # input 4 and a 3×3 filter give output rows 1..2, so the output grid m = 3 of stride 3 is empty
+    at = open_page(psize="4", ps="3", pm="3", pn="1", pp="3", pq="1")
+    assert not at.warning
+    assert "no output position" in " ".join(i.value for i in at.info)
+    assert any(x.startswith("matches the convolutional tensor") for x in badges(at))
+
+
+def test_image_picker_samples():
+    at = open_page()
+    at.selectbox(key="img").set_value("zone_plate").run()
+    assert not at.exception
+    assert "pixel_unshuffle" in badges(at)[-1] and badges(at)[-1].startswith("matches")
+    assert any("128×128 pixels become 4 channels of 64×64" in c.value for c in at.caption)
+
+
+def test_odd_sized_image_is_padded():
+    at = open_page(imgs="3")
+    assert any("become 9 channels of 43×43 (zero-padded" in c.value for c in at.caption)  # 128 = 3·42 + 2
+    assert badges(at)[-1].startswith("matches")
+
+
+def test_url_parameters_applied():
+    at = open_page(n="9", s="3", sl="3", cs="3", cm="3", cn="2", ps="3", pm="3", pf="laplacian")
+    assert widget(at, "n").value == 9 and widget(at, "cm").value == 3 and widget(at, "pf").value == "laplacian"
+    assert "all 81 elements" in badges(at)[0]
+    assert r"T^{(9)}_{7,4}" in latex(at)
+    assert not at.warning
+
+
+@pytest.mark.parametrize("bad", [{"n": "99"}, {"s": "banana"}, {"cm": "4"}, {"pf": "gauss"}, {"imgs": "-1"}, {"psize": "1e309"}])
+def test_invalid_url_falls_back_with_notice(bad):
+    at = open_page(**bad)
+    key = next(iter(bad))
+    assert widget(at, key).value == DEFAULTS[key]
+    assert at.warning and f"{key}=" in at.warning[0].value
