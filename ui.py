@@ -136,7 +136,11 @@ def predict_reveal(question: str, answer: str, *, key: str) -> None:
 
 
 def url_snapshot(page: str) -> dict[str, str]:
-    """The raw query parameters on the page's first run in this session, else {}."""
+    """The raw query parameters on the page's first run in this session, else {}.
+
+    Take one snapshot per page, at the top, before any widget is drawn (widgets seeded from the
+    URL drop the values they reject), and hand each fragment the keys it needs.
+    """
     flag = f"_url_checked_{page}"
     if st.session_state.get(flag):
         return {}

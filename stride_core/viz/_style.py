@@ -95,7 +95,7 @@ def heatmap(
     zmin: float | None = None,
     zmax: float | None = None,
     text: bool | None = None,
-    fmt: str = ".3g",
+    fmt: str = ".3~g",
     showscale: bool = False,
     label: str = "x",
     x0: float = 0,

@@ -1,0 +1,180 @@
+"""Backprop with stride: the input gradient of a strided convolution is dilate, pad, rotate, correlate.
+
+Sources: a Stack Exchange question-and-answer thread on back-propagation through a convolution with
+stride > 1 (2018), and Odena, Dumoulin and Olah, "Deconvolution and Checkerboard Artifacts" (2016).
+"""
+
+import streamlit as st
+import torch
+
+from stride_core import StrideLabError
+from stride_core.backprop import (
+    UPSTREAM_KINDS,
+    autograd_grads,
+    gradient_coverage,
+    input_grad_steps,
+    make_example,
+    naive_input_grad,
+    weight_grad_steps,
+)
+from stride_core.verify import compare
+from stride_core.viz.backprop import INPUT, WEIGHT, animation_figure, coverage_figure, forward_figure, pair_figure, recipe_figure
+from ui import badge, lesson_header, predict_reveal, url_notice, url_snapshot
+
+lesson_header("backprop")
+
+MODES = ("2-D", "1-D")
+_URL = "_backprop_url"  # the link's raw values, read once before any widget exists
+if first := url_snapshot("backprop"):
+    st.session_state[_URL] = first
+
+
+def link_values(*keys: str) -> dict:
+    """The raw link values of these keys, handed out once (later fragment reruns get {})."""
+    stored = st.session_state.get(_URL, {})
+    return {k: stored.pop(k) for k in keys if k in stored}
+
+
+def _settings(one_d: bool, n: int, k: int, s: int, p: int) -> tuple:
+    """(input size, kernel size, stride, padding) as pairs; 1-D is one row."""
+    return ((1, n), (1, k), (1, s), (0, p)) if one_d else ((n, n), (k, k), (s, s), (p, p))
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) -> dict:
+    """Every number and figure of one setting. Shared read-only between sessions: the animations take tens of ms to build."""
+    size, ks, stride, pad = _settings(one_d, n, k, s, p)
+    ex = make_example(size, ks, stride, pad, kind, seed=seed)
+    dx_ref, dw_ref = (g[0, 0] for g in autograd_grads(ex.x[None, None], ex.w[None, None], ex.dy[None, None], stride, pad))
+    sx = input_grad_steps(ex.dy, ex.w, stride, pad, size)
+    sw = weight_grad_steps(ex.x, ex.dy, stride, pad, ks)
+    wrong = naive_input_grad(ex.dy[None, None], ex.w[None, None], stride, pad, size)[0, 0]
+    raw = tuple(naive_input_grad(ex.dy[None, None], ex.w[None, None], stride, pad, size, fit=False).shape[-2:])
+    figs = dict(
+        forward=forward_figure(ex.x, ex.w, ex.y, ex.dy, stride=stride, padding=pad),
+        anim_x=animation_figure(sx, INPUT, padding=pad),
+        pair_x=pair_figure(sx.result, dx_ref, titles=("dilate, pad, rotate, correlate", "torch.autograd")),
+        anim_w=animation_figure(sw, WEIGHT, padding=pad),
+        pair_w=pair_figure(sw.result, dw_ref, titles=("x ⋆ dilate(dy)", "torch.autograd")),
+        recipe=recipe_figure(sx.result, wrong, dx_ref, raw),
+    )
+    return dict(figs=figs, ok_x=compare(sx.result, dx_ref), ok_w=compare(sw.result, dw_ref), wrong=compare(wrong, dx_ref),
+                raw=raw, target=ex.target is not None)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def coverage(one_d: bool, n: int, k: int, s: int, p: int):
+    size, ks, stride, pad = _settings(one_d, n, k, s, p)
+    a, b = torch.meshgrid(torch.arange(ks[0]), torch.arange(ks[1]), indexing="ij")
+    cov = gradient_coverage((1 + a + b).double(), stride, pad, size)  # a kernel with distinct taps: w[a, b] = 1 + a + b
+    return coverage_figure(cov), cov.interior_values, cov.uniform, cov.conclusive
+
+
+def controls() -> dict | None:
+    snap = link_values("mode", "n", "k", "s", "p", "dy", "seed")
+    with st.container(border=True):
+        c = st.columns([1.1, 1, 1, 1, 1, 1.6, 0.9])
+        v = dict(
+            mode=c[0].radio("Mode", MODES, key="mode", bind="query-params", horizontal=True),
+            n=c[1].slider("Input size n", 3, 8, 8, key="n", bind="query-params"),
+            k=c[2].slider("Kernel size k", 1, 5, 3, key="k", bind="query-params"),
+            s=c[3].slider("Stride s", 1, 4, 2, key="s", bind="query-params"),
+            p=c[4].slider("Padding p", 0, 2, 0, key="p", bind="query-params"),
+            dy=c[5].selectbox("Upstream gradient dy", UPSTREAM_KINDS, key="dy", bind="query-params"),
+            seed=c[6].number_input("Seed", 0, 999, 0, key="seed", bind="query-params"),
+        )
+    url_notice(snap, **v)
+    return v
+
+
+@st.fragment
+def explorer() -> None:
+    v = controls()
+    one_d = v["mode"] == "1-D"
+    try:
+        r = lesson(one_d, v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]))
+    except StrideLabError as exc:  # the kernel does not fit in the padded input
+        msg = str(exc)
+        st.error(f"{msg[:1].upper()}{msg[1:]}: make the input larger, the kernel smaller or the padding larger.", icon=":material/error:")
+        return
+    figs = r["figs"]
+
+    st.subheader("Forward pass")
+    if one_d:
+        st.caption("1-D mode: one row, the simplest case. Dilation puts s − 1 zeros between neighbouring entries of dy; "
+                   "padding, rotation and sliding work along the row exactly as in 2-D.")
+    st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
+    st.plotly_chart(figs["forward"], width="stretch", key="forward")
+    if r["target"]:
+        st.caption("Squared-error loss L = ½‖y − t‖² against a random integer target t, so dy = y − t.")
+
+    st.subheader("∂L/∂x: dilate, pad, rotate, correlate")
+    st.markdown(
+        "Each output y[i, j] read a window that started at row *s·i*. Going backwards, dy[i, j] must go back to exactly "
+        "that window. Spreading dy out with *s − 1* zeros between neighbours puts every entry where its window started; "
+        "after that the stride-1 rule applies unchanged: pad by *k − 1* and slide the kernel turned by 180°."
+    )
+    st.latex(r"\frac{\partial L}{\partial x_p} = \operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy)\big) \star \operatorname{rot180}(w)")
+    st.plotly_chart(figs["anim_x"], width="stretch", key="anim_x")
+    st.caption("▶ plays the steps in your browser; the slider picks one. Orange: the window and the entry it fills. "
+               "Dotted: the dilated dy inside its padding. Dashed: the area of x.")
+    st.plotly_chart(figs["pair_x"], width="stretch", key="pair_x")
+    badge("torch.autograd", r["ok_x"])
+
+    st.subheader("∂L/∂w: the dilated gradient as the kernel")
+    st.markdown("Weight *w[a, b]* touched one pixel in every window, at offset (a, b). Its gradient slides the dilated dy over "
+                "the padded input — one position per weight — and sums the products.")
+    st.latex(r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star \operatorname{dilate}_s(dy)\big)[a,b]")
+    st.plotly_chart(figs["anim_w"], width="stretch", key="anim_w")
+    st.plotly_chart(figs["pair_w"], width="stretch", key="pair_w")
+    badge("torch.autograd", r["ok_w"])
+
+    st.subheader("Why not a strided convolution?")
+    st.markdown(
+        "The tempting shortcut keeps the stride-1 rule and skips the dilation. But each dx pixel collects dy entries "
+        f"that are *s* apart, not neighbours, and the result has only {r['raw'][0]}×{r['raw'][1]} entries for an input of "
+        f"{v['n'] if not one_d else 1}×{v['n']}. Adding a stride to the backward convolution would shrink it further: "
+        "the gradient has to grow back to the input's size, and the operation that grows is a transposed convolution "
+        "— dilate, then correlate."
+    )
+    st.plotly_chart(figs["recipe"], width="stretch", key="recipe")
+    if v["s"] == 1:
+        st.info("With stride 1 the dilation does nothing, so both recipes agree. Raise the stride to see them part.")
+    else:
+        st.caption(f"The undilated recipe is off by up to {r['wrong'].max_abs:.3g}.")
+    predict_reveal(
+        "With stride 2, when the rotated kernel sits on the dilated dy, what do two neighbouring kernel taps land on?",
+        "At most one of them lands on a real entry of dy; the other lands on an inserted zero. Real entries sit s apart "
+        "in the dilated grid, so a 3×3 kernel meets 1, 2 or 4 of them depending on where it sits — the same 1, 2, 4 "
+        "pattern as the window counts below. Two entries that were neighbours in dy never meet neighbouring taps.",
+        key="bp_predict",
+    )
+
+
+@st.fragment
+def coverage_section() -> None:
+    st.subheader("Gradient coverage and checkerboards")
+    st.markdown("With dy all ones, each input pixel receives one term per window that contained it. When *s* divides *k* "
+                "every interior pixel is reached equally often; otherwise the counts alternate with period *s* — the "
+                "checkerboard Odena, Dumoulin and Olah found in images made by strided transposed convolutions.")
+    snap = link_values("cov_n", "cov_k", "cov_s")
+    c = st.columns(3)
+    cn = c[0].slider("Input size", 8, 24, 16, key="cov_n", bind="query-params")
+    ck = c[1].slider("Kernel size", 1, 5, 3, key="cov_k", bind="query-params")
+    cs = c[2].slider("Stride", 1, 4, 2, key="cov_s", bind="query-params")
+    url_notice(snap, cov_n=cn, cov_k=ck, cov_s=cs)
+    fig, values, uniform, conclusive = coverage(False, cn, ck, cs, 0)
+    st.plotly_chart(fig, width="stretch", key="coverage")
+    if conclusive:
+        verdict = "uniform" if uniform else "a checkerboard"
+        st.markdown(f"Interior window counts: **{', '.join(map(str, values))}** — {verdict}, with k = {ck} and s = {cs}. "
+                    "The kernel here is w[a, b] = 1 + a + b: with real weights the received gradient repeats with the same period s.")
+    else:
+        st.info("The interior (dashed) is narrower than one stride here, too small to show the pattern: make the input larger.")
+
+
+explorer()
+coverage_section()
+st.caption("Sources: the Stack Exchange answer's recipe (dilate dy with s − 1 zeros, then the usual full convolution with the "
+           "rotated kernel) and the reader's observation that the taps meet dy entries s apart; Odena et al. (2016) on "
+           "the uneven overlap of strided transposed convolutions.")
