@@ -1,0 +1,633 @@
+"""Tests of stride_core.aliasing against numpy, torch operators and direct definitions."""
+
+from __future__ import annotations
+
+import math
+
+import hypothesis.strategies as hst
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+
+from stride_core._checks import ShapeError, ValueCheckError
+from stride_core.aliasing import (
+    METHODS,
+    SOURCE_METHODS,
+    SOURCE_TABLE,
+    aliased_energy,
+    binomial_kernel,
+    blur_pool,
+    box_kernel,
+    display_copy,
+    downsample,
+    folding,
+    format_table,
+    log_spectrum,
+    naive_subsample,
+    pearson,
+    pyramid,
+    pyramid_experiment,
+    seed001_image,
+    seed_sweep,
+    shift_consistency,
+    spectral_pool,
+    strided_convolve,
+    upsample_nearest,
+)
+from tests.conftest import assert_close
+
+# ---------------------------------------------------------------------------------------------
+# Independent references (numpy or element-by-element definitions, never the code under test).
+
+
+def _loop_strided_convolve(x: np.ndarray, kernel: np.ndarray, s: int) -> np.ndarray:
+    """The source's loop: input index out_row·stride + k_row."""
+    k = kernel.shape[0]
+    oh, ow = (x.shape[0] - k) // s + 1, (x.shape[1] - k) // s + 1
+    out = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[i, j] = (kernel * x[i * s : i * s + k, j * s : j * s + k]).sum()
+    return out
+
+
+def _np_pearson(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def _band_limited(H: int, W: int, s: int, rng: np.random.Generator, n: int = 4) -> np.ndarray:
+    """A sum of cosines whose frequencies lie strictly inside the band of a stride-s grid."""
+    i, j = np.meshgrid(np.arange(H), np.arange(W), indexing="ij")
+    h, w = H // s, W // s
+    out = np.full((H, W), rng.normal())
+    for _ in range(n):
+        ky = rng.integers(-((h - 1) // 2), (h - 1) // 2 + 1)
+        kx = rng.integers(-((w - 1) // 2), (w - 1) // 2 + 1)
+        out += rng.normal() * np.cos(2 * np.pi * (ky * i / H + kx * j / W) + rng.uniform(0, 2 * np.pi))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class TestLogSpectrum:
+    def test_shape(self, device, dtype):
+        x = torch.rand(2, 3, 7, 6, device=device, dtype=dtype)
+        y = log_spectrum(x)
+        assert y.shape == x.shape and y.device == x.device and y.dtype == dtype
+        assert (y >= 0).all()
+
+    def test_matches_torch(self):
+        x = torch.rand(3, 9, 8, dtype=torch.float64)
+        ref = np.fft.fftshift(np.log1p(np.abs(np.fft.fft2(x.numpy()))), axes=(-2, -1))
+        assert_close(log_spectrum(x), torch.from_numpy(ref))
+
+    def test_centred(self):
+        # A constant image has all its energy at the zero frequency, which sits at (H // 2, W // 2).
+        y = log_spectrum(torch.ones(5, 6))
+        assert y.argmax().item() == (5 // 2) * 6 + 6 // 2
+        assert y[2, 3].item() == pytest.approx(math.log1p(30))
+
+    def test_integer_and_complex(self):
+        assert log_spectrum(torch.ones(4, 4, dtype=torch.int64)).dtype == torch.float32
+        z = torch.randn(4, 4, dtype=torch.complex128)
+        ref = np.fft.fftshift(np.log1p(np.abs(np.fft.fft2(z.numpy()))))
+        assert_close(log_spectrum(z), torch.from_numpy(ref))
+
+    def test_exception(self):
+        with pytest.raises(ShapeError):
+            log_spectrum(torch.ones(4))
+        with pytest.raises(ShapeError):
+            log_spectrum(torch.ones(0, 4))
+        with pytest.raises(ShapeError):
+            log_spectrum(np.ones((4, 4)))
+
+    def test_gradcheck(self):
+        x = torch.rand(5, 4, dtype=torch.float64, requires_grad=True) + 0.1
+        assert torch.autograd.gradcheck(log_spectrum, (x,))
+
+
+class TestSeed001Image:
+    def test_shape(self, device, dtype):
+        x = seed001_image(24, 3, noise=0.3, dtype=dtype, device=device)
+        assert x.shape == (1, 24, 24) and x.dtype == dtype and x.device.type == device.type
+        assert x.min() >= 0 and x.max() <= 1
+
+    def test_matches_definition(self):
+        # Without noise it is the two sinusoids, written out here directly.
+        n = 24
+        i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        ref = 0.5 + 0.25 * np.sin(2 * np.pi * j / n) + 0.25 * np.sin(2 * np.pi * i / n)
+        assert_close(seed001_image(n, noise=0.0, dtype=torch.float64)[0], torch.from_numpy(ref))
+
+    def test_noise(self):
+        x = seed001_image(200, 5, noise=0.3, dtype=torch.float64)[0]
+        clean = seed001_image(200, noise=0.0, dtype=torch.float64)[0]
+        hit = x != clean
+        assert abs(hit.double().mean().item() - 0.3) < 0.02
+        assert ((x[hit] == 0) | (x[hit] == 1)).all()
+        assert abs((x[hit] == 1).double().mean().item() - 0.5) < 0.05
+        assert torch.equal(seed001_image(24, 7), seed001_image(24, 7))
+        assert not torch.equal(seed001_image(24, 7), seed001_image(24, 8))
+
+    def test_exception(self):
+        for kwargs in (dict(size=1), dict(size=2.5), dict(seed=-1), dict(noise=1.5), dict(noise=-0.1), dict(dtype=torch.int32)):
+            with pytest.raises(ValueCheckError):
+                seed001_image(**kwargs)
+
+
+class TestKernels:
+    def test_shape(self):
+        assert box_kernel(5).shape == (5, 5) and binomial_kernel(7).shape == (7, 7)
+        assert box_kernel(3, dtype=torch.float32).dtype == torch.float32
+
+    def test_matches_torch(self):
+        for k in range(1, 8):
+            row = np.array([1.0])
+            for _ in range(k - 1):
+                row = np.convolve(row, [0.5, 0.5])
+            assert_close(binomial_kernel(k), torch.from_numpy(np.outer(row, row)))
+            assert binomial_kernel(k).sum().item() == pytest.approx(1.0)
+        assert_close(box_kernel(3), torch.ones(3, 3, dtype=torch.float64) / 9)
+
+    def test_exception(self):
+        for bad in (0, -1, 2.0, True):
+            with pytest.raises(ValueCheckError):
+                box_kernel(bad)
+            with pytest.raises(ValueCheckError):
+                binomial_kernel(bad)
+
+
+class TestStridedConvolve:
+    def test_shape(self, device, dtype):
+        x = torch.rand(2, 1, 24, 20, device=device, dtype=dtype)
+        for s, (h, w) in zip((1, 2, 3, 4), ((22, 18), (11, 9), (8, 6), (6, 5)), strict=True):
+            y = strided_convolve(x, s)
+            assert y.shape == (2, 1, h, w) and y.device == x.device and y.dtype == dtype
+
+    @given(hst.integers(3, 12), hst.integers(3, 12), hst.integers(1, 4), hst.integers(1, 3))
+    def test_matches_torch(self, H, W, s, k):
+        x = torch.rand(H, W, dtype=torch.float64)
+        y = strided_convolve(x, s, k)
+        assert_close(y, F.conv2d(x[None, None], torch.ones(1, 1, k, k, dtype=torch.float64) / k**2, stride=s)[0, 0])
+        assert_close(y, F.avg_pool2d(x[None, None], k, s)[0, 0])
+
+    def test_matches_source_loop(self):
+        x = seed001_image(dtype=torch.float64)[0]
+        for s in (1, 2, 3):
+            assert_close(strided_convolve(x, s), torch.from_numpy(_loop_strided_convolve(x.numpy(), np.full((3, 3), 1 / 9), s)))
+
+    def test_exception(self):
+        with pytest.raises(ShapeError):
+            strided_convolve(torch.ones(2, 5), 1)
+        with pytest.raises(ValueCheckError):
+            strided_convolve(torch.ones(5, 5), 0)
+        with pytest.raises(ValueCheckError):
+            strided_convolve(torch.ones(5, 5, dtype=torch.int64), 1)
+
+    def test_gradcheck(self):
+        x = torch.rand(7, 8, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(lambda t: strided_convolve(t, 2), (x,))
+
+
+class TestNaiveSubsample:
+    def test_shape(self, device, dtype):
+        x = torch.rand(3, 25, 24, device=device, dtype=dtype)
+        assert naive_subsample(x, 2).shape == (3, 13, 12)
+        assert naive_subsample(x, 3).shape == (3, 9, 8)
+
+    @given(hst.integers(1, 13), hst.integers(1, 13), hst.integers(1, 5))
+    def test_matches_torch(self, H, W, s):
+        x = torch.rand(2, H, W, dtype=torch.float64)
+        rows, cols = torch.arange(0, H, s), torch.arange(0, W, s)
+        assert torch.equal(naive_subsample(x, s), x.index_select(-2, rows).index_select(-1, cols))
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            naive_subsample(torch.ones(4, 4), 0)
+        with pytest.raises(ShapeError):
+            naive_subsample(torch.ones(4), 2)
+
+
+class TestBlurPool:
+    def test_shape(self, device, dtype):
+        x = torch.rand(2, 24, 23, device=device, dtype=dtype)
+        for s in (1, 2, 3, 4):
+            for k in (1, 2, 3, 5, 7):
+                y = blur_pool(x, s, k)
+                assert y.shape == (2, math.ceil(24 / s), math.ceil(23 / s)) and y.device == x.device and y.dtype == dtype
+
+    @given(hst.integers(4, 12), hst.integers(4, 12), hst.integers(1, 4), hst.integers(1, 4))
+    def test_matches_torch(self, H, W, s, k):
+        # numpy's reflect padding and a direct sum over the window, independently of conv2d.
+        x = np.random.default_rng(H * 100 + W).random((H, W))
+        lo, hi = (k - 1) // 2, k // 2
+        padded = np.pad(x, ((lo, hi), (lo, hi)), mode="reflect")
+        ref = _loop_strided_convolve(padded, binomial_kernel(k).numpy(), s)
+        assert_close(blur_pool(torch.from_numpy(x), s, k), torch.from_numpy(ref))
+
+    def test_size_one_is_naive(self):
+        x = torch.rand(9, 10, dtype=torch.float64)
+        assert torch.equal(blur_pool(x, 3, 1), x[::3, ::3])
+
+    def test_tiny_input(self):
+        # Too small to reflect: replicate padding keeps it working and keeps constants constant.
+        assert_close(blur_pool(torch.full((2, 2), 0.7, dtype=torch.float64), 2, 7), torch.full((1, 1), 0.7, dtype=torch.float64))
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            blur_pool(torch.ones(4, 4), 2, 0)
+        with pytest.raises(ValueCheckError):
+            blur_pool(torch.ones(4, 4), 0)
+
+    def test_gradcheck(self):
+        x = torch.rand(6, 7, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(lambda t: blur_pool(t, 2, 3), (x,))
+
+
+class TestSpectralPool:
+    def test_shape(self, device, dtype):
+        x = torch.rand(2, 12, 9, device=device, dtype=dtype)
+        y = spectral_pool(x, (5, 4))
+        assert y.shape == (2, 5, 4) and y.device == x.device and y.dtype == dtype
+
+    def test_matches_torch(self):
+        # The definition with numpy: keep the centred h×w block of the shifted DFT, invert, rescale.
+        rng = np.random.default_rng(0)
+        for H, W, h, w in ((12, 10, 5, 4), (9, 9, 4, 3), (8, 8, 8, 8), (7, 6, 1, 1)):
+            x = rng.random((H, W))
+            Xc = np.fft.fftshift(np.fft.fft2(x))
+            r0, c0 = H // 2 - h // 2, W // 2 - w // 2
+            ref = np.fft.ifft2(np.fft.ifftshift(Xc[r0 : r0 + h, c0 : c0 + w])).real * h * w / (H * W)
+            assert_close(spectral_pool(torch.from_numpy(x), (h, w)), torch.from_numpy(ref))
+
+    @given(hst.integers(1, 4), hst.integers(1, 4), hst.integers(2, 4), hst.integers(0, 10_000))
+    def test_band_limited_is_exact(self, h, w, s, seed):
+        # Spectral pooling of a band-limited image equals plain subsampling: nothing was above the band.
+        x = torch.from_numpy(_band_limited(h * s, w * s, s, np.random.default_rng(seed)))
+        assert_close(spectral_pool(x, (h, w)), x[::s, ::s])
+
+    def test_keeps_mean(self):
+        x = torch.rand(11, 13, dtype=torch.float64)
+        assert spectral_pool(x, (3, 5)).mean().item() == pytest.approx(x.mean().item())
+        assert_close(spectral_pool(x, (11, 13)), x)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            spectral_pool(torch.ones(4, 4), 5)
+        with pytest.raises(ValueCheckError):
+            spectral_pool(torch.ones(4, 4), 0)
+        with pytest.raises(ShapeError):
+            spectral_pool(torch.ones(4), 2)
+
+    def test_gradcheck(self):
+        x = torch.rand(6, 5, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(lambda t: spectral_pool(t, (3, 2)), (x,))
+
+
+class TestDownsample:
+    def test_shape(self, device, dtype):
+        x = torch.rand(1, 24, 24, device=device, dtype=dtype)
+        expected = {"strided_convolve": 11, "naive_subsample": 12, "blur_pool": 12, "spectral_pool": 12, "avg_pool": 12}
+        for m in METHODS:
+            y = downsample(x, m, 2)
+            assert y.shape == (1, expected[m], expected[m]) and y.device == x.device and y.dtype == dtype
+
+    def test_matches_torch(self):
+        x = torch.rand(2, 13, 12, dtype=torch.float64)
+        for s in (1, 2, 3):
+            assert torch.equal(downsample(x, "naive_subsample", s), x[..., ::s, ::s])
+            assert_close(downsample(x, "strided_convolve", s), F.avg_pool2d(x[:, None], 3, s)[:, 0])
+            # Average pooling: the mean of each complete s×s block, by reshaping.
+            h, w = 13 // s, 12 // s
+            blocks = x[:, : h * s, : w * s].reshape(2, h, s, w, s).mean(dim=(2, 4))
+            assert_close(downsample(x, "avg_pool", s), blocks)
+            assert downsample(x, "spectral_pool", s).shape == (2, math.ceil(13 / s), math.ceil(12 / s))
+        assert_close(downsample(x, "blur_pool", 2, blur_size=5), blur_pool(x, 2, 5))
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            downsample(torch.ones(4, 4), "nearest", 2)
+        with pytest.raises(ShapeError):
+            downsample(torch.ones(2, 2), "strided_convolve", 1)
+        with pytest.raises(ShapeError):
+            downsample(torch.ones(2, 2), "avg_pool", 3)
+
+
+class TestUpsampleNearest:
+    def test_shape(self, device, dtype):
+        y = torch.rand(2, 3, 4, device=device, dtype=dtype)
+        z = upsample_nearest(y, (7, 9))
+        assert z.shape == (2, 7, 9) and z.device == y.device and z.dtype == dtype
+
+    @given(hst.integers(1, 9), hst.integers(1, 9), hst.integers(1, 25), hst.integers(1, 25))
+    def test_matches_torch(self, h, w, H, W):
+        y = torch.rand(h, w, dtype=torch.float64)
+        rows = [(i * h) // H for i in range(H)]
+        cols = [(j * w) // W for j in range(W)]
+        assert torch.equal(upsample_nearest(y, (H, W)), y[rows][:, cols])
+
+    def test_blocks(self):
+        y = torch.rand(8, 8)
+        assert torch.equal(upsample_nearest(y, 24), y.repeat_interleave(3, 0).repeat_interleave(3, 1))
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            upsample_nearest(torch.ones(2, 2), 0)
+        with pytest.raises(ShapeError):
+            upsample_nearest(torch.ones(2), 4)
+
+
+class TestPearson:
+    def test_shape(self, device, dtype):
+        a = torch.rand(3, 5, 6, device=device, dtype=dtype)
+        r = pearson(a, a.flip(-1))
+        assert r.shape == (3,) and r.device == a.device and ((r >= -1 - 1e-6) & (r <= 1 + 1e-6)).all()
+
+    @given(hst.integers(2, 8), hst.integers(2, 8), hst.integers(0, 10_000))
+    def test_matches_torch(self, H, W, seed):
+        rng = np.random.default_rng(seed)
+        a, b = rng.random((H, W)), rng.random((H, W))
+        assert pearson(torch.from_numpy(a), torch.from_numpy(b)).item() == pytest.approx(_np_pearson(a, b), abs=1e-10)
+
+    def test_constant_is_nan(self):
+        assert math.isnan(pearson(torch.ones(3, 3), torch.rand(3, 3)).item())
+
+    def test_exception(self):
+        with pytest.raises(ShapeError):
+            pearson(torch.ones(3, 3), torch.ones(3, 4))
+
+    def test_gradcheck(self):
+        a = torch.rand(4, 5, dtype=torch.float64, requires_grad=True)
+        b = torch.rand(4, 5, dtype=torch.float64)
+        assert torch.autograd.gradcheck(lambda t: pearson(t, b), (a,))
+
+
+class TestPyramidExperiment:
+    def test_shape(self, device, dtype):
+        x = seed001_image(dtype=dtype, device=device)
+        rows = pyramid_experiment(x, (1, 2, 3, 4), METHODS)
+        assert [(r.stride, r.method) for r in rows] == [(s, m) for s in (1, 2, 3, 4) for m in METHODS]
+        for r in rows:
+            assert r.output.shape[-2:] == r.shape and r.restored.shape == x.shape and r.output.device == x.device
+
+    def test_reproduces_source_table(self):
+        rows = {(r.stride, r.method): r for r in pyramid_experiment(seed001_image(dtype=torch.float64))}
+        assert set(rows) == set(SOURCE_TABLE)
+        for key, (dims, corr) in SOURCE_TABLE.items():
+            assert rows[key].shape == dims
+            assert rows[key].correlation == pytest.approx(corr, abs=0.02), key
+        assert rows[1, "naive_subsample"].correlation == pytest.approx(1.0, abs=1e-12)
+        for s in (2, 3):  # the source's ordering: the blur wins once the stride is above 1
+            assert rows[s, "strided_convolve"].correlation > rows[s, "naive_subsample"].correlation
+        assert rows[1, "strided_convolve"].correlation < rows[1, "naive_subsample"].correlation
+
+    def test_matches_torch(self):
+        # Each correlation recomputed with F.conv2d / slicing, F.interpolate and numpy's corrcoef.
+        x = seed001_image(24, 11, noise=0.2, dtype=torch.float64)
+        for r in pyramid_experiment(x, (1, 2, 3)):
+            if r.method == "strided_convolve":
+                y = F.conv2d(x[None], torch.full((1, 1, 3, 3), 1 / 9, dtype=torch.float64), stride=r.stride)[0]
+            else:
+                y = x[:, :: r.stride, :: r.stride]
+            up = F.interpolate(y[None], size=(24, 24), mode="nearest")[0]
+            assert r.correlation == pytest.approx(_np_pearson(up.numpy(), x.numpy()), abs=1e-10)
+
+    def test_exception(self):
+        x = seed001_image()
+        with pytest.raises(ValueCheckError):
+            pyramid_experiment(x, (1, 2), ("nearest",))
+        with pytest.raises(ValueCheckError):
+            pyramid_experiment(x, (0,))
+        with pytest.raises(ValueCheckError):
+            pyramid_experiment(x, ())
+        with pytest.raises(ShapeError):
+            pyramid_experiment(torch.ones(2, 2), (1,))
+
+
+class TestPyramid:
+    def test_shape(self, device, dtype):
+        x = torch.rand(1, 48, 40, device=device, dtype=dtype)
+        levels = pyramid(x, "blur_pool", 2, 3)
+        assert [tuple(t.shape) for t in levels] == [(1, 48, 40), (1, 24, 20), (1, 12, 10), (1, 6, 5)]
+        assert all(t.device == x.device and t.dtype == dtype for t in levels)
+
+    def test_matches_torch(self):
+        x = torch.rand(27, 27, dtype=torch.float64)
+        levels = pyramid(x, "strided_convolve", 3, 2)
+        assert_close(levels[2], F.avg_pool2d(F.avg_pool2d(x[None, None], 3, 3), 3, 3)[0, 0])
+
+    def test_stops_early(self):
+        assert len(pyramid(torch.rand(8, 8), "naive_subsample", 4, 10)) == 2  # 8 → 2, and 2 < 4 cannot shrink by 4
+        assert len(pyramid(torch.rand(24, 24), "strided_convolve", 2, 10)) == 4  # 24 → 11 → 5 → 2
+        assert len(pyramid(torch.rand(5, 5), "naive_subsample", 2, 0)) == 1
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            pyramid(torch.rand(8, 8), "naive_subsample", 1, 2)
+        with pytest.raises(ValueCheckError):
+            pyramid(torch.rand(8, 8), "naive_subsample", 2, -1)
+        with pytest.raises(ValueCheckError):
+            pyramid(torch.rand(8, 8), "bogus", 2, 1)
+
+
+class TestFolding:
+    def test_shape(self, device, dtype):
+        x = torch.rand(1, 25, 23, device=device, dtype=dtype)
+        f = folding(x, 3)
+        assert f.spectrum.shape == (1, 24, 21) and f.band.shape == (24, 21) and f.subsampled.shape == (1, 8, 7)
+        assert f.baseband.shape == f.aliased.shape == (1, 8, 7) and f.spectrum.device == x.device
+        assert int(f.band.sum()) == 8 * 7
+
+    def test_matches_torch(self):
+        # Y = (1/s²) Σ_{a,b} X[k + a·h, l + b·w]: summing the s² shifted copies with numpy equals the
+        # spectrum of x[::s, ::s], and the baseband plus the folded part give it back.
+        rng = np.random.default_rng(1)
+        s, H, W = 3, 12, 15
+        x = rng.random((H, W))
+        x -= x.mean()
+        h, w = H // s, W // s
+        X = np.fft.fft2(x)
+        folded = sum(np.roll(X, (-a * h, -b * w), axis=(0, 1))[:h, :w] for a in range(s) for b in range(s)) / s**2
+        f = folding(torch.from_numpy(x), s)
+        assert_close(torch.expm1(f.subsampled), torch.from_numpy(np.fft.fftshift(np.abs(folded))), atol=1e-9, rtol=1e-9)
+        assert_close(torch.expm1(f.subsampled), torch.from_numpy(np.fft.fftshift(np.abs(np.fft.fft2(x[::s, ::s])))), atol=1e-9, rtol=1e-9)
+        base = np.fft.fftshift(X)[H // 2 - h // 2 : H // 2 - h // 2 + h, W // 2 - w // 2 : W // 2 - w // 2 + w] / s**2
+        assert_close(torch.expm1(f.baseband), torch.from_numpy(np.abs(base)), atol=1e-9, rtol=1e-9)
+        alias = np.fft.fft2(x[::s, ::s]) - np.fft.ifftshift(base)
+        assert f.aliased_fraction == pytest.approx(float((np.abs(alias) ** 2).sum() / (np.abs(folded) ** 2).sum()), abs=1e-10)
+
+    def test_cosine_above_nyquist_folds_down(self):
+        # 5 cycles across 16 pixels, subsampled by 2 (new band: −4..3 cycles): it reappears at 5 − 8 = −3.
+        j = torch.arange(16, dtype=torch.float64)
+        x = torch.cos(2 * math.pi * 5 * j / 16).repeat(16, 1)
+        f = folding(x, 2)
+        assert f.aliased_fraction == pytest.approx(1.0)
+        peaks = set((torch.expm1(f.subsampled[0 + 4]) > 1).nonzero().flatten().tolist())  # row of zero vertical frequency
+        assert peaks == {4 - 3, 4 + 3}  # centred index 4 is frequency 0
+
+    def test_band_limited_does_not_fold(self):
+        x = torch.from_numpy(_band_limited(16, 12, 2, np.random.default_rng(3)))
+        assert folding(x, 2).aliased_fraction < 1e-20
+        assert folding(torch.rand(6, 6), 1).aliased_fraction < 1e-12
+
+    def test_exception(self):
+        with pytest.raises(ShapeError):
+            folding(torch.rand(2, 5), 3)
+        with pytest.raises(ValueCheckError):
+            folding(torch.rand(6, 6), 0)
+
+
+class TestAliasedEnergy:
+    def test_shape(self):
+        x = seed001_image()
+        values = [aliased_energy(x, m, 2) for m in METHODS]
+        assert all(isinstance(v, float) and 0 <= v <= 1 for v in values)
+
+    def test_matches_torch(self):
+        # Box filter at stride 1 (avg_pool2d), then the folded share, computed with numpy.
+        x = seed001_image(dtype=torch.float64)[0]
+        pre = F.avg_pool2d(x[None, None], 3, 1)[0, 0].numpy()  # 22×22
+        pre = pre - pre.mean()
+        s, h = 2, 11
+        X = np.fft.fftshift(np.fft.fft2(pre))
+        base = np.fft.ifftshift(X[11 - h // 2 : 11 - h // 2 + h, 11 - h // 2 : 11 - h // 2 + h]) / s**2
+        Y = np.fft.fft2(pre[::s, ::s])
+        ref = float((np.abs(Y - base) ** 2).sum() / (np.abs(Y) ** 2).sum())
+        assert aliased_energy(x, "strided_convolve", 2) == pytest.approx(ref, abs=1e-10)
+
+    def test_ordering(self):
+        x = seed001_image()
+        e = {m: aliased_energy(x, m, 2) for m in METHODS}
+        assert e["spectral_pool"] == 0.0
+        assert e["naive_subsample"] > max(e["strided_convolve"], e["blur_pool"], e["avg_pool"])
+        assert aliased_energy(x, "naive_subsample", 1) == 0.0
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            aliased_energy(seed001_image(), "bogus", 2)
+        with pytest.raises(ShapeError):
+            aliased_energy(torch.rand(2, 2), "strided_convolve", 2)
+
+
+class TestShiftConsistency:
+    def test_shape(self, device, dtype):
+        x = seed001_image(dtype=dtype, device=device)
+        r = shift_consistency(x, "blur_pool", 3)
+        assert r.method == "blur_pool" and r.stride == 3 and isinstance(r.consistency, float) and isinstance(r.change, float)
+
+    def test_matches_torch(self):
+        # Loop over the shifts, downsample each cropped window with torch operators, correlate with numpy.
+        x = seed001_image(24, 4, dtype=torch.float64)[0]
+        s = 3
+        n = 24 - s + 1
+
+        def down(t):
+            return F.avg_pool2d(t[None, None], 3, s)[0, 0]  # strided 3×3 box convolution
+
+        ref = down(x[:n, :n])
+        corrs, changes = [], []
+        for dy in range(s):
+            for dx in range(s):
+                if dy == dx == 0:
+                    continue
+                y = down(x[dy : dy + n, dx : dx + n])
+                corrs.append(_np_pearson(y.numpy(), ref.numpy()))
+                changes.append(float(((y - ref) ** 2).mean().sqrt()) / float(x.std()))
+        r = shift_consistency(x, "strided_convolve", s)
+        assert r.consistency == pytest.approx(np.mean(corrs), abs=1e-10)
+        assert r.change == pytest.approx(np.mean(changes), abs=1e-10)
+
+    def test_blur_is_more_consistent(self):
+        x = seed001_image()
+        for s in (2, 3):
+            naive = shift_consistency(x, "naive_subsample", s)
+            for m in ("strided_convolve", "blur_pool", "spectral_pool"):
+                other = shift_consistency(x, m, s)
+                assert other.consistency > naive.consistency and other.change < naive.change, (m, s)
+        assert shift_consistency(x, "naive_subsample", 1) == ("naive_subsample", 1, 1.0, 0.0)
+
+    def test_exception(self):
+        with pytest.raises(ShapeError):
+            shift_consistency(torch.rand(2, 8, 8), "naive_subsample", 2)
+        with pytest.raises(ValueCheckError):
+            shift_consistency(torch.rand(8, 8), "bogus", 2)
+        with pytest.raises(ShapeError):
+            shift_consistency(torch.rand(3, 3), "strided_convolve", 2)
+
+
+class TestSeedSweep:
+    def test_shape(self):
+        assert seed_sweep([0, 1, 2], strides=(1, 2)).shape == (3, 2, 2)
+
+    def test_matches_torch(self):
+        sweep = seed_sweep([3, 1904], noise=0.25)
+        for i, seed in enumerate((3, 1904)):
+            rows = pyramid_experiment(seed001_image(24, seed, noise=0.25, dtype=torch.float64), (1, 2, 3), SOURCE_METHODS)
+            got = [r.correlation for r in rows]
+            assert sweep[i].flatten().tolist() == pytest.approx(got, abs=1e-12)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            seed_sweep([])
+        with pytest.raises(ValueCheckError):
+            seed_sweep([0], noise=2.0)
+
+
+class TestFormatTable:
+    def test_shape(self):
+        text = format_table(pyramid_experiment(seed001_image()))
+        lines = text.splitlines()
+        assert len(lines) == 7 and lines[0].split() == ["stride", "method", "dims", "corr", "vs", "orig"]
+
+    def test_matches_source(self):
+        # The rows carry the source's dims and our correlations, strides printed once per group.
+        rows = pyramid_experiment(seed001_image())
+        lines = format_table(rows).splitlines()[1:]
+        for line, r in zip(lines, rows, strict=True):
+            parts = line.split()
+            if r.method == "strided_convolve":
+                assert parts[0] == str(r.stride)
+                parts = parts[1:]
+            assert parts == [r.method, "x".join(map(str, SOURCE_TABLE[r.stride, r.method][0])), f"{r.correlation:.3f}"]
+
+    def test_wide_dims_stay_separated(self):
+        rows = pyramid_experiment(torch.rand(1, 300, 300), (1,), ("naive_subsample",))
+        assert format_table(rows).splitlines()[1].split()[-2:] == ["300x300", f"{rows[0].correlation:.3f}"]
+
+    def test_nan(self):
+        rows = pyramid_experiment(torch.ones(6, 6), (2,), ("naive_subsample",))
+        assert format_table(rows).splitlines()[1].split()[-1] == "n/a"
+
+
+class TestDisplayCopy:
+    def test_shape(self, device, dtype):
+        x = torch.rand(2, 300, 150, device=device, dtype=dtype)
+        y = display_copy(x, 100)
+        assert y.shape == (2, 100, 50) and y.device == x.device and y.dtype == dtype
+        small = torch.rand(5, 7)
+        assert display_copy(small, 10) is small
+
+    def test_matches_torch(self):
+        # Exact multiples: the mean of each block, by reshaping.
+        x = torch.rand(12, 18, dtype=torch.float64) * 10
+        assert_close(display_copy(x, 6), x.reshape(4, 3, 6, 3).mean(dim=(1, 3)))
+
+    def test_spectral_mode_does_not_alias(self):
+        # A cosine at 5 cycles per 16 pixels cannot live on an 8-pixel grid (limit: 4): the spectral copy
+        # drops it to the mean, while keeping every pixel of naive subsampling would show it at 3 cycles.
+        j = torch.arange(16, dtype=torch.float64)
+        x = (0.5 + 0.5 * torch.cos(2 * math.pi * 5 * j / 16)).repeat(16, 1)
+        assert_close(display_copy(x, 8, mode="spectral"), torch.full((8, 8), 0.5, dtype=torch.float64))
+        y = torch.rand(20, 10, dtype=torch.float64)
+        assert_close(display_copy(y, 10, mode="spectral"), spectral_pool(y, (10, 5)))
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            display_copy(torch.rand(4, 4), 2, mode="nearest")
+        with pytest.raises(ValueCheckError):
+            display_copy(torch.rand(4, 4), 0)
+        with pytest.raises(ShapeError):
+            display_copy(torch.rand(4), 2)
