@@ -8,12 +8,9 @@ from ui import GROUPS, available_lessons
 st.set_page_config(page_title="Stride Lab", page_icon=":material/grid_4x4:", layout="wide")
 
 
-@st.cache_resource
-def _start_up() -> int:
-    return bound_threads()
-
-
-_start_up()
+# torch's thread setting is per OS thread and Streamlit runs each script in a fresh one: bound it
+# on every run (it costs microseconds).
+bound_threads()
 
 home = st.Page("home.py", title="Home", icon=":material/home:", default=True, url_path="home")
 sections: dict[str, list[st.Page]] = {"Stride Lab": [home]}

@@ -51,37 +51,37 @@ GROUPS = ("Foundations", "Equivalences", "Consequences")
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
-        "arithmetic", "Stride arithmetic", "Foundations", "pages/01_stride_arithmetic.py", ":material/calculate:",
+        "arithmetic", "Stride arithmetic", "Foundations", "lessons/01_stride_arithmetic.py", ":material/calculate:",
         "How big the output is, where each kernel window lands, and which input pixels a large stride never reads.",
         (RESOLUTION_LESSON, LARGE_STRIDE_ARTICLE),
     ),
     Lesson(
-        "conv-tensors", "Convolutional tensors", "Foundations", "pages/02_conv_tensors.py", ":material/view_in_ar:",
+        "conv-tensors", "Convolutional tensors", "Foundations", "lessons/02_conv_tensors.py", ":material/view_in_ar:",
         "A convolution written as one 4-D tensor, its slices, and the doubly block-Toeplitz matrix it unrolls into.",
         (STRIDING_PAPER,),
     ),
     Lesson(
-        "sampling-grids", "Sampling grids", "Foundations", "pages/03_sampling_grids.py", ":material/grid_on:",
+        "sampling-grids", "Sampling grids", "Foundations", "lessons/03_sampling_grids.py", ":material/grid_on:",
         "The sub-sampling functions T^(s)_{m,n}: the s² interleaved grids a stride chooses between.",
         (STRIDING_PAPER,),
     ),
     Lesson(
-        "stride-channels", "Stride = channels", "Equivalences", "pages/04_stride_channels.py", ":material/layers:",
+        "stride-channels", "Stride = channels", "Equivalences", "lessons/04_stride_channels.py", ":material/layers:",
         "A strided convolution is a sum of stride-1 convolutions of polyphase pieces, and a whole strided LeNet has a stride-1 twin.",
         (STRIDING_PAPER,),
     ),
     Lesson(
-        "aliasing", "Aliasing pyramid", "Consequences", "pages/05_aliasing_pyramid.py", ":material/blur_on:",
+        "aliasing", "Aliasing pyramid", "Consequences", "lessons/05_aliasing_pyramid.py", ":material/blur_on:",
         "Strided convolution against naive subsampling, measured by correlation, and the anti-aliased methods that beat both.",
         (RESOLUTION_LESSON, ZHANG_2019, RIPPEL_2015),
     ),
     Lesson(
-        "backprop", "Backprop with stride", "Consequences", "pages/06_backprop.py", ":material/undo:",
+        "backprop", "Backprop with stride", "Consequences", "lessons/06_backprop.py", ":material/undo:",
         "The input gradient of a strided convolution: dilate the upstream gradient, rotate the kernel, convolve.",
         (BACKPROP_THREAD, ODENA_2016),
     ),
     Lesson(
-        "diffstride", "DiffStride", "Consequences", "pages/07_diffstride.py", ":material/tune:",
+        "diffstride", "DiffStride", "Consequences", "lessons/07_diffstride.py", ":material/tune:",
         "Strides learned by gradient descent through a smooth mask in the Fourier domain.",
         (DIFFSTRIDE_PAPER, RIPPEL_2015),
     ),

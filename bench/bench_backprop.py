@@ -25,7 +25,7 @@ from bench._rerun import median_rerun  # noqa: E402
 from stride_core.backprop import input_grad_steps, make_example, weight_grad_steps  # noqa: E402
 from stride_core.viz.backprop import INPUT, WEIGHT, animation_figure  # noqa: E402
 
-PAGE = "pages/06_backprop.py"
+PAGE = "lessons/06_backprop.py"
 
 
 def _median_ms(fn: Callable[[], object], n: int = 20) -> float:

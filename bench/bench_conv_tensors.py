@@ -23,8 +23,8 @@ import torch  # noqa: E402
 from bench._rerun import median_rerun  # noqa: E402
 from stride_core.conv_tensor import conv_tensor, example_filter  # noqa: E402
 
-CONV = "pages/02_conv_tensors.py"
-GRIDS = "pages/03_sampling_grids.py"
+CONV = "lessons/02_conv_tensors.py"
+GRIDS = "lessons/03_sampling_grids.py"
 
 
 def _conv_tensor_ms(side: int = 64, k: int = 5, n: int = 10) -> float:

@@ -32,7 +32,7 @@ import torch.nn.functional as F  # noqa: E402
 from stride_core.diffstride import DiffStride, spectral_pool  # noqa: E402
 
 SHAPE = (8, 16, 128, 128)
-PAGE = "pages/07_diffstride.py"
+PAGE = "lessons/07_diffstride.py"
 REPEATS = 21
 
 

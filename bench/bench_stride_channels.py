@@ -26,7 +26,7 @@ from bench._rerun import median_rerun  # noqa: E402
 from stride_core.device import bound_threads  # noqa: E402
 from stride_core.equivalence import digits_28, fit_alternating, lenet_striding, reinitialised, to_non_striding  # noqa: E402
 
-PAGE = "pages/04_stride_channels.py"
+PAGE = "lessons/04_stride_channels.py"
 
 
 def _digits() -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from stride_core.aliasing import SOURCE_NOISE, SOURCE_SEED, format_table, pyramid_experiment, seed001_image
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/05_aliasing_pyramid.py"
+PAGE = "lessons/05_aliasing_pyramid.py"
 NOTICE = "The link set"
 VIEWS = ("Pyramid and table", "Spectrum and folding", "Shift consistency", "Other noise draws")
 

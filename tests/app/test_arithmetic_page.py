@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/01_stride_arithmetic.py"
+PAGE = "lessons/01_stride_arithmetic.py"
 KEYS = ("h", "w", "kh", "kw", "p", "sh", "sw", "d")
 
 

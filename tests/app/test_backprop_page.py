@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/06_backprop.py"
+PAGE = "lessons/06_backprop.py"
 DEFAULTS = dict(mode="2-D", n=8, k=3, s=2, p=0, dy="random integers", seed=0, cov_n=16, cov_k=3, cov_s=2)
 SLIDERS = ("n", "k", "s", "p", "cov_n", "cov_k", "cov_s")
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/02_conv_tensors.py"
+PAGE = "lessons/02_conv_tensors.py"
 DEFAULTS = dict(filter="box", a=3, b=3, rows=5, cols=5, s=1, input="random")
 
 

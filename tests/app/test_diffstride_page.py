@@ -12,7 +12,7 @@ import ui
 from stride_core.diffstride import TrainRecord
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/07_diffstride.py"
+PAGE = "lessons/07_diffstride.py"
 NOTICE = "The link set"
 
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/03_sampling_grids.py"
+PAGE = "lessons/03_sampling_grids.py"
 DEFAULTS = dict(n=6, s=2, cn_size=12, sl=2, cs=2, cm=2, cn=1, pf="random", psize=7, ps=2, pm=1, pn=2, pp=2, pq=1, imgs=2)
 SLIDERS = ("n", "s", "cn_size", "sl", "cs", "psize", "ps", "imgs")
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/04_stride_channels.py"
+PAGE = "lessons/04_stride_channels.py"
 
 
 def open_page(**query) -> AppTest:

@@ -15,11 +15,14 @@ def test_every_page_renders(served_app, browser, wait_app, artifacts):
     console_errors: list[str] = []
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     visited = []
-    for slug, title in [("", "Stride Lab")] + [(x.slug, x.title) for x in available_lessons()]:
+    # A deep link first: the first session after the server starts must land on its lesson too.
+    lessons = [(x.slug, x.title) for x in available_lessons()]
+    for slug, title in lessons[-1:] + [("", "Stride Lab")] + lessons[:-1]:
         page.goto(f"{served_app}/{slug}", wait_until="domcontentloaded")
         wait_app(page)
-        page.wait_for_selector("h1", timeout=30_000)
+        page.wait_for_selector("h1", timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0, f"exception on /{slug}"
+        assert page.get_by_text("Page not found").count() == 0, f"/{slug} showed 'Page not found'"
         assert title in page.locator("h1").first.inner_text()
         page.screenshot(path=str(artifacts / f"{slug or 'home'}.png"), full_page=True)
         visited.append(slug)
