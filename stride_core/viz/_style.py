@@ -40,7 +40,8 @@ __all__ = [
 SAFE: list[str] = list(qualitative.Safe)
 MAGNITUDE = "Cividis"
 SIGNED = "RdBu"
-GREY = "Greys"
+# Images: 0 is black, 1 is white. (plotly's named "Greys" runs the other way.)
+GREY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
 HIGHLIGHT = "#D55E00"  # vermilion: the current window, cell or step
 MUTED = "rgba(120,120,120,0.55)"  # dropped / never read / padding
 HEIGHT = 420

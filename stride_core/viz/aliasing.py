@@ -154,7 +154,7 @@ def pyramid_figure(
     for cell in d.cells:
         sx = _axis_suffix((cell.row - 1) * d.n_cols + cell.col)
         smooth = "best" if max(cell.z.shape) > SMOOTH_ABOVE else False
-        data.append(dict(type="heatmap", z=cell.z, colorscale=GREY, reversescale=True, zmin=0, zmax=1, showscale=False, name=cell.title,
+        data.append(dict(type="heatmap", z=cell.z, colorscale=GREY, zmin=0, zmax=1, showscale=False, name=cell.title,
                          xaxis=f"x{sx}", yaxis=f"y{sx}", zsmooth=smooth,
                          hovertemplate=f"x[%{{y}}, %{{x}}] = %{{z:.2f}}<extra>{cell.title.replace('<br>', ' · ')}</extra>"))
     for k in range(1, d.n_rows * d.n_cols + 1):

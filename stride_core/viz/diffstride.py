@@ -171,7 +171,7 @@ def compare_figure(images: Mapping[str, np.ndarray], *, height: int = 260) -> go
     titles = [f"{name}<br>{h}×{w}" for name, (h, w) in zip(data.names, data.shapes, strict=True)]
     fig = make_subplots(rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.02)
     for i, (name, img) in enumerate(zip(data.names, data.images, strict=True), start=1):
-        fig.add_trace(heatmap(img, colorscale=GREY, reversescale=True, name=name, zmin=data.zmin, zmax=data.zmax, text=False), row=1, col=i)
+        fig.add_trace(heatmap(img, colorscale=GREY, name=name, zmin=data.zmin, zmax=data.zmax, text=False), row=1, col=i)
         image_axes(fig, row=1, col=i, show_ticks=False)
     base_layout(fig, height=height)
     return fig.update_layout(margin=dict(t=50))

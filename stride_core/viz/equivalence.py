@@ -228,7 +228,7 @@ def terms_figure(d: TermsData, *, height: int = HEIGHT) -> go.Figure:
     yscale, ymin = (MAGNITUDE, 0.0) if not np.isfinite(ym).any() or np.nanmin(ym) >= 0 else (SIGNED, -ymax)
     fig.add_trace(heatmap(wm, colorscale=SIGNED, name="T(w) tiles", label="w tiles", fmt=".2g", text=wm.shape[0] <= 12 and wm.shape[1] <= 12),
                   row=1, col=1)  # fmt: skip
-    fig.add_trace(heatmap(_f32(xm), colorscale=GREY, reversescale=True, name="T(x) tiles", label="x tiles", text=False), row=1, col=2)
+    fig.add_trace(heatmap(_f32(xm), colorscale=GREY, name="T(x) tiles", label="x tiles", text=False), row=1, col=2)
     fig.add_trace(heatmap(_f32(ym), colorscale=yscale, zmin=ymin, zmax=ymax, name="term tiles", label="term tiles", text=False), row=1, col=3)
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
@@ -295,7 +295,7 @@ def lemma_figure(d: LemmaData, *, height: int = SMALL_HEIGHT + 60) -> go.Figure:
     fig.add_trace(go.Heatmap(z=d.phase, text=labels, texttemplate="%{text}" if d.padded.shape[0] <= 10 else None, colorscale=_phase_scale(d.s * d.s),
                              zmin=-0.5, zmax=d.s * d.s - 0.5, showscale=False, xgap=2, ygap=2, name="padded filter",
                              hovertemplate="O(w)[%{y}, %{x}] = %{text}<extra></extra>"), row=1, col=1)  # fmt: skip
-    fig.add_trace(heatmap(_f32(d.full), colorscale=GREY, name="stride-1 output", label="y", text=False, reversescale=True), row=1, col=2)
+    fig.add_trace(heatmap(_f32(d.full), colorscale=GREY, name="stride-1 output", label="y", text=False), row=1, col=2)
     fig.add_trace(go.Heatmap(z=(d.mask > 0).astype(np.uint8), colorscale=[[0, "rgba(0,0,0,0)"], [1, HIGHLIGHT]], zmin=0, zmax=1, opacity=0.45,
                              showscale=False, name="sampled by T", hoverinfo="skip"), row=1, col=2)  # fmt: skip
     scale, lo, hi = _output_scale(d.lemma)

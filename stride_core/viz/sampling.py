@@ -253,7 +253,7 @@ def polyphase_figure(parts: np.ndarray, s: int, *, height: int = HEIGHT) -> go.F
     d = _polyphase_data(parts, s)
     gap = max(1, parts.shape[-1] // 24)
     z, tops = _mosaic(list(d.parts), s, gap, max(2, parts.shape[-2] // 6))  # room for the titles between rows
-    fig = go.Figure(heatmap(z, colorscale=GREY, reversescale=True, zmin=0, zmax=1, text=False, name="components", label="mosaic", fmt=".2f",
+    fig = go.Figure(heatmap(z, colorscale=GREY, zmin=0, zmax=1, text=False, name="components", label="mosaic", fmt=".2f",
                             hoverongaps=False))
     for title, (y, x) in zip(d.titles, tops, strict=True):
         fig.add_annotation(x=x, y=y, text=title, showarrow=False, yanchor="bottom", font=dict(size=12))

@@ -53,7 +53,7 @@ class TestPyramidFigure:
         fig = V.pyramid_figure(seed001_image()[0].numpy(), rows, col_titles=["s = 1", "s = 2", "s = 3"])
         assert len(fig.data) == 1 + 5 * 3 and all(t.type == "heatmap" for t in fig.data)
         assert fig.data[0].name == "original<br>24×24" and fig.data[0].zmin == 0 and fig.data[0].zmax == 1
-        assert fig.data[0].reversescale is True  # Greys runs white to black: reversed, 0 is black
+        assert fig.data[0].colorscale[0][1] == "rgb(0,0,0)"  # 0 is black
         assert fig.data[0].hovertemplate.endswith("<extra>original · 24×24</extra>")
         assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis16.scaleanchor == "x16"
         assert fig.layout.xaxis5.visible is False  # the empty panel under the original
