@@ -102,3 +102,11 @@ def wait_for_app(page, timeout_ms: int = 90_000) -> None:
         }""",
         timeout=timeout_ms,
     )
+    # Elements whose code loads lazily show a skeleton first, and figures draw after the script
+    # finishes: wait until no skeleton is left and every chart has its SVG.
+    page.wait_for_function(
+        """() => !document.querySelector("[data-testid^='stSkeleton'], [data-testid='stAppSkeleton']")
+                 && [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+                    .every(c => c.querySelector('.main-svg'))""",
+        timeout=timeout_ms,
+    )
