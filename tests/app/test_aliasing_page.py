@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from stride_core.aliasing import SOURCE_NOISE, SOURCE_SEED, format_table, pyramid_experiment, seed001_image
+from tests.helpers import open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/05_aliasing_pyramid.py"
@@ -17,14 +19,7 @@ NOTICE = "The link set"
 VIEWS = ("Pyramid and table", "Spectrum and folding", "Shift consistency", "Other noise draws")
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+open_page = partial(open_lesson, PAGE)
 
 
 def ok(at: AppTest) -> AppTest:

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from tests.helpers import metrics, open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/01_stride_arithmetic.py"
 KEYS = ("h", "w", "kh", "kw", "p", "sh", "sw", "d")
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+open_page = partial(open_lesson, PAGE)
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_defaults():

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.helpers import open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/06_backprop.py"
@@ -14,14 +17,7 @@ DEFAULTS = dict(mode="2-D", n=8, k=3, s=2, p=0, dy="random integers", seed=0, co
 SLIDERS = ("n", "k", "s", "p", "cov_n", "cov_k", "cov_s")
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+open_page = partial(open_lesson, PAGE)
 
 
 def value(at: AppTest, key: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -10,24 +11,16 @@ from streamlit.testing.v1 import AppTest
 
 import ui
 from stride_core.diffstride import TrainRecord
+from tests.helpers import metrics, open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/07_diffstride.py"
 NOTICE = "The link set"
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+open_page = partial(open_lesson, PAGE)
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.helpers import open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/03_sampling_grids.py"
@@ -13,14 +16,7 @@ DEFAULTS = dict(n=6, s=2, cn_size=12, sl=2, cs=2, cm=2, cn=1, pf="random", psize
 SLIDERS = ("n", "s", "cn_size", "sl", "cs", "psize", "ps", "imgs")
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+open_page = partial(open_lesson, PAGE)
 
 
 def widget(at: AppTest, key: str):

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import open_lesson
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/04_stride_channels.py"
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+open_page = partial(open_lesson, PAGE)
 
 
 def ok_badges(at: AppTest) -> list[str]:
