@@ -171,6 +171,18 @@ def phase_order(n: int, s: int) -> torch.Tensor:
 # Theorem 1 and Lemma 1 (2-D).
 
 
+def _padded(x: torch.Tensor, w: torch.Tensor, s: int, padding: int | Sequence[int]) -> tuple[torch.Tensor, int, int, int]:
+    """Check Theorem 1's arguments; return the zero-padded input, s, and the strided output size."""
+    _check_pair(x, w)
+    s = _int(s, "s", 1)
+    ph, pw = pair(padding, "padding", minimum=0)
+    xp = F.pad(x, (pw, pw, ph, ph))
+    (h, wd), (kh, kw) = xp.shape[-2:], w.shape[-2:]
+    if kh > h or kw > wd:
+        raise ShapeError(f"the filter ({kh}×{kw}) must fit in the padded input ({h}×{wd})")
+    return xp, s, (h - kh) // s + 1, (wd - kw) // s + 1
+
+
 def strided_via_polyphase(x: torch.Tensor, w: torch.Tensor, s: int, padding: int | Sequence[int] = 0) -> torch.Tensor:
     r"""Theorem 1 as one multi-channel convolution: ``w ∗_s x`` with stride 1 only.
 
@@ -203,14 +215,8 @@ def strided_via_polyphase(x: torch.Tensor, w: torch.Tensor, s: int, padding: int
         tensor([[[[12., 20.],
                   [52., 60.]]]])
     """
-    _check_pair(x, w)
-    s = _int(s, "s", 1)
-    ph, pw = pair(padding, "padding", minimum=0)
-    xp = F.pad(x, (pw, pw, ph, ph))
-    (h, wd), (kh, kw) = xp.shape[-2:], w.shape[-2:]
-    if kh > h or kw > wd:
-        raise ShapeError(f"the filter ({kh}×{kw}) must fit in the padded input ({h}×{wd})")
-    oh, ow = (h - kh) // s + 1, (wd - kw) // s + 1
+    xp, s, oh, ow = _padded(x, w, s, padding)
+    kh, kw = w.shape[-2:]
     kth, ktw = _ceil_div(kh, s), _ceil_div(kw, s)  # size of each phase filter T^(s)_{p,q}(w)
     wt = _unshuffle(_fit(w, s * kth, s * ktw), s, s)  # (C_out, C·s², kth, ktw)
     xt = _unshuffle(_fit(xp, s * (oh + kth - 1), s * (ow + ktw - 1)), s, s)  # X̃: (N, C·s², oh+kth−1, ow+ktw−1)
@@ -253,14 +259,8 @@ def theorem1_terms(x: torch.Tensor, w: torch.Tensor, s: int, padding: int | Sequ
         >>> [(t.p, t.q, t.y_pq.flatten().tolist()) for t in terms]
         [(1, 1, [0.0, 2.0, 8.0, 10.0]), (1, 2, [1.0, 3.0, 9.0, 11.0]), (2, 1, [4.0, 6.0, 12.0, 14.0]), (2, 2, [5.0, 7.0, 13.0, 15.0])]
     """
-    _check_pair(x, w)
-    s = _int(s, "s", 1)
-    ph, pw = pair(padding, "padding", minimum=0)
-    xp = F.pad(x, (pw, pw, ph, ph))
-    (h, wd), (kh, kw) = xp.shape[-2:], w.shape[-2:]
-    if kh > h or kw > wd:
-        raise ShapeError(f"the filter ({kh}×{kw}) must fit in the padded input ({h}×{wd})")
-    oh, ow = (h - kh) // s + 1, (wd - kw) // s + 1
+    xp, s, oh, ow = _padded(x, w, s, padding)
+    kh, kw = w.shape[-2:]
     terms = []
     for p in range(1, s + 1):
         for q in range(1, s + 1):
