@@ -3,14 +3,15 @@
 import streamlit as st
 
 from stride_core.device import bound_threads
-from ui import GROUPS, available_lessons
+from ui import GROUPS, available_lessons, warm_imports
 
 st.set_page_config(page_title="Stride Lab", page_icon=":material/grid_4x4:", layout="wide")
 
 
-# torch's thread setting is per OS thread and Streamlit runs each script in a fresh one: bound it
-# on every run (it costs microseconds).
+# Cheap after the first run: one torch thread per computation, and every module imported once
+# before sessions start running lesson pages side by side.
 bound_threads()
+warm_imports()
 
 home = st.Page("home.py", title="Home", icon=":material/home:", default=True, url_path="home")
 sections: dict[str, list[st.Page]] = {"Stride Lab": [home]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -95,6 +96,37 @@ def available_lessons() -> list[Lesson]:
 
 def lesson(slug: str) -> Lesson:
     return next(x for x in LESSONS if x.slug == slug)
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports before concurrency. When a class opens a freshly started server in the same second,
+# several sessions execute lesson pages at once, each importing stride_core modules (and torch,
+# plotly and scikit-learn submodules) from its own thread; a module one thread is still
+# initialising can then look half-built to another. app.py calls this once per run: the first
+# call imports everything under one lock, later calls return at once.
+
+_import_lock = threading.Lock()
+_imported = False
+
+
+def warm_imports() -> None:
+    """Import every stride_core module (and the heavy submodules they use) once, serially."""
+    global _imported
+    if _imported:
+        return
+    with _import_lock:
+        if _imported:
+            return
+        import importlib
+        import pkgutil
+
+        import stride_core
+
+        for mod in pkgutil.walk_packages(stride_core.__path__, "stride_core."):
+            importlib.import_module(mod.name)
+        for name in ("plotly.graph_objects", "plotly.subplots", "sklearn.datasets", "torch.nn.functional"):
+            importlib.import_module(name)
+        _imported = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +322,6 @@ def image_picker(
 # Heavy work (training, large images): a process-wide bound so one student's training cannot
 # starve everyone's sliders.
 
-import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
