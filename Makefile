@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean cluster
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
+
+# N replicas on loopback behind Debian's nginx with sticky sessions (Ctrl-C stops them all).
+cluster: $(VENV)/.runtime
+	deploy/cluster.sh run $(or $(REPLICAS),2)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

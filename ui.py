@@ -124,7 +124,7 @@ def warm_imports() -> None:
 
         for mod in pkgutil.walk_packages(stride_core.__path__, "stride_core."):
             importlib.import_module(mod.name)
-        for name in ("plotly.graph_objects", "plotly.subplots", "sklearn.datasets", "torch.nn.functional"):
+        for name in ("pandas", "plotly.graph_objects", "plotly.subplots", "sklearn.datasets", "torch.nn.functional"):
             importlib.import_module(name)
         _imported = True
 
@@ -217,7 +217,8 @@ def url_notice(snapshot: dict[str, str], **values: Any) -> list[str]:
     rejected = [k for k, v in values.items() if k in snapshot and not _same(snapshot[k], v)]
     if rejected:
         listed = ", ".join(f"`{k}={_clip(snapshot[k])}`" for k in rejected)
-        st.warning(f"The link set {listed}, which this lesson cannot use; the default is shown instead.", icon=":material/link_off:")
+        shown = ", ".join(f"{k} = {_clip(values[k])}" for k in rejected)
+        st.warning(f"The link set {listed}, which this lesson cannot use as given; it shows {shown} instead.", icon=":material/link_off:")
     return rejected
 
 

@@ -153,9 +153,9 @@ def load_image_info(data: bytes, max_side: int = 512) -> LoadedImage:
 
 
 def _bomb_error(w: int | None = None, h: int | None = None) -> ImageInputError:
-    size = f" ({w}×{h} = {w * h / 1e6:.0f} million pixels)" if w and h else ""
+    size = f" ({w}×{h} = {w * h:,} pixels)" if w and h else ""
     return ImageInputError(
-        f"The image is too large to open safely{size}; the limit is {MAX_PIXELS // 1_000_000} million pixels. "
+        f"The image is too large to open safely{size}; the limit is {MAX_PIXELS:,} pixels. "
         "Scale it down (for example to 2000 pixels on the longer side) and upload it again."
     )
 
