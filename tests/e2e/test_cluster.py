@@ -123,13 +123,17 @@ def test_cold_start_class_arrives_at_once(cluster):
     and each moves a widget a few times.
     """
     import asyncio
+    import concurrent.futures
     import sys
 
     sys.path.insert(0, str(ROOT / "bench"))
     from load import classroom
 
     lessons = [x.slug for x in available_lessons()]
-    res = asyncio.run(classroom(cluster.url, lessons, students=2 * len(lessons), duration=8, ramp=0, think=(1.0, 2.0), upload_prob=0, train_prob=0, timeout=60))
+    # Its own thread and event loop: Playwright's sync API (the browser tests) keeps a loop running here.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        res = pool.submit(asyncio.run, classroom(cluster.url, lessons, students=2 * len(lessons), duration=8, ramp=0, think=(1.0, 2.0),
+                                                 upload_prob=0, train_prob=0, timeout=60)).result()
     loads = [x for x in res["samples"] if x["kind"] == "load"]
     errors = [f"{x['page']} {x['kind']}: {x['error']}" for x in res["samples"] if not x["ok"]]
     assert len(loads) == 2 * len(lessons)
