@@ -63,7 +63,7 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "sampling-grids", "Sampling grids", "Foundations", "lessons/03_sampling_grids.py", ":material/grid_on:",
-        "The sub-sampling functions T^(s)_{m,n}: the s² interleaved grids a stride chooses between.",
+        "The sub-sampling functions $T^{(s)}_{m,n}$: the s² interleaved grids a stride chooses between.",
         (STRIDING_PAPER,),
     ),
     Lesson(
