@@ -8,6 +8,7 @@ app where many students ask for the same settings.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -56,3 +57,12 @@ def median_rerun(page: str, *, widget: str | None, values: list[Any] | None = No
         if at.exception:
             raise RuntimeError(f"{page} raised: {at.exception[0].message}")
     return statistics.median(times)
+
+
+def print_budget_table(title: str, rows: list[tuple[str, float, float]]) -> None:
+    """Print (measurement, median ms, budget ms) rows as the markdown table every lesson bench uses."""
+    print(f"### {title} (nproc = {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})\n")
+    print("| measurement | median ms | budget ms | within |")
+    print("|---|---:|---:|:---:|")
+    for what, ms, budget in rows:
+        print(f"| {what} | {ms:.1f} | {budget:.0f} | {'yes' if ms <= budget else 'NO'} |")

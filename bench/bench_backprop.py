@@ -8,7 +8,6 @@ setting. Run as `python bench/bench_backprop.py`.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -19,9 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
 
-from bench._rerun import median_rerun  # noqa: E402
+from bench._rerun import median_rerun, print_budget_table  # noqa: E402
 from stride_core.backprop import input_grad_steps, make_example, weight_grad_steps  # noqa: E402
 from stride_core.viz.backprop import INPUT, WEIGHT, animation_figure  # noqa: E402
 
@@ -60,11 +58,7 @@ def rows() -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    print(f"### Backprop with stride (nproc = {os.cpu_count()}, torch threads = {torch.get_num_threads()})\n")
-    print("| measurement | median ms | budget ms | within |")
-    print("|---|---:|---:|:---:|")
-    for what, ms, budget in rows():
-        print(f"| {what} | {ms:.1f} | {budget:.0f} | {'yes' if ms <= budget else 'NO'} |")
+    print_budget_table("Backprop with stride", rows())
 
 
 if __name__ == "__main__":

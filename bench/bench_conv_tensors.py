@@ -8,7 +8,6 @@ Run as `python bench/bench_conv_tensors.py`.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 import torch  # noqa: E402
 
-from bench._rerun import median_rerun  # noqa: E402
+from bench._rerun import median_rerun, print_budget_table  # noqa: E402
 from stride_core.conv_tensor import conv_tensor, example_filter  # noqa: E402
 
 CONV = "lessons/02_conv_tensors.py"
@@ -54,11 +53,7 @@ def rows() -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    print(f"### Convolutional tensors and Sampling grids (nproc = {os.cpu_count()}, torch threads = {torch.get_num_threads()})\n")
-    print("| measurement | median ms | budget ms | within |")
-    print("|---|---:|---:|:---:|")
-    for what, ms, budget in rows():
-        print(f"| {what} | {ms:.1f} | {budget} | {'yes' if ms <= budget else 'NO'} |")
+    print_budget_table("Convolutional tensors and Sampling grids", rows())
 
 
 if __name__ == "__main__":

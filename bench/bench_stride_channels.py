@@ -9,7 +9,6 @@ to_non_striding, in float32 and float64. Run as `python bench/bench_stride_chann
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ if str(ROOT) not in sys.path:
 import torch  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
-from bench._rerun import median_rerun  # noqa: E402
+from bench._rerun import median_rerun, print_budget_table  # noqa: E402
 from stride_core.device import bound_threads  # noqa: E402
 from stride_core.equivalence import digits_28, fit_alternating, lenet_striding, reinitialised, to_non_striding  # noqa: E402
 
@@ -96,11 +95,7 @@ def rows() -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    print(f"### Stride = channels (nproc = {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})\n")
-    print("| measurement | median ms | budget ms | within |")
-    print("|---|---:|---:|:---:|")
-    for what, ms, budget in rows():
-        print(f"| {what} | {ms:.1f} | {budget:.0f} | {'yes' if ms <= budget else 'NO'} |")
+    print_budget_table("Stride = channels", rows())
     print("\n| LeNet of Table 1 against its stride-1 twin | max abs difference | relative to max abs logit |")
     print("|---|---:|---:|")
     for what, err, rel in equivalence_errors():
