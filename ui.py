@@ -251,12 +251,12 @@ class PickedImage(NamedTuple):
 UPLOAD = "upload"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="64MB", show_spinner=False)
 def _sample(name: str, max_side: int, gray: bool) -> np.ndarray:
     return load_sample(name, max_side, gray=gray).numpy()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, max_size="64MB", show_spinner=False)
 def _decoded(digest: str, max_side: int, gray: bool, _data: bytes) -> tuple[np.ndarray, tuple[int, int]]:
     info = load_image_info(_data, max_side)
     img = info.image

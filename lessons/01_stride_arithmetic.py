@@ -15,6 +15,7 @@ from ui import badge, lesson_header, url_notice, url_snapshot
 
 lesson_header("arithmetic")
 
+VIEWS = ["Where the kernel lands", "Which pixels are read", "What stride saves"]
 DEFAULTS = dict(h=9, w=9, kh=3, kw=3, p=1, sh=2, sw=2, d=1)
 PRESETS = {  # label: (settings, tooltip)
     "Worked example": (dict(h=24, w=24, kh=3, kw=3, p=0, sh=2, sw=2, d=1), "24×24 input, 3×3 kernel, stride 2 (Stride and Resolution)"),
@@ -28,7 +29,7 @@ def _apply(preset: dict) -> None:
     st.session_state.update(preset)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size="16MB", show_spinner=False)
 def torch_output_shape(h: int, w: int, kh: int, kw: int, p: int, sh: int, sw: int, d: int) -> tuple[int, int] | None:
     """The shape F.conv2d itself produces (None when it refuses the configuration)."""
     try:
@@ -38,9 +39,9 @@ def torch_output_shape(h: int, w: int, kh: int, kw: int, p: int, sh: int, sw: in
     return tuple(y.shape[-2:])
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def placement(h: int, w: int, kh: int, kw: int, p: int, sh: int, sw: int, d: int):
-    # Shared read-only between sessions: building 100+ animation frames costs tens of ms.
+    # One entry per setting for the whole class: up to 144 animation frames per figure.
     return placement_figure((h, w), (kh, kw), (sh, sw), p, d)
 
 
@@ -84,19 +85,24 @@ def calculator() -> None:
     got = torch_output_shape(h, w, kh, kw, p, sh, sw, d)
     badge("the shape of F.conv2d's output", compare(torch.tensor([ho, wo]), torch.tensor(got if got else (-1, -1))))
 
-    place, coverage, cost = st.tabs(["Where the kernel lands", "Which pixels are read", "What stride saves"])
-    with place:
-        if ho * wo > MAX_FRAMES:
-            st.caption(f"The animation shows the first {MAX_FRAMES} of the {ho * wo} window positions, row by row.")
-        st.plotly_chart(placement(h, w, kh, kw, p, sh, sw, d), width="stretch", key="placement")
-        st.caption("Press ▶ to step the window; drag the slider to pick one. Grey cells are zero padding.")
-    with coverage:
-        st.plotly_chart(coverage_figure((h, w), (kh, kw), (sh, sw), p, d), width="stretch", key="coverage")
-        _explain_coverage(cov, kh, kw, sh, sw, d)
-    with cost:
-        st.plotly_chart(cost_figure((h, w), (kh, kw), p, d, stride=sh if sh == sw else 0), width="stretch", key="cost")
-        st.caption("Bars: multiply-adds at equal strides on both axes, relative to stride 1, labelled with the output size. "
-                   "Dashed: the 1/s² rule of thumb, which the bars approach as the input grows.")
+    # Only the open tab is built and sent (the choice is in the URL too, as ?view=).
+    place, coverage, cost = st.tabs(VIEWS, key="view", bind="query-params")
+    url_notice(snap, view=st.session_state.get("view"))
+    if place.open:
+        with place:
+            if ho * wo > MAX_FRAMES:
+                st.caption(f"The animation shows the first {MAX_FRAMES} of the {ho * wo} window positions, row by row.")
+            st.plotly_chart(placement(h, w, kh, kw, p, sh, sw, d), width="stretch", key="placement")
+            st.caption("Press ▶ to step the window; drag the slider to pick one. Grey cells are zero padding.")
+    if coverage.open:
+        with coverage:
+            st.plotly_chart(coverage_figure((h, w), (kh, kw), (sh, sw), p, d), width="stretch", key="coverage")
+            _explain_coverage(cov, kh, kw, sh, sw, d)
+    if cost.open:
+        with cost:
+            st.plotly_chart(cost_figure((h, w), (kh, kw), p, d, stride=sh if sh == sw else 0), width="stretch", key="cost")
+            st.caption("Bars: multiply-adds at equal strides on both axes, relative to stride 1, labelled with the output size. "
+                       "Dashed: the 1/s² rule of thumb, which the bars approach as the input grows.")
 
 
 def _explain_coverage(cov, kh: int, kw: int, sh: int, sw: int, d: int) -> None:

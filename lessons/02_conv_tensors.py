@@ -30,12 +30,12 @@ def _grid(a: np.ndarray) -> Grid:
     return tuple(tuple(float(v) for v in row) for row in a)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def starting_filter(name: str, a: int, b: int) -> Grid:
     return _grid(example_filter(name if name != "typed" else "random", (a, b), seed=a * 10 + b).numpy())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def starting_input(name: str, h: int, w: int) -> Grid:
     if name == "image":
         img = load_sample("camera", 64, gray=True)[0]
@@ -45,7 +45,7 @@ def starting_input(name: str, h: int, w: int) -> Grid:
     return _grid(torch.randint(0, 10, (h, w), generator=g).double().numpy())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def compute(filt: Grid, x: Grid, s: int) -> dict:
     f, X = torch.tensor(filt, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
     C = conv_tensor(f, tuple(X.shape))
@@ -55,9 +55,8 @@ def compute(filt: Grid, x: Grid, s: int) -> dict:
                 kept=kept_rows(C.shape[0], C.shape[1], s).numpy())
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def figures(filt: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
-    # Shared read-only between sessions: the tiled slices and the unrolled matrix cost tens of ms to build.
     r = compute(filt, x, s)
     orbit = shift_orbit(r["C"].shape, *pick).numpy()
     product = product_figure(np.array(x), r["by_tensor"], r["by_torch"], s=s)

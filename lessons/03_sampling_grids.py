@@ -22,14 +22,14 @@ SNAPSHOT = url_snapshot("sampling-grids")  # the link's raw parameters, before a
 FILTER_NAMES = ("random", "box", "sobel", "laplacian")  # plain names: a bound selectbox writes the displayed option into the URL
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
 def composed(n: int, s: int, m: int, k: int, s_l: int) -> tuple[tuple[int, int, int], Agreement]:
     x = torch.arange(float(n * n)).reshape(n, n)
     s2, m2, n2 = compose(s, m, k, s_l)
     return (s2, m2, n2), compare(T(T(x, s_l, 1, 1), s, m, k), T(x, s2, m2, n2))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
 def subsampled(name: str, size: int, s: int, m: int, n: int, p: int, q: int) -> dict:
     filt = example_filter(name, 3, seed=size)
     r = property4(filt, (size, size), s, m, n, p, q)
@@ -37,7 +37,7 @@ def subsampled(name: str, size: int, s: int, m: int, n: int, p: int, q: int) -> 
                 agree=compare(r.tensor, r.rebuilt))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def components(key: str, s: int, _image: torch.Tensor) -> tuple[np.ndarray, Agreement, tuple[int, int]]:
     img = _image[:1]  # (1, H, W) grey
     parts = polyphase(img, s)[:, 0]
@@ -47,14 +47,14 @@ def components(key: str, s: int, _image: torch.Tensor) -> tuple[np.ndarray, Agre
     return parts.numpy(), ok, tuple(img.shape[-2:])
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
 def figure(kind: str, *args):
-    # Shared read-only between sessions: building a figure costs 15–40 ms, serving a cached one about 2 ms.
+    # One entry per setting for the whole class (a figure builds in under a millisecond; the math behind some does not).
     builders = dict(grid=grid_figure, components=components_figure, compose=compose_figure, filter=filter_sampling_figure)
     return builders[kind](*args)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def figure_of(kind: str, key: tuple, _data: np.ndarray, *args):
     return slices_figure(_data, name="𝓖") if kind == "slices" else polyphase_figure(_data, *args)
 

@@ -54,20 +54,20 @@ def _numbers(text: str, name: str, longest: int) -> list[float] | None:
     return vals
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def figure1_figures(w: tuple[float, ...], x: tuple[float, ...], s: int):
-    d = V._figure1_data(w, x, s)  # shared read-only between sessions, like every cached figure here
+    d = V._figure1_data(w, x, s)
     return V.toeplitz_figure(d), V.phase_sum_figure(d), compare(torch.tensor(d.total), torch.tensor(d.reference))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def kernel(name: str) -> np.ndarray:
     if KERNELS[name] is not None:
         return np.array(KERNELS[name], dtype=np.float32)
     return torch.randn(int(name[-1]), int(name[-1]), generator=torch.Generator().manual_seed(int(name[-1]))).numpy()
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def theorem1_figures(key: str, size: int, kname: str, s: int, pad: int, _image: torch.Tensor):
     x, w = _image[None, :1], torch.from_numpy(kernel(kname))[None, None]
     terms, ref = theorem1_terms(x, w, s, pad), F.conv2d(x, w, stride=s, padding=pad)
@@ -75,14 +75,14 @@ def theorem1_figures(key: str, size: int, kname: str, s: int, pad: int, _image: 
     return V.terms_figure(d), V.sum_figure(d), compare(sum(t.y_pq for t in terms), ref), compare(strided_via_polyphase(x, w, s, pad), ref)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def lemma_figures(key: str, size: int, kname: str, s: int, m: int, n: int, _image: torch.Tensor):
     x, w = _image[None, :1], torch.from_numpy(kernel(kname))[None, None]
     full, got = F.conv2d(x, w), lemma1_phase(x, w, s, m, n)
     return V.lemma_figure(V._lemma_data(w[0, 0].numpy(), full[0, 0].numpy(), got[0, 0].numpy(), s, m, n)), compare(got, full[..., m - 1 :: s, n - 1 :: s])
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@st.cache_data(max_entries=1, max_size="16MB", show_spinner=False)
 def digits() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits  # bundled with scikit-learn: nothing is downloaded
 
@@ -104,7 +104,7 @@ def lenet_summary():
     return rows, errs, transform.size, [weight_origin(net, (1, 28, 28), i).numpy() for i in range(4)], convs, V.params_figure(V._params_data(*rows))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def sharing(i: int, c: int, k: int, hl: int | None):
     _, _, _, origins, convs, _ = lenet_summary()
     return V.sharing_figure(V._sharing_data(origins[i], convs[i][0], convs[i][1], c, k), highlight=hl)

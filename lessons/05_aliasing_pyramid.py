@@ -32,12 +32,12 @@ def _np(t: torch.Tensor, mode: str = "spectral") -> np.ndarray:
     return small.reshape(small.shape[-2:]).float().numpy()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def base_image(kind: str, size: int, seed: int, noise: float) -> np.ndarray:
     return (A.seed001_image(size, seed, noise=noise) if kind == "seed001" else zone_plate(size))[0].numpy()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
     x = torch.from_numpy(_image)[None]
     recs = A.pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur)
@@ -50,7 +50,7 @@ def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def pyramid_view(key: str, s: int, depth: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
     x = torch.from_numpy(_image)[None]
     levels = {m: A.pyramid(x, m, s, depth, blur_size=blur)[1:] for m in methods}
@@ -58,7 +58,7 @@ def pyramid_view(key: str, s: int, depth: int, methods: tuple, blur: int, _image
                 sizes={m: [tuple(t.shape[-2:]) for t in v] for m, v in levels.items()})
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def spectrum_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
     x = torch.from_numpy(_image)[None]
     f = A.folding(x, s)
@@ -68,13 +68,13 @@ def spectrum_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarra
     return dict(folding=shown, spectra={k: _np(v, "area") for k, v in spectra.items()}, shapes=shapes)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def shift_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> list:
     x = torch.from_numpy(_image)
     return [tuple(A.shift_consistency(x, m, s, blur_size=blur)) for m in methods]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, max_size="16MB", show_spinner=False)
 def sweep_view(noise: float, seed: int) -> dict:
     sweep = A.seed_sweep([*range(SWEEP), seed], noise=noise).numpy()  # the last row is the draw on screen
     wins = [(sweep[:SWEEP, i, 0] > sweep[:SWEEP, i, 1]).mean() for i in (1, 2)]

@@ -40,9 +40,9 @@ def _settings(one_d: bool, n: int, k: int, s: int, p: int) -> tuple:
     return ((1, n), (1, k), (1, s), (0, p)) if one_d else ((n, n), (k, k), (s, s), (p, p))
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, max_size="16MB", show_spinner=False)
 def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) -> dict:
-    """Every number and figure of one setting. Shared read-only between sessions: the animations take tens of ms to build."""
+    """Every number and figure of one setting, cached for the whole class."""
     size, ks, stride, pad = _settings(one_d, n, k, s, p)
     ex = make_example(size, ks, stride, pad, kind, seed=seed)
     dx_ref, dw_ref = (g[0, 0] for g in autograd_grads(ex.x[None, None], ex.w[None, None], ex.dy[None, None], stride, pad))
@@ -62,7 +62,7 @@ def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) ->
                 raw=raw, target=ex.target is not None)
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+@st.cache_data(max_entries=48, max_size="16MB", show_spinner=False)
 def coverage(one_d: bool, n: int, k: int, s: int, p: int):
     size, ks, stride, pad = _settings(one_d, n, k, s, p)
     a, b = torch.meshgrid(torch.arange(ks[0]), torch.arange(ks[1]), indexing="ij")

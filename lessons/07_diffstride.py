@@ -32,9 +32,8 @@ MIN_SIDE = 16  # 2 × the largest integer stride, for the R = 0 check against sp
 LOSSES = {"reconstruction": "reconstruction error (what the crop throws away)", "penalty": "complexity penalty J (Equation 6)"}
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def figures(key: str, sh: float, sw: float, r: int, _img: torch.Tensor):
-    # Shared read-only between sessions: building the three figures costs ~100 ms, the math ~10 ms.
     v = {k: t.numpy() for k, t in diff_stride_steps(_img[0], (sh, sw), float(r), preserve_mean=True)._asdict().items()}
     spectrum = spectrum_figure(*(v[k] for k in ("spectrum", "mask_h", "mask_w", "rows", "cols", "cropped")))
     profiles = profiles_figure(v["mask_h"], v["mask_w"], *thresholds(*_img.shape[-2:], (sh, sw)), float(r))
@@ -45,12 +44,12 @@ def figures(key: str, sh: float, sw: float, r: int, _img: torch.Tensor):
     return spectrum, profiles, compare_figure(images), s, compare(diff_stride(even, s, 0.0), spectral_pool(even, s))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def gradient(key: str, sh: float, sw: float, r: int, loss: str, _img: torch.Tensor):
     return stride_gradient(_img[0], (sh, sw), float(r), loss=loss)
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@st.cache_data(max_entries=1, max_size="16MB", show_spinner=False)
 def digits() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits  # bundled with scikit-learn: nothing is downloaded
 

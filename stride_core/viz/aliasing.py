@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..aliasing import METHODS, SOURCE_TABLE
-from ._style import GREY, HIGHLIGHT, MAGNITUDE, MUTED, SAFE, SMALL_HEIGHT, base_layout, empty_figure
+from ._style import GREY, HIGHLIGHT, MAGNITUDE, MUTED, SAFE, SMALL_HEIGHT, Canvas, Figure, base_layout, colorscale_of, empty_figure
 
 __all__ = [
     "METHOD_SHORT",
@@ -49,6 +48,12 @@ def _short(method: str) -> str:
 
 
 
+def _gaps(values) -> np.ndarray | list:
+    """Values for plotly.js with the missing ones (NaN) sent as null, which it draws the same way (a gap)."""
+    v = np.asarray(values, dtype=float)
+    return v if np.isfinite(v).all() else [float(x) if np.isfinite(x) else None for x in v]
+
+
 def _axis_suffix(k: int) -> str:
     return "" if k == 1 else str(k)
 
@@ -62,8 +67,8 @@ def _grid(
 ) -> tuple[dict, list[dict]]:
     """Axes and title annotations of an n_rows × n_cols grid of square image panels.
 
-    Built as plain dicts (one validation when the figure is made) because make_subplots and
-    per-panel updates cost ~100 ms for a handful of panels, more than every other part of a rerun.
+    Built as plain dicts for a Canvas (never validated while serving) because plotly's subplot grid
+    and per-panel updates cost ~100 ms for a handful of panels, more than every other part of a rerun.
     Panel (r, c), 1-based from the top left, uses axes x{k}/y{k} with k = (r − 1)·n_cols + c.
     """
     w = (1 - hgap * (n_cols - 1)) / n_cols
@@ -128,7 +133,7 @@ def _pyramid_data(
 def pyramid_figure(
     original: np.ndarray, rows: Mapping[str, Sequence[np.ndarray]], *, col_titles: Sequence[str] = (),
     sizes: Mapping[str, Sequence[tuple[int, int]]] | None = None, original_size: tuple[int, int] | None = None, height: int | None = None,
-) -> go.Figure:
+) -> Figure:
     """The original image and each method's downsampled images side by side, one row per method.
 
     Every image fills the same square, so smaller outputs show bigger pixels, as when the source
@@ -159,10 +164,10 @@ def pyramid_figure(
                          hovertemplate=f"x[%{{y}}, %{{x}}] = %{{z:.2f}}<extra>{cell.title.replace('<br>', ' · ')}</extra>"))
     for k in range(1, d.n_rows * d.n_cols + 1):
         layout[f"yaxis{_axis_suffix(k)}"]["autorange"] = "reversed"
-    fig = go.Figure(data=data, layout=dict(layout, annotations=notes))
+    fig = Canvas().add_traces(data).update_layout(layout, annotations=notes)
     base_layout(fig, height=height or max(SMALL_HEIGHT, 60 + 220 * d.n_rows))
     fig.update_layout(margin=dict(t=42))  # room for the two-line panel titles
-    return fig
+    return fig.figure()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +201,7 @@ def _correlation_data(records: Sequence[tuple[int, str, tuple[int, int], float]]
 
 def correlation_figure(
     records: Sequence[tuple[int, str, tuple[int, int], float]], *, show_source: bool = True, height: int = SMALL_HEIGHT + 60
-) -> go.Figure:
+) -> Figure:
     """Correlation with the original per stride, one bar per method, labelled with the output size.
 
     Args:
@@ -206,13 +211,13 @@ def correlation_figure(
     if not records:
         return empty_figure("No results to show")
     d = _correlation_data(records)
-    fig = go.Figure()
+    fig = Canvas()
     x = [f"s = {s}" for s in d.strides]
     for i, m in enumerate(d.methods):
         vals = d.values[i]
         fig.add_trace(
-            go.Bar(
-                x=x, y=vals, name=_short(m), marker_color=method_color(m), offsetgroup=m,
+            dict(
+                type="bar", x=x, y=_gaps(vals), name=_short(m), marker=dict(color=method_color(m)), offsetgroup=m,
                 text=[f"{v:.3f}<br>{dm}" if np.isfinite(v) else "n/a" for v, dm in zip(vals, d.dims[i], strict=True)],
                 textposition="outside", cliponaxis=False,
                 hovertemplate=f"{_short(m)}, %{{x}}: r = %{{y:.3f}}<extra></extra>",
@@ -221,16 +226,16 @@ def correlation_figure(
     if show_source:
         for m, vals in d.source.items():
             fig.add_trace(
-                go.Scatter(
-                    x=x, y=vals, mode="markers", name=f"source: {_short(m)}", offsetgroup=m,
+                dict(
+                    type="scatter", x=x, y=_gaps(vals), mode="markers", name=f"source: {_short(m)}", offsetgroup=m,
                     marker=dict(symbol="diamond", size=11, color="white", line=dict(color=method_color(m), width=2)),
                     hovertemplate=f"the source's table, {_short(m)}, %{{x}}: r = %{{y:.3f}}<extra></extra>",
                 )
             )
     fig.update_layout(barmode="group", scattermode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     low = min(0.0, float(np.nanmin(d.values)) - 0.05) if np.isfinite(d.values).any() else 0.0
-    fig.update_yaxes(title="Pearson r with the original", range=[low, 1.18])
-    return base_layout(fig, height=height)
+    fig.update_yaxes(title=dict(text="Pearson r with the original"), range=[low, 1.18])
+    return base_layout(fig, height=height).figure()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +294,7 @@ def _folding_data(folding, s: int) -> FoldingData:
     return FoldingData(panels, (bx0, bx1, by0, by1), s, float(folding.aliased_fraction))
 
 
-def spectrum_figure(folding, s: int, *, height: int = SMALL_HEIGHT + 40) -> go.Figure:
+def spectrum_figure(folding, s: int, *, height: int = SMALL_HEIGHT + 40) -> Figure:
     """The image's log spectrum with the new band boxed, then the subsampled spectrum split into its two parts.
 
     Frequencies are in cycles per pixel of the original image: the first panel spans ±½ (the
@@ -306,8 +311,8 @@ def spectrum_figure(folding, s: int, *, height: int = SMALL_HEIGHT + 40) -> go.F
     d = _folding_data(folding, s)
     fig = _spectra_row(d.panels, height=height, ticks=True)
     x0, x1, y0, y1 = d.band
-    fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref="x", yref="y", line=dict(color=HIGHLIGHT, width=2, dash="dash"))
-    return fig
+    fig.add_shape(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref="x", yref="y", line=dict(color=HIGHLIGHT, width=2, dash="dash")))
+    return fig.figure()
 
 
 def _extent(x0: float, dx: float, n: int) -> tuple[float, float]:
@@ -315,14 +320,14 @@ def _extent(x0: float, dx: float, n: int) -> tuple[float, float]:
     return x0 - dx / 2, x0 + (n - 0.5) * dx
 
 
-def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> go.Figure:
+def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> Canvas:
     """Spectrum panels in one row, sharing one colour range; each axis spans its own panel's frequencies (cycles per original pixel)."""
     zmax = float(max(np.max(p.z) for p in panels)) or 1.0
     layout, notes = _grid(1, len(panels), {(1, c): p.title for c, p in enumerate(panels, start=1)}, hgap=0.03)
     data = []
     for c, p in enumerate(panels, start=1):
         sx = _axis_suffix(c)
-        data.append(dict(type="heatmap", z=p.z, x0=p.x0, dx=p.dx, y0=p.y0, dy=p.dy, colorscale=MAGNITUDE, zmin=0, zmax=zmax, name=p.title,
+        data.append(dict(type="heatmap", z=p.z, x0=p.x0, dx=p.dx, y0=p.y0, dy=p.dy, colorscale=colorscale_of(MAGNITUDE), zmin=0, zmax=zmax, name=p.title,
                          showscale=c == len(panels), colorbar=dict(title=dict(text="log(1+|·|)"), thickness=10),
                          xaxis=f"x{sx}", yaxis=f"y{sx}",
                          hovertemplate="f = (%{y:.3f}, %{x:.3f}) cycles/pixel<br>log(1+|·|) = %{z:.2f}<extra>" + p.title + "</extra>"))
@@ -331,16 +336,15 @@ def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> go
         layout[f"yaxis{sx}"].update(range=[yb, ya], showticklabels=ticks and c == 1, tickfont=dict(size=10))
     if ticks:
         layout["xaxis"]["title"] = dict(text="cycles/pixel", font=dict(size=11))
-    fig = go.Figure(data=data, layout=dict(layout, annotations=notes))
+    fig = Canvas().add_traces(data).update_layout(layout, annotations=notes)
     base_layout(fig, height=height)
-    fig.update_layout(margin=dict(t=28))  # room for the panel titles
-    return fig
+    return fig.update_layout(margin=dict(t=28))  # room for the panel titles
 
 
 def spectra_figure(
     spectra: Mapping[str, np.ndarray], strides: Mapping[str, int] | None = None, *, shapes: Mapping[str, tuple[int, int]] | None = None,
     height: int = SMALL_HEIGHT,
-) -> go.Figure:
+) -> Figure:
     """Centred log spectra side by side (for instance one per method's output), on cycles-per-original-pixel axes.
 
     Args:
@@ -351,7 +355,7 @@ def spectra_figure(
     if not spectra:
         return empty_figure("No spectra to show")
     panels = [_panel(t, z, (strides or {}).get(t, 1), (shapes or {}).get(t)) for t, z in spectra.items()]
-    return _spectra_row(panels, height=height, ticks=False)
+    return _spectra_row(panels, height=height, ticks=False).figure()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +373,7 @@ def _shift_data(results: Sequence[tuple[str, int, float, float]]) -> ShiftData:
     return ShiftData([r[0] for r in ordered], [float(r[2]) for r in ordered], [float(r[3]) for r in ordered])
 
 
-def shift_figure(results: Sequence[tuple[str, int, float, float]], *, height: int = SMALL_HEIGHT) -> go.Figure:
+def shift_figure(results: Sequence[tuple[str, int, float, float]], *, height: int = SMALL_HEIGHT) -> Figure:
     """Shift consistency per method as horizontal bars (most consistent on top), with the mean change as text.
 
     Args:
@@ -378,18 +382,18 @@ def shift_figure(results: Sequence[tuple[str, int, float, float]], *, height: in
     if not results:
         return empty_figure("No shift results to show")
     d = _shift_data(results)
-    fig = go.Figure(
-        go.Bar(
-            y=[_short(m) for m in d.methods], x=d.consistency, orientation="h", name="shift consistency",
-            marker_color=[method_color(m) for m in d.methods],
+    fig = Canvas().add_trace(
+        dict(
+            type="bar", y=[_short(m) for m in d.methods], x=d.consistency, orientation="h", name="shift consistency",
+            marker=dict(color=[method_color(m) for m in d.methods]),
             text=[f"r = {c:.3f} · change {ch:.2f}σ" for c, ch in zip(d.consistency, d.change, strict=True)], textposition="auto",
             hovertemplate="%{y}: mean correlation %{x:.3f}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
     low = min(0.0, min((c for c in d.consistency if np.isfinite(c)), default=0.0))
-    fig.update_xaxes(title="mean correlation of outputs under sub-grid shifts (1 = unchanged)", range=[low, 1.0])
-    return base_layout(fig, height=height)
+    fig.update_xaxes(title=dict(text="mean correlation of outputs under sub-grid shifts (1 = unchanged)"), range=[low, 1.0])
+    return base_layout(fig, height=height).figure()
 
 
 class SweepData(NamedTuple):
@@ -417,7 +421,7 @@ def _sweep_data(sweep: np.ndarray, seeds: Sequence[int], strides: Sequence[int],
 
 
 def seed_sweep_figure(sweep: np.ndarray, seeds: Sequence[int], strides: Sequence[int] = (1, 2, 3), *, chosen_seed: int | None = None,
-                      height: int = SMALL_HEIGHT + 80) -> go.Figure:
+                      height: int = SMALL_HEIGHT + 80) -> Figure:
     """How the source's table moves over noise draws: a box per (stride, method), the chosen draw and the source marked.
 
     Args:
@@ -429,15 +433,15 @@ def seed_sweep_figure(sweep: np.ndarray, seeds: Sequence[int], strides: Sequence
     if np.size(sweep) == 0:
         return empty_figure("No noise draws to show")
     d = _sweep_data(sweep, seeds, strides, chosen_seed)
-    fig = go.Figure()
+    fig = Canvas()
     for k, (label, m) in enumerate(zip(d.labels, d.methods, strict=True)):
-        fig.add_trace(go.Box(y=d.values[:, k], name=label, marker_color=method_color(m), boxpoints="outliers", showlegend=False,
-                             hovertemplate=f"{label}<br>r = %{{y:.3f}}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=d.labels, y=d.source, mode="markers", name="the source's table",
-                             marker=dict(symbol="diamond", size=11, color="white", line=dict(color="black", width=2))))
+        fig.add_trace(dict(type="box", y=d.values[:, k], name=label, marker=dict(color=method_color(m)), boxpoints="outliers",
+                           showlegend=False, hovertemplate=f"{label}<br>r = %{{y:.3f}}<extra></extra>"))
+    fig.add_trace(dict(type="scatter", x=d.labels, y=_gaps(d.source), mode="markers", name="the source's table",
+                       marker=dict(symbol="diamond", size=11, color="white", line=dict(color="black", width=2))))
     if np.isfinite(d.chosen).any():
-        fig.add_trace(go.Scatter(x=d.labels, y=d.chosen, mode="markers", name=f"seed {chosen_seed}",
-                                 marker=dict(symbol="x", size=10, color=HIGHLIGHT)))
-    fig.update_yaxes(title="Pearson r with the original")
+        fig.add_trace(dict(type="scatter", x=d.labels, y=_gaps(d.chosen), mode="markers", name=f"seed {chosen_seed}",
+                           marker=dict(symbol="x", size=10, color=HIGHLIGHT)))
+    fig.update_yaxes(title=dict(text="Pearson r with the original"))
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return base_layout(fig, height=height)
+    return base_layout(fig, height=height).figure()

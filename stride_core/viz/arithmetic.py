@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..arithmetic import Coverage, coverage_map, coverage_summary, macs, output_shape, placements
 from ._style import (
@@ -20,6 +18,8 @@ from ._style import (
     MUTED,
     SAFE,
     SMALL_HEIGHT,
+    Canvas,
+    Figure,
     animation_controls,
     base_layout,
     empty_figure,
@@ -79,7 +79,7 @@ def _moving(trace: dict) -> dict:
     return {k: trace[k] for k in ("x", "y", "text") if k in trace}
 
 
-def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, height: int = HEIGHT) -> go.Figure:
+def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, height: int = HEIGHT) -> Figure:
     """The kernel's footprint stepping over the padded input, and the output cell it fills.
 
     Client-side animation: one frame per output position (the first MAX_FRAMES of them), with
@@ -89,13 +89,13 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
     d = _placement_data(in_size, kernel_size, stride, padding, dilation)
     if d.total_positions == 0:
         return empty_figure("No valid output: the kernel does not fit in the padded input.")
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.08,
-                        subplot_titles=("padded input (grey = padding)", f"output {d.out_shape[0]}×{d.out_shape[1]}"))
+    fig = Canvas(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.08,
+                 subplot_titles=("padded input (grey = padding)", f"output {d.out_shape[0]}×{d.out_shape[1]}"))
     fig.add_trace(heatmap(d.padded, colorscale=[[0, "#cfcfcf"], [1, "#f7f7f7"]], zmin=0, zmax=1, text=False, name="input",
                           label="padded", xgap=1, ygap=1), row=1, col=1)
     fig.add_trace(heatmap(np.zeros(d.out_shape), colorscale=[[0, "#eef3f8"], [1, "#eef3f8"]], text=False, name="output",
                           label="y", xgap=1, ygap=1), row=1, col=2)
-    fig.add_traces([go.Scatter(t) for t in _window_traces(d, 0)])
+    fig.add_traces(_window_traces(d, 0))
     names = [f"y[{k // d.out_shape[1]},{k % d.out_shape[1]}]" for k in range(len(d.corners))]
     # Frames carry only what moves (positions and the label); plotly.js keeps each trace's style.
     fig.frames = [dict(data=[_moving(t) for t in _window_traces(d, k)], traces=[2, 3, 4], name=names[k]) for k in range(len(d.corners))]
@@ -104,7 +104,7 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
     fig.update_annotations(yshift=22)  # subplot titles above the index ticks
     base_layout(fig, height=height, **animation_controls(names, duration_ms=450, prefix="window → "))
     fig.update_layout(margin=dict(t=60, b=70))
-    return fig
+    return fig.figure()
 
 
 class CoverageData(NamedTuple):
@@ -120,7 +120,7 @@ def _coverage_data(in_size, kernel_size, stride=1, padding=0, dilation=1) -> Cov
     return CoverageData(counts, summary, never)
 
 
-def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, height: int = HEIGHT) -> go.Figure:
+def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, height: int = HEIGHT) -> Figure:
     """Heatmap of how many windows read each input pixel; never-read pixels are crossed out.
 
     Trailing rows and columns that no window reaches are shaded and labelled, so the two
@@ -129,29 +129,29 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
     """
     d = _coverage_data(in_size, kernel_size, stride, padding, dilation)
     h, w = d.counts.shape
-    fig = go.Figure(heatmap(d.counts, colorscale=MAGNITUDE, zmin=0, zmax=max(1, d.summary.max_reads), fmt="d",
+    fig = Canvas().add_trace(heatmap(d.counts, colorscale=MAGNITUDE, zmin=0, zmax=max(1, d.summary.max_reads), fmt="d",
                             label="reads", name="windows reading the pixel", showscale=True, xgap=1, ygap=1,
-                            colorbar=dict(title="reads", thickness=12)))
+                            colorbar=dict(title=dict(text="reads"), thickness=12)))
     if len(d.never):
-        fig.add_trace(go.Scatter(
-            x=d.never[:, 1], y=d.never[:, 0], mode="markers", name="never read",
+        fig.add_trace(dict(
+            type="scatter", x=d.never[:, 1], y=d.never[:, 0], mode="markers", name="never read",
             marker=dict(symbol="x-thin", size=10 if max(h, w) <= 32 else 5, line=dict(width=2, color=HIGHLIGHT)),
             hovertemplate="x[%{y}, %{x}] is never read<extra></extra>",
         ))
     s = d.summary
     if s.trailing_rows:
-        fig.add_shape(type="rect", x0=-0.5, x1=w - 0.5, y0=h - s.trailing_rows - 0.5, y1=h - 0.5,
-                      line=dict(color=HIGHLIGHT, dash="dot"), fillcolor="rgba(0,0,0,0)")
-        fig.add_annotation(x=w / 2 - 0.5, y=h - s.trailing_rows / 2 - 0.5, text=f"{s.trailing_rows} trailing row(s)", showarrow=False,
-                           font=dict(color=HIGHLIGHT), bgcolor="rgba(255,255,255,0.8)")
+        fig.add_shape(dict(type="rect", x0=-0.5, x1=w - 0.5, y0=h - s.trailing_rows - 0.5, y1=h - 0.5,
+                           line=dict(color=HIGHLIGHT, dash="dot"), fillcolor="rgba(0,0,0,0)"))
+        fig.add_annotation(dict(x=w / 2 - 0.5, y=h - s.trailing_rows / 2 - 0.5, text=f"{s.trailing_rows} trailing row(s)", showarrow=False,
+                                font=dict(color=HIGHLIGHT), bgcolor="rgba(255,255,255,0.8)"))
     if s.trailing_cols:
-        fig.add_shape(type="rect", x0=w - s.trailing_cols - 0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5,
-                      line=dict(color=HIGHLIGHT, dash="dot"), fillcolor="rgba(0,0,0,0)")
-        fig.add_annotation(x=w - s.trailing_cols / 2 - 0.5, y=h / 2 - 0.5, text=f"{s.trailing_cols} trailing col(s)", showarrow=False,
-                           textangle=-90, font=dict(color=HIGHLIGHT), bgcolor="rgba(255,255,255,0.8)")
+        fig.add_shape(dict(type="rect", x0=w - s.trailing_cols - 0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5,
+                           line=dict(color=HIGHLIGHT, dash="dot"), fillcolor="rgba(0,0,0,0)"))
+        fig.add_annotation(dict(x=w - s.trailing_cols / 2 - 0.5, y=h / 2 - 0.5, text=f"{s.trailing_cols} trailing col(s)", showarrow=False,
+                                textangle=-90, font=dict(color=HIGHLIGHT), bgcolor="rgba(255,255,255,0.8)"))
     image_axes(fig)
     fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0))
-    return base_layout(fig, height=height)
+    return base_layout(fig, height=height).figure()
 
 
 class CostData(NamedTuple):
@@ -170,19 +170,19 @@ def _cost_data(in_size, kernel_size, padding=0, dilation=1, *, max_stride: int =
     return CostData(strides, outs, m, rel, 1.0 / strides.astype(float) ** 2)
 
 
-def cost_figure(in_size, kernel_size, padding=0, dilation=1, *, stride: int = 1, max_stride: int = 6, height: int = SMALL_HEIGHT) -> go.Figure:
+def cost_figure(in_size, kernel_size, padding=0, dilation=1, *, stride: int = 1, max_stride: int = 6, height: int = SMALL_HEIGHT) -> Figure:
     """Compute relative to stride 1 for strides 1..max_stride, beside the 1/s² rule of thumb."""
     d = _cost_data(in_size, kernel_size, padding, dilation, max_stride=max_stride)
     if d.macs[0] == 0:
         return empty_figure("No valid output at any stride.")
     colors = [HIGHLIGHT if s == stride else SAFE[0] for s in d.strides]
     labels = [f"{o[0]}×{o[1]}" for o in d.outputs]
-    fig = go.Figure([
-        go.Bar(x=d.strides, y=d.relative, marker_color=colors, name="multiply-adds ÷ stride-1 cost", text=labels,
-               textposition="outside", hovertemplate="stride %{x}: output %{text}, %{y:.3f}× the stride-1 cost<extra></extra>"),
-        go.Scatter(x=d.strides, y=d.ideal, mode="lines+markers", name="1/s²", line=dict(color=MUTED, dash="dash")),
+    fig = Canvas().add_traces([
+        dict(type="bar", x=d.strides, y=d.relative, marker=dict(color=colors), name="multiply-adds ÷ stride-1 cost", text=labels,
+             textposition="outside", hovertemplate="stride %{x}: output %{text}, %{y:.3f}× the stride-1 cost<extra></extra>"),
+        dict(type="scatter", x=d.strides, y=d.ideal, mode="lines+markers", name="1/s²", line=dict(color=MUTED, dash="dash")),
     ])
-    fig.update_xaxes(title="stride s (both axes)", dtick=1)
-    fig.update_yaxes(title="relative cost", range=[0, 1.2])
+    fig.update_xaxes(title=dict(text="stride s (both axes)"), dtick=1)
+    fig.update_yaxes(title=dict(text="relative cost"), range=[0, 1.2])
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return base_layout(fig, height=height)
+    return base_layout(fig, height=height).figure()

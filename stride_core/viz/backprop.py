@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from ..backprop import GradientCoverage, SlideSteps
@@ -21,6 +20,8 @@ from ._style import (
     MUTED,
     SIGNED,
     SMALL_HEIGHT,
+    Canvas,
+    Figure,
     animation_controls,
     base_layout,
     empty_figure,
@@ -76,7 +77,7 @@ def _size(a: np.ndarray) -> str:
 
 
 def forward_figure(x: Any, w: Any, y: Any, dy: Any = None, *, stride: tuple[int, int], padding: tuple[int, int],
-                   height: int = SMALL_HEIGHT) -> go.Figure:
+                   height: int = SMALL_HEIGHT) -> Figure:
     """Input, kernel and output of the forward convolution (and the upstream gradient dy), numbers in the cells."""
     d = _forward_data(x, w, y, dy, stride=stride, padding=padding)
     if not (d.x.size and d.w.size and d.y.size):
@@ -89,7 +90,7 @@ def _hm(z: np.ndarray, **kwargs: Any) -> dict:
     """A house heatmap (RdBu centred on 0 unless told) as a plain dict."""
     kwargs.setdefault("colorscale", SIGNED)
     kwargs.setdefault("fmt", FMT)
-    return heatmap(z, xgap=1, ygap=1, **kwargs).to_plotly_json()
+    return heatmap(z, xgap=1, ygap=1, **kwargs)
 
 
 def _extent(traces: list[dict]) -> tuple[float, float, float, float]:
@@ -104,22 +105,23 @@ def _extent(traces: list[dict]) -> tuple[float, float, float, float]:
     return (min(rows) - 0.5, max(rows) + 0.5, min(cols) - 0.5, max(cols) + 0.5) if rows else (-0.5, 0.5, -0.5, 0.5)
 
 
-def _panels_figure(panels: list[tuple[str, list[dict]]], *, height: int, title: str | None = None, **layout: Any) -> go.Figure:
+def _panels_figure(panels: list[tuple[str, list[dict]]], *, height: int, title: str | None = None, **layout: Any) -> Figure:
     """Side-by-side image panels from (title, trace dicts) pairs, built in one go (no make_subplots)."""
     data = []
     for i, (_, traces) in enumerate(panels, start=1):
         axes = dict(xaxis="x" if i == 1 else f"x{i}", yaxis="y" if i == 1 else f"y{i}")
         data += [{**t, **axes} for t in traces]
-    lay = _panels_layout(tuple(t for t, _ in panels), tuple(_extent(tr) for _, tr in panels))
-    return _title_room(base_layout(go.Figure(dict(data=data, layout=lay)), title=title, height=height, **layout), title)
+    fig = Canvas()
+    fig.data = data
+    fig.layout = _panels_layout(tuple(t for t, _ in panels), tuple(_extent(tr) for _, tr in panels))
+    return _title_room(base_layout(fig, title=title, height=height, **layout), title).figure()
 
 
-def _title_room(fig: go.Figure, title: str | None) -> go.Figure:
+def _title_room(fig: Canvas, title: str | None) -> Canvas:
     """Make room above the plot area for the panel titles (and the figure title, if any)."""
-    fig.layout.margin.t = (40 if title else 0) + 30
+    fig.layout["margin"]["t"] = (40 if title else 0) + 30
     if title:
-        fig.layout.title.y = 0.995
-        fig.layout.title.yanchor = "top"
+        fig.layout["title"].update(y=0.995, yanchor="top")
     return fig
 
 
@@ -302,7 +304,7 @@ def _panels_layout(titles: tuple[str, ...], ranges: tuple[tuple[float, float, fl
     return layout
 
 
-def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = (0, 0), height: int = HEIGHT, duration_ms: int = 500) -> go.Figure:
+def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = (0, 0), height: int = HEIGHT, duration_ms: int = 500) -> Figure:
     """Four panels stepping through one gradient: the grid, the kernel, the products and the running result.
 
     steps comes from input_grad_steps (kind INPUT, with the convolution's padding) or
@@ -325,7 +327,7 @@ def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] =
         if tr["type"] == "heatmap":
             lo, hi = data.zranges[col - 1]
             h = heatmap(tr["z"], colorscale=SIGNED, zmin=lo, zmax=hi, name=name, label=_LABEL[name], text=True, fmt=FMT,
-                        x0=tr.get("x0", 0), y0=tr.get("y0", 0), xgap=1, ygap=1).to_plotly_json()
+                        x0=tr.get("x0", 0), y0=tr.get("y0", 0), xgap=1, ygap=1)
             traces.append({**h, **axes})
         else:
             traces.append(dict(type="scatter", x=tr["x"], y=tr["y"], mode="lines", line=_LINE[name], name=name, hoverinfo="skip",
@@ -349,11 +351,12 @@ def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] =
     controls = animation_controls([str(k) for k in range(len(data.frames))], duration_ms=duration_ms, prefix="step: ")
     for step, f in zip(controls["sliders"][0]["steps"], data.frames, strict=True):
         step["label"] = f.name
-    fig = go.Figure(dict(data=traces, layout=_panels_layout(data.titles, data.ranges), frames=frames))
-    return _title_room(base_layout(fig, title=data.frames[0].caption, height=height, **controls), data.frames[0].caption)
+    fig = Canvas()
+    fig.data, fig.layout, fig.frames = traces, _panels_layout(data.titles, data.ranges), frames
+    return _title_room(base_layout(fig, title=data.frames[0].caption, height=height, **controls), data.frames[0].caption).figure()
 
 
-def pair_figure(ours: Any, reference: Any, *, titles: tuple[str, str] = ("dilate and correlate", "torch.autograd"), height: int = SMALL_HEIGHT) -> go.Figure:
+def pair_figure(ours: Any, reference: Any, *, titles: tuple[str, str] = ("dilate and correlate", "torch.autograd"), height: int = SMALL_HEIGHT) -> Figure:
     """Two arrays side by side on one colour scale: a lesson's result next to its reference."""
     a, b = _np(ours), _np(reference)
     if not (a.size and b.size):
@@ -384,7 +387,7 @@ def _recipe_data(right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, i
     return RecipeData(right, wrong, reference, diff, err(right - reference), err(diff), tuple(raw_shape))
 
 
-def recipe_figure(right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, int], *, height: int = SMALL_HEIGHT) -> go.Figure:
+def recipe_figure(right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, int], *, height: int = SMALL_HEIGHT) -> Figure:
     """autograd, the right recipe and the undilated one side by side, then the wrong one's error."""
     d = _recipe_data(right, wrong, reference, raw_shape)
     if not d.right.size:
@@ -417,7 +420,7 @@ def _coverage_data(cov: GradientCoverage) -> CoverageData:
     return CoverageData(_np(cov.counts), _np(cov.received), box, tuple(cov.interior_values), bool(cov.uniform))
 
 
-def coverage_figure(data: CoverageData | GradientCoverage, *, height: int = HEIGHT) -> go.Figure:
+def coverage_figure(data: CoverageData | GradientCoverage, *, height: int = HEIGHT) -> Figure:
     """Window count per input pixel (Cividis) and the gradient it receives for dy = 1 (RdBu), interior outlined."""
     d = _coverage_data(data) if isinstance(data, GradientCoverage) else data
     if not d.counts.size:

@@ -12,11 +12,22 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..conv_tensor import stride_mask
-from ._style import HEIGHT, HIGHLIGHT, MAGNITUDE, SIGNED, base_layout, empty_figure, heatmap, image_axes, signed_range
+from ._style import (
+    HEIGHT,
+    HIGHLIGHT,
+    MAGNITUDE,
+    SIGNED,
+    Canvas,
+    Figure,
+    base_layout,
+    colorscale_of,
+    empty_figure,
+    heatmap,
+    image_axes,
+    signed_range,
+)
 
 __all__ = ["slices_figure", "toeplitz_figure", "product_figure", "MAX_TEXT_CELLS"]
 
@@ -68,7 +79,7 @@ def _slices_data(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None, 
 
 
 def slices_figure(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None, selected: tuple[int, int, int, int] | None = None,
-                  name: str = "𝓗", height: int | None = None) -> go.Figure:
+                  name: str = "𝓗", height: int | None = None) -> Figure:
     """Every slice 𝓗[i, j, :, :] of a 4-D tensor as one tiled picture with one shared colour scale.
 
     Figure 2 of the striding paper made live: tile (i, j) is the H×W slice for output (i, j).
@@ -88,23 +99,23 @@ def slices_figure(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None,
     common = dict(customdata=d.index, hovertemplate=hover, xgap=1, ygap=1, zmin=d.zrange[0], zmax=d.zrange[1], hoverongaps=False)
     if show_text:
         common.update(text=d.text, texttemplate="%{text}", textfont=dict(size=9 if max(d.kept.shape) > 24 else 11))
-    fig = go.Figure([go.Heatmap(z=d.kept, colorscale=SIGNED, name="kept slices", showscale=True,
-                                colorbar=dict(title="value", thickness=12), **common)])
+    fig = Canvas().add_trace(dict(type="heatmap", z=d.kept, colorscale=colorscale_of(SIGNED), name="kept slices", showscale=True,
+                                  colorbar=dict(title=dict(text="value"), thickness=12), **common))
     if d.n_kept < d.shape[0] * d.shape[1]:
-        fig.add_trace(go.Heatmap(z=d.dropped, colorscale=DROPPED, name=f"dropped by stride {s}", showscale=False, **common))
+        fig.add_trace(dict(type="heatmap", z=d.dropped, colorscale=DROPPED, name=f"dropped by stride {s}", showscale=False, **common))
     if len(d.orbit):
-        fig.add_trace(go.Scatter(x=d.orbit[:, 1], y=d.orbit[:, 0], mode="markers", name="equal by Property 1",
-                                 marker=dict(symbol="square-open", size=0.9 * cell_px, line=dict(width=2), color=HIGHLIGHT),
-                                 hoverinfo="skip"))
+        fig.add_trace(dict(type="scatter", x=d.orbit[:, 1], y=d.orbit[:, 0], mode="markers", name="equal by Property 1",
+                           marker=dict(symbol="square-open", size=0.9 * cell_px, line=dict(width=2), color=HIGHLIGHT),
+                           hoverinfo="skip"))
     if len(d.selected):
-        fig.add_trace(go.Scatter(x=d.selected[:, 1], y=d.selected[:, 0], mode="markers", name="chosen entry",
-                                 marker=dict(symbol="x-thin", size=0.7 * cell_px, line=dict(width=2.5, color=HIGHLIGHT)),
-                                 hoverinfo="skip"))
+        fig.add_trace(dict(type="scatter", x=d.selected[:, 1], y=d.selected[:, 0], mode="markers", name="chosen entry",
+                           marker=dict(symbol="x-thin", size=0.7 * cell_px, line=dict(width=2.5, color=HIGHLIGHT)),
+                           hoverinfo="skip"))
     image_axes(fig)
     fig.update_xaxes(tickvals=d.tile_cols, ticktext=[f"j={j + 1}" for j in range(d.shape[1])], tickangle=0)
     fig.update_yaxes(tickvals=d.tile_rows, ticktext=[f"i={i + 1}" for i in range(d.shape[0])])
     fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0), plot_bgcolor="white")
-    return base_layout(fig, height=height)
+    return base_layout(fig, height=height).figure()
 
 
 class ToeplitzData(NamedTuple):
@@ -127,7 +138,7 @@ def _toeplitz_data(C: np.ndarray, *, s: int = 1) -> ToeplitzData:
                         np.flatnonzero(keep), (P, Q, H, W))
 
 
-def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> go.Figure:
+def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> Figure:
     """The tensor unrolled to a (P·Q)×(H·W) matrix, with its Q×W blocks outlined.
 
     Row i·Q + j is slice (i, j) flattened; the blocks repeat down the diagonals (doubly block
@@ -144,18 +155,18 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
     index = np.stack([rr // Q + 1, rr % Q + 1, cc // W + 1, cc % W + 1], axis=-1)
     hover = "row (i, j) = (%{customdata[0]}, %{customdata[1]}), column (k, l) = (%{customdata[2]}, %{customdata[3]}): %{z:.3g}<extra>%{fullData.name}</extra>"
     common = dict(customdata=index, hovertemplate=hover, zmin=d.zrange[0], zmax=d.zrange[1])
-    fig = go.Figure([go.Heatmap(z=d.kept, colorscale=SIGNED, name="kept rows", showscale=False, **common)])
+    fig = Canvas().add_trace(dict(type="heatmap", z=d.kept, colorscale=colorscale_of(SIGNED), name="kept rows", showscale=False, **common))
     if len(d.kept_rows) < rows:
-        fig.add_trace(go.Heatmap(z=d.dropped, colorscale=DROPPED, name=f"rows dropped by stride {s}", showscale=False, **common))
+        fig.add_trace(dict(type="heatmap", z=d.dropped, colorscale=DROPPED, name=f"rows dropped by stride {s}", showscale=False, **common))
     if len(d.row_blocks) or len(d.col_blocks):  # block boundaries as one line trace (shapes are slow to add)
         xs = [v for y in d.row_blocks for v in (-0.5, cols - 0.5, None)] + [v for x in d.col_blocks for v in (x, x, None)]
         ys = [v for y in d.row_blocks for v in (y, y, None)] + [v for x in d.col_blocks for v in (-0.5, rows - 0.5, None)]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="rgba(0,0,0,0.35)", width=1), name="block boundaries", hoverinfo="skip"))
+        fig.add_trace(dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color="rgba(0,0,0,0.35)", width=1), name="block boundaries", hoverinfo="skip"))
     image_axes(fig)
     fig.update_xaxes(tickvals=np.arange(H) * W + (W - 1) / 2, ticktext=[f"k={k + 1}" for k in range(H)], tickangle=0)
     fig.update_yaxes(tickvals=np.arange(P) * Q + (Q - 1) / 2, ticktext=[f"i={i + 1}" for i in range(P)])
     fig.update_layout(showlegend=False, plot_bgcolor="white")
-    return base_layout(fig, height=height)
+    return base_layout(fig, height=height).figure()
 
 
 class ProductData(NamedTuple):
@@ -171,13 +182,13 @@ def _product_data(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *,
     return ProductData([X, a, b], ["input X", f"{prod} (tensor product)", f"F.conv2d(X, H, stride={s})"], diff)
 
 
-def product_figure(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *, s: int = 1, height: int = HEIGHT) -> go.Figure:
+def product_figure(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *, s: int = 1, height: int = HEIGHT) -> Figure:
     """The input and the two computations of the output side by side, numbers in small grids."""
     d = _product_data(X, by_tensor, by_torch, s=s)
     if d.panels[0].size == 0:
         return empty_figure("No input.")
     widths = [max(p.shape[1], 1) for p in d.panels]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=d.titles, column_widths=[w / sum(widths) for w in widths], horizontal_spacing=0.06)
+    fig = Canvas(rows=1, cols=3, subplot_titles=d.titles, column_widths=widths, horizontal_spacing=0.06)
     names = ("X", "tensor product", "F.conv2d")
     for c, (z, nm) in enumerate(zip(d.panels, names, strict=True), start=1):
         scale = MAGNITUDE if c == 1 and z.size and z.min() >= 0 else SIGNED
@@ -186,5 +197,5 @@ def product_figure(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *
     fig.update_annotations(yshift=22)  # subplot titles above the index ticks
     base_layout(fig, height=height)
     fig.update_layout(margin=dict(t=70))
-    return fig
+    return fig.figure()
 

@@ -13,10 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from ._style import GREY, HIGHLIGHT, MUTED, SAFE, SMALL_HEIGHT, base_layout, empty_figure, heatmap, image_axes
+from ._style import GREY, HIGHLIGHT, MUTED, SAFE, SMALL_HEIGHT, Canvas, Figure, base_layout, empty_figure, heatmap, image_axes
 
 __all__ = ["spectrum_figure", "profiles_figure", "compare_figure", "training_figure"]
 
@@ -56,7 +54,7 @@ def _spectrum_data(spectrum: np.ndarray, mask_h: np.ndarray, mask_w: np.ndarray,
     )
 
 
-def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: int = 380) -> go.Figure:
+def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: int = 380) -> Figure:
     """Three panels: the centred log spectrum with the mask's contours and the crop box, the masked spectrum, the cropped one.
 
     Arguments are the steps of ``stride_core.diffstride.diff_stride_steps`` for one 2-D image, as numpy arrays.
@@ -65,7 +63,7 @@ def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: in
     if data.log_spectrum.size == 0:
         return empty_figure("No spectrum to show")
     h, w = data.log_cropped.shape
-    fig = make_subplots(
+    fig = Canvas(
         rows=1, cols=3, horizontal_spacing=0.07,
         subplot_titles=("log(1+|y|), mask, crop box", "masked y ∘ W", f"cropped {h}×{w}"),
     )
@@ -73,23 +71,23 @@ def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: in
     f0 = float(data.row_freq[0])
     fig.add_trace(heatmap(data.log_spectrum, name="spectrum", zmin=0, zmax=zmax, y0=f0, text=False, label="log|y|"), row=1, col=1)
     fig.add_trace(
-        go.Contour(
-            z=data.window, y0=f0, name="mask W", showscale=False, hoverinfo="skip", showlegend=False,
+        dict(
+            type="contour", z=data.window, y0=f0, name="mask W", showscale=False, hoverinfo="skip", showlegend=False,
             contours=dict(coloring="lines", start=0.02, end=0.98, size=0.48),
             line=dict(color=HIGHLIGHT, width=1.5),
         ),
         row=1, col=1,
     )
     (r0, r1), (c0, c1) = data.box_rows, data.box_cols
-    fig.add_shape(type="rect", x0=c0, x1=c1, y0=r0, y1=r1, line=dict(color=HIGHLIGHT, width=2, dash="dash"), row=1, col=1)
+    fig.add_shape(dict(type="rect", x0=c0, x1=c1, y0=r0, y1=r1, line=dict(color=HIGHLIGHT, width=2, dash="dash")), row=1, col=1)
     fig.add_trace(heatmap(data.log_masked, name="masked", zmin=0, zmax=zmax, y0=f0, text=False, label="log|y∘W|"), row=1, col=2)
     fig.add_trace(heatmap(data.log_cropped, name="cropped", zmin=0, zmax=zmax, y0=-(h // 2), text=False, label="log|crop|"), row=1, col=3)
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
-        fig.update_xaxes(title_text="horizontal bin n", side="bottom", row=1, col=c)
-    fig.update_yaxes(title_text="vertical frequency", row=1, col=1)
+        fig.update_xaxes(title=dict(text="horizontal bin n"), side="bottom", row=1, col=c)
+    fig.update_yaxes(title=dict(text="vertical frequency"), row=1, col=1)
     base_layout(fig, height=height, showlegend=False)
-    return fig.update_layout(margin=dict(t=50))
+    return fig.update_layout(margin=dict(t=50)).figure()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,7 +114,7 @@ def _profiles_data(mask_h: np.ndarray, mask_w: np.ndarray, t_h: float, t_w: floa
     return ProfilesData(np.arange(height) - height // 2, mh, np.arange(mask_w.size), mask_w, on_ramp(mh), on_ramp(mask_w), float(t_h), float(t_w), float(smoothness))
 
 
-def profiles_figure(mask_h, mask_w, t_h: float, t_w: float, smoothness: float, *, height: int = SMALL_HEIGHT + 40) -> go.Figure:
+def profiles_figure(mask_h, mask_w, t_h: float, t_w: float, smoothness: float, *, height: int = SMALL_HEIGHT + 40) -> Figure:
     """The vertical and horizontal masks against frequency, bins on the ramp highlighted and the ramp [T, T + R] shaded.
 
     mask_h is in FFT order (as ``spectral_masks`` returns it); t_h, t_w come from ``thresholds``.
@@ -124,22 +122,25 @@ def profiles_figure(mask_h, mask_w, t_h: float, t_w: float, smoothness: float, *
     data = _profiles_data(mask_h, mask_w, t_h, t_w, smoothness)
     if data.mask_h.size == 0 or data.mask_w.size == 0:
         return empty_figure("No mask to show")
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08, subplot_titles=("vertical mask (mirrored, centred)", "horizontal mask (rfft half)"))
+    fig = Canvas(rows=1, cols=2, horizontal_spacing=0.08, subplot_titles=("vertical mask (mirrored, centred)", "horizontal mask (rfft half)"))
     panels = ((data.row_freq, data.mask_h, data.ramp_h, data.t_h, "vertical frequency", "S_h"), (data.bins, data.mask_w, data.ramp_w, data.t_w, "horizontal bin n", "S_w"))
     for col, (x, m, ramp, t, title, which) in enumerate(panels, start=1):
-        fig.add_trace(go.Scatter(x=x, y=m, mode="lines+markers", name=f"mask ({which})", line=dict(color=SAFE[0], shape="linear"),
-                                 marker=dict(size=5), hovertemplate="bin %{x}: %{y:.3f}<extra></extra>", showlegend=col == 1), row=1, col=col)
-        fig.add_trace(go.Scatter(x=x[ramp], y=m[ramp], mode="markers", name="on the ramp: gradient reaches S", marker=dict(color=HIGHLIGHT, size=9, symbol="diamond"),
-                                 hovertemplate="bin %{x}: %{y:.3f} (on the ramp)<extra></extra>", showlegend=col == 1), row=1, col=col)
+        fig.add_trace(dict(type="scatter", x=x, y=m, mode="lines+markers", name=f"mask ({which})", line=dict(color=SAFE[0], shape="linear"),
+                           marker=dict(size=5), hovertemplate="bin %{x}: %{y:.3f}<extra></extra>", showlegend=col == 1), row=1, col=col)
+        fig.add_trace(dict(type="scatter", x=x[ramp], y=m[ramp], mode="markers", name="on the ramp: gradient reaches S", marker=dict(color=HIGHLIGHT, size=9, symbol="diamond"),
+                           hovertemplate="bin %{x}: %{y:.3f} (on the ramp)<extra></extra>", showlegend=col == 1), row=1, col=col)
+        # What add_vrect / add_vline made: shapes spanning the panel's height ("y domain"), the label at the top left.
+        xref, yref = fig.ref(1, col)
+        span = dict(xref=xref, y0=0, y1=1, yref=f"{yref} domain")
         if data.smoothness > 0:
-            fig.add_vrect(x0=t, x1=t + data.smoothness, fillcolor=MUTED, opacity=0.25, line_width=0, row=1, col=col,
-                          annotation_text="ramp, width R", annotation_position="top left")
-        fig.add_vline(x=t, line=dict(color=MUTED, dash="dot"), row=1, col=col)
-        fig.update_xaxes(title_text=title, range=[float(x[0]) - 1, float(x[-1]) + 1], row=1, col=col)
-    fig.update_yaxes(range=[-0.05, 1.1], title_text="mask value", row=1, col=1)
+            fig.add_shape(dict(type="rect", x0=t, x1=t + data.smoothness, fillcolor=MUTED, opacity=0.25, line=dict(width=0), **span))
+            fig.add_annotation(dict(text="ramp, width R", showarrow=False, x=t, xanchor="left", xref=xref, y=1, yanchor="top", yref=f"{yref} domain"))
+        fig.add_shape(dict(type="line", x0=t, x1=t, line=dict(color=MUTED, dash="dot"), **span))
+        fig.update_xaxes(title=dict(text=title), range=[float(x[0]) - 1, float(x[-1]) + 1], row=1, col=col)
+    fig.update_yaxes(range=[-0.05, 1.1], title=dict(text="mask value"), row=1, col=1)
     fig.update_yaxes(range=[-0.05, 1.1], row=1, col=2)
     base_layout(fig, height=height, legend=dict(orientation="h", y=-0.3))
-    return fig.update_layout(margin=dict(t=40))
+    return fig.update_layout(margin=dict(t=40)).figure()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,19 +163,19 @@ def _compare_data(images: Mapping[str, np.ndarray]) -> CompareData:
     return CompareData(list(images), arrays, [tuple(a.shape) for a in arrays], lo, hi if hi > lo else lo + 1.0)
 
 
-def compare_figure(images: Mapping[str, np.ndarray], *, height: int = 260) -> go.Figure:
+def compare_figure(images: Mapping[str, np.ndarray], *, height: int = 260) -> Figure:
     """The downsampled images (name -> 2-D array) in a row, on one grey scale, titled with their sizes."""
     data = _compare_data(images)
     if not data.images:
         return empty_figure("No images to compare")
     n = len(data.images)
     titles = [f"{name}<br>{h}×{w}" for name, (h, w) in zip(data.names, data.shapes, strict=True)]
-    fig = make_subplots(rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.02)
+    fig = Canvas(rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.02)
     for i, (name, img) in enumerate(zip(data.names, data.images, strict=True), start=1):
         fig.add_trace(heatmap(img, colorscale=GREY, name=name, zmin=data.zmin, zmax=data.zmax, text=False), row=1, col=i)
         image_axes(fig, row=1, col=i, show_ticks=False)
     base_layout(fig, height=height)
-    return fig.update_layout(margin=dict(t=50))
+    return fig.update_layout(margin=dict(t=50)).figure()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def _training_data(records: Sequence) -> TrainingData:
     )
 
 
-def training_figure(records: Sequence, *, height: int = 360) -> go.Figure:
+def training_figure(records: Sequence, *, height: int = 360) -> Figure:
     """Left: each layer's S_h (solid) and S_w (dashed) over the steps. Right: held-out accuracy and the penalty J.
 
     records are ``stride_core.diffstride.TrainRecord`` values, in step order.
@@ -213,24 +214,41 @@ def training_figure(records: Sequence, *, height: int = 360) -> go.Figure:
     data = _training_data(records)
     if data.steps.size == 0:
         return empty_figure("Train the network to see its strides move")
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=("strides of each DiffStride layer", "held-out accuracy and penalty J"),
-                        specs=[[{}, {"secondary_y": True}]])
+    fig = Canvas(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=("strides of each DiffStride layer", "held-out accuracy and penalty J"),
+                 specs=[[{}, {"secondary_y": True}]])
     for layer in range(data.strides.shape[1]):
         colour = SAFE[layer % len(SAFE)]
         for axis, dash in ((0, "solid"), (1, "dash")):
             name = f"layer {layer + 1} S_{'hw'[axis]}"
-            fig.add_trace(go.Scatter(x=data.steps, y=data.strides[:, layer, axis], mode="lines", name=name, line=dict(color=colour, dash=dash),
-                                     hovertemplate=f"step %{{x}}: {name} = %{{y:.3f}}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=data.eval_steps, y=data.accuracy, mode="lines+markers", name="accuracy", line=dict(color=HIGHLIGHT),
-                             hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=2)
-    fig.add_trace(go.Scatter(x=data.steps, y=data.penalty, mode="lines", name="penalty J", line=dict(color=MUTED, dash="dot"),
-                             hovertemplate="step %{x}: J = %{y:.4f}<extra></extra>"), row=1, col=2, secondary_y=True)
-    fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text="stride", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_yaxes(title_text="J", row=1, col=2, secondary_y=True, showgrid=False)
+            fig.add_trace(dict(type="scatter", x=data.steps, y=data.strides[:, layer, axis], mode="lines", name=name, line=dict(color=colour, dash=dash),
+                               hovertemplate=f"step %{{x}}: {name} = %{{y:.3f}}<extra></extra>"), row=1, col=1)
+    fig.add_trace(dict(type="scatter", x=data.eval_steps, y=data.accuracy, mode="lines+markers", name="accuracy", line=dict(color=HIGHLIGHT),
+                       hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=2)
+    x2, y2 = fig.ref(1, 2)
+    y2_right = _secondary_y(fig, y2)
+    fig.add_trace(dict(type="scatter", x=data.steps, y=data.penalty, mode="lines", name="penalty J", line=dict(color=MUTED, dash="dot"),
+                       hovertemplate="step %{x}: J = %{y:.4f}<extra></extra>", xaxis=x2, yaxis=y2_right))
+    fig.update_xaxes(title=dict(text="step"))
+    fig.update_yaxes(title=dict(text="stride"), row=1, col=1)
+    _update_yaxis(fig, y2, title=dict(text="accuracy"), range=[0, 1.02], tickformat=".0%")
+    _update_yaxis(fig, y2_right, title=dict(text="penalty J"), showgrid=False, rangemode="tozero")  # J is not a percentage
     base_layout(fig, height=height, legend=dict(orientation="h", y=-0.25))
-    return fig.update_layout(margin=dict(t=40))
+    return fig.update_layout(margin=dict(t=40)).figure()
+
+
+# Canvas knows only each cell's primary axes: a secondary y axis (secondary_y in the specs) is found here.
+
+
+def _secondary_y(fig: Canvas, primary: str) -> str:
+    """The name ("y3") of the y axis the subplot grid overlaid on `primary` ("y2")."""
+    for key, axis in fig.layout.items():
+        if key.startswith("yaxis") and isinstance(axis, dict) and axis.get("overlaying") == primary:
+            return f"y{key[5:]}"
+    raise KeyError(f"no secondary y axis over {primary}")
+
+
+def _update_yaxis(fig: Canvas, name: str, **props) -> None:
+    fig.update_layout({f"yaxis{name[1:]}": props})
 
 
 

@@ -38,6 +38,20 @@ def test_each_control_moves_the_output(key, value, expected):
     assert "matches" in at.success[0].value
 
 
+@pytest.mark.parametrize("view, chart", [("Where the kernel lands", "placement"), ("Which pixels are read", "coverage"), ("What stride saves", "cost")])
+def test_only_the_open_tab_is_built_and_the_link_chooses_it(view, chart):
+    at = open_page(view=view)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and charts[0].proto.id and chart in charts[0].proto.id
+    assert not at.warning
+
+
+def test_unknown_view_in_link_falls_back_with_notice():
+    at = open_page(view="nonsense")
+    assert at.session_state["view"] == "Where the kernel lands"
+    assert at.warning and "view=nonsense" in at.warning[0].value
+
+
 def test_source_worked_example_in_table():
     at = open_page()
     rows = at.dataframe[0].value

@@ -129,7 +129,10 @@ class TestTrainingFigure:
         fig = training_figure(_records())
         names = [t.name for t in fig.data]
         assert names == ["layer 1 S_h", "layer 1 S_w", "layer 2 S_h", "layer 2 S_w", "accuracy", "penalty J"]
-        fig.to_dict()
+        j_axis = fig.layout["yaxis" + fig.data[-1].yaxis[1:]]
+        acc_axis = fig.layout["yaxis" + fig.data[-2].yaxis[1:]]
+        assert j_axis.overlaying == fig.data[-2].yaxis  # J has its own scale over the accuracy panel
+        assert acc_axis.tickformat == ".0%" and j_axis.tickformat is None and j_axis.range is None  # J is not a percentage
 
     def test_edge(self):
         assert _training_data([]).steps.size == 0
