@@ -61,7 +61,7 @@ class Server:
     def __enter__(self) -> Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, "STRIDE_LAB_THREADS": "1"},
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, "STRIDE_LAB_THREADS": "1", "MALLOC_ARENA_MAX": "2"},
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -58,7 +58,7 @@ start_replica() {  # index
   alive "$RUN_DIR/replica-$i.pid" && return 0
   (
     cd "$ROOT"
-    STREAMLIT_SERVER_COOKIE_SECRET="$(cat "$RUN_DIR/cookie_secret")" STRIDE_LAB_THREADS="${STRIDE_LAB_THREADS:-1}" \
+    STREAMLIT_SERVER_COOKIE_SECRET="$(cat "$RUN_DIR/cookie_secret")" STRIDE_LAB_THREADS="${STRIDE_LAB_THREADS:-1}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
       exec "$PY" -m streamlit run app.py --server.address 127.0.0.1 --server.port "$port" --server.headless true \
       </dev/null >"$RUN_DIR/replica-$i.log" 2>&1
   ) &
