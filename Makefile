@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench lint clean cluster
+.PHONY: run test bench lint clean cluster audit
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(VENV)/.dev
 # N replicas on loopback behind Debian's nginx with sticky sessions (Ctrl-C stops them all).
 cluster: $(VENV)/.runtime
 	deploy/cluster.sh run $(or $(REPLICAS),2)
+
+# Advisories PyPI lists for the pinned versions (contacts the package registry only).
+audit:
+	$(PYTHON) deploy/advisories.py
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -201,13 +201,15 @@ def _wire_latencies(frames: list[tuple[float, str, bytes]]) -> tuple[list[float]
     return out, first
 
 
-def validate(url: str, k: int, n: int = 8) -> list[str]:
+def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
     """Single-widget latency seen by Chromium (K contexts) and by K protocol students, same widget, same values.
 
     For the browser two numbers: on the wire (the rerun_script frame it sends → the script_finished
     frame it receives, from Chrome's own websocket timestamps), which is what bench/load.py
     measures, and until the page shows the result (the app's script state back to notRunning),
-    which adds the browser's decoding and rendering.
+    which adds the browser's decoding and rendering. With the server's pid, also the server CPU
+    each interaction cost (from /proc, 10 ms ticks), which tells apart extra server work from
+    the browser competing with the server for this machine's cores.
     """
     import base64
 
@@ -215,6 +217,8 @@ def validate(url: str, k: int, n: int = 8) -> list[str]:
     if not os.path.exists(chromium):
         return [f"| browser check skipped: {chromium} is not installed | | | |"]
     from playwright.sync_api import sync_playwright
+
+    from stride_core.arithmetic import output_size
 
     slug, label, values = "arithmetic", "Input height H", [12, 16, 20, 24, 28, 32, 36, 40]
 
@@ -236,13 +240,17 @@ def validate(url: str, k: int, n: int = 8) -> list[str]:
         students.append((st_, next(x for x in st_.widgets.values() if x.label == label)))
     proto_ms: list[float] = []
     proto_first: list[float] = []
+    proto_cpu: list[float] = []
+    browser_cpu: list[float] = []
+    cpu_ms = (lambda: _cpu_seconds(pid) * 1000) if pid else (lambda: 0.0)  # noqa: E731
 
     def protocol_turn(i: int, record: bool) -> None:
         for st_, w in students:
             st_.states[w.id] = WidgetState(id=w.id, double_value=float(values[i % len(values)] + (i // len(values))))
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_ms()
             ok, _ = run(st_.rerun(fragment_id=w.fragment_id))
             if ok and record:
+                proto_cpu.append(cpu_ms() - c)
                 proto_ms.append((time.perf_counter() - t) * 1000)
                 proto_first.append((st_.first_at - st_.sent_at) * 1000)
 
@@ -269,20 +277,22 @@ def validate(url: str, k: int, n: int = 8) -> list[str]:
             cdp.on("Network.webSocketFrameReceived", lambda ev, keep=keep: keep(ev, "received"))
             page.goto(f"{url}/{slug}", wait_until="domcontentloaded")
             page.wait_for_function("() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state') === 'notRunning'", timeout=90_000)
-            page.evaluate("""() => { window.__t = []; const app = document.querySelector("[data-testid='stApp']");
-                new MutationObserver(() => window.__t.push([performance.now(), app.getAttribute('data-test-script-state')]))
-                .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
             pages.append(page)
         start = [len(f) for f in frames]  # frames of the page load are not interactions
         for i in range(n):
             for page in pages:
                 box = page.locator("[data-testid='stNumberInput']", has=page.get_by_text(label, exact=True)).first.locator("input")
-                t0 = page.evaluate("performance.now()")
+                t0, c = page.evaluate("performance.now()"), cpu_ms()
                 box.fill(str(values[i % len(values)] + (i // len(values))))
                 box.press("Enter")
-                page.wait_for_function("t0 => window.__t.some(x => x[0] > t0 && x[1] === 'running') && window.__t.at(-1)[1] === 'notRunning'", arg=t0, timeout=60_000)
-                done = page.evaluate("t0 => window.__t.filter(x => x[0] > t0 && x[1] === 'notRunning').at(-1)[0]", t0)
+                # Done when the page shows the new output size. (Watching the app's script-state
+                # attribute misses fast reruns: React can batch running → notRunning into one render.)
+                h = values[i % len(values)] + (i // len(values))
+                want = f"{output_size(h, 3, 2, 1)} × 5"  # the lesson's defaults: 9 wide, 3×3 kernel, stride 2, padding 1
+                done = page.wait_for_function("""want => { const m = document.querySelector("[data-testid='stMetricValue']");
+                    return m && m.innerText.trim() === want ? performance.now() : false; }""", arg=want, timeout=60_000).json_value()
                 rendered_ms.append(done - t0)
+                browser_cpu.append(cpu_ms() - c)
             protocol_turn(i, record=True)
         b.close()
     for st_, _ in students:
@@ -304,10 +314,21 @@ def validate(url: str, k: int, n: int = 8) -> list[str]:
         row(f"Chromium, {k} context(s): rerun sent → script_finished received", wire_ms),
         row(f"bench/load.py, {k} student(s): rerun sent → script_finished received", proto_ms),
         row(f"Chromium, {k} context(s): until the page shows the result", rendered_ms),
-    ]
+    ] + ([
+        row(f"server CPU per interaction (ms), Chromium, {k} context(s)", browser_cpu),
+        row(f"server CPU per interaction (ms), bench/load.py, {k} student(s)", proto_cpu),
+    ] if pid else [])
 
 
-def soak(url: str, pids: list[int], lessons: list[str], students: int, duration: float) -> list[str]:
+def soak(url: str, pids: list[int], lessons: list[str], students: int, duration: float, warmup: float = 0.0) -> list[str]:
+    """`students` for `duration` s; memory is compared between the first and the last minute.
+
+    With `warmup` > 0 the same class first runs for that long unmeasured, so the bounded caches
+    (server.maxCacheDataSize, max_entries) are already full: what is left is growth that would
+    continue class after class.
+    """
+    if warmup > 0:
+        asyncio.run(classroom(url, lessons, students=students, duration=warmup, ramp=10, think=THINK, server_pids=pids))
     res = asyncio.run(classroom(url, lessons, students=students, duration=duration, ramp=10, think=THINK, server_pids=pids))
     mon = res["monitor"]
     s = summarize(res)
@@ -334,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mixed-duration", type=float, default=30)
     ap.add_argument("--soak", type=int, default=0, help="students in the soak (0: skip)")
     ap.add_argument("--soak-duration", type=float, default=600)
+    ap.add_argument("--soak-warmup", type=float, default=0, help="seconds of the same class, unmeasured, before the soak")
     ap.add_argument("--validate", type=int, default=0, help="browser contexts for the Chromium check (0: skip)")
     ap.add_argument("--replicas", type=int, default=1, help="replicas behind nginx (deploy/cluster.sh); 1 = a bare streamlit run")
     a = ap.parse_args([] if argv is None else argv)
@@ -371,15 +393,16 @@ def main(argv: list[str] | None = None) -> int:
                 print("\nErrors: " + "; ".join(errs[:8]))
             print()
         if a.soak > 0:
-            print(f"Soak: {a.soak} students, mixed, {a.soak_duration:.0f} s.\n")
+            warm = f", after {a.soak_warmup:.0f} s of the same class unmeasured (caches full)" if a.soak_warmup > 0 else ", from a fresh server"
+            print(f"Soak: {a.soak} students, mixed, {a.soak_duration:.0f} s{warm}.\n")
             print(TABLE_HEAD)
-            for row in soak(srv.url, pids, lessons, a.soak, a.soak_duration):
+            for row in soak(srv.url, pids, lessons, a.soak, a.soak_duration, a.soak_warmup):
                 print(row)
             print()
         if a.validate > 0:
             print("Single-widget latency, browser against protocol client (arithmetic, 'Input height H'):\n")
             print("| client | interactions | median ms | p95 ms |\n|---|---|---|---|")
-            for row in validate(srv.url, a.validate):
+            for row in validate(srv.url, a.validate, pid=pids[0] if a.replicas == 1 else None):
                 print(row)
             print()
     return 0
