@@ -7,11 +7,22 @@ inside a module trust their callers and do not check again.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import torch
 
-__all__ = ["StrideLabError", "ShapeError", "ValueCheckError", "check", "check_shape", "pair"]
+__all__ = [
+    "StrideLabError",
+    "ShapeError",
+    "ValueCheckError",
+    "check",
+    "check_choice",
+    "check_int",
+    "check_shape",
+    "is_int",
+    "pair",
+]
 
 
 class StrideLabError(ValueError):
@@ -32,6 +43,47 @@ def check(condition: bool, message: str) -> None:
         raise ValueCheckError(message)
 
 
+def is_int(v: object) -> bool:
+    """True for a Python or numpy integer, False for a bool (which Python counts as an int)."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def check_int(v: object, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    """Return v as an int after checking that it is an integer in [lo, hi] (either bound optional).
+
+    Example:
+        >>> check_int(3, "stride s", 1)
+        3
+        >>> check_int(0, "stride s", 1)
+        Traceback (most recent call last):
+        ...
+        stride_core._checks.ValueCheckError: stride s must be >= 1, got 0
+    """
+    if not is_int(v):
+        raise ValueCheckError(f"{name} must be an integer, got {v!r}")
+    v = int(v)  # type: ignore[arg-type]
+    if lo is not None and hi is not None and not lo <= v <= hi:
+        raise ValueCheckError(f"{name} must be between {lo} and {hi}, got {v}")
+    if lo is not None and v < lo:
+        raise ValueCheckError(f"{name} must be >= {lo}, got {v}")
+    if hi is not None and v > hi:
+        raise ValueCheckError(f"{name} must be <= {hi}, got {v}")
+    return v
+
+
+def check_choice(v: object, name: str, choices: Sequence[object]) -> object:
+    """Return v after checking that it is one of choices.
+
+    Example:
+        >>> check_choice("box", "kernel", ("box", "binomial"))
+        'box'
+    """
+    if v not in tuple(choices):
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueCheckError(f"{name} must be one of {listed}, got {v!r}")
+    return v
+
+
 def check_shape(x: torch.Tensor, pattern: str, *, name: str = "x") -> None:
     """Check that x has as many dimensions as the space-separated pattern ("N C H W").
 
@@ -49,9 +101,9 @@ def check_shape(x: torch.Tensor, pattern: str, *, name: str = "x") -> None:
 
 def pair(v: int | Sequence[int], name: str, *, minimum: int) -> tuple[int, int]:
     """Return v as an (h, w) pair of ints, each >= minimum; an int means (v, v)."""
-    if isinstance(v, (int,)) and not isinstance(v, bool):
-        h = w = int(v)
-    elif isinstance(v, Sequence) and len(v) == 2 and all(isinstance(t, int) and not isinstance(t, bool) for t in v):
+    if is_int(v):
+        h = w = int(v)  # type: ignore[arg-type]
+    elif isinstance(v, Sequence) and len(v) == 2 and all(is_int(t) for t in v):
         h, w = int(v[0]), int(v[1])
     else:
         raise ValueCheckError(f"{name} must be an int or a pair of ints, got {v!r}")

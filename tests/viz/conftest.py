@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from stride_core.viz._style import Figure, wire_json
+from stride_core.viz._canvas import Figure, wire_json
 
 FRAME_TRACE = re.compile(r"/frames\[\d+\]/data\[\d+\]")
 

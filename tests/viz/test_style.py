@@ -13,7 +13,8 @@ from plotly import colors
 from plotly.subplots import make_subplots
 from plotly.tools import return_figure_from_figure_or_data
 
-from stride_core.viz._style import SIGNED, Canvas, Figure, colorscale_of, heatmap, image_axes, wire_json
+from stride_core.viz._canvas import Canvas, Figure, wire_json
+from stride_core.viz._style import SIGNED, colorscale_of, heatmap, image_axes
 
 
 def _same(fig: Figure, reference: go.Figure) -> None:

@@ -1,0 +1,58 @@
+"""Streamlit helpers the pages share. No math here: numbers come from stride_core.
+
+- registry  the lessons, their groups and sources (no Streamlit)
+- url       UrlLink: widgets mirrored in the link, bad link values cleaned and reported
+- page      lesson header, verification badge, predict-then-reveal
+- images    the image picker (samples and in-memory uploads)
+- heavy     imports before concurrency, and the heavy-work slot
+"""
+
+from .heavy import HEAVY_SLOTS, heavy_slot, warm_imports
+from .images import UPLOAD, PickedImage, image_picker
+from .page import badge, lesson_header, predict_reveal
+from .registry import (
+    BACKPROP_THREAD,
+    DIFFSTRIDE_PAPER,
+    GROUPS,
+    LARGE_STRIDE_ARTICLE,
+    LESSONS,
+    ODENA_2016,
+    RESOLUTION_LESSON,
+    RIPPEL_2015,
+    ROOT,
+    STRIDING_PAPER,
+    ZHANG_2019,
+    Lesson,
+    available_lessons,
+    lesson,
+)
+from .url import UrlLink, clean_text, clip
+
+__all__ = [
+    "BACKPROP_THREAD",
+    "DIFFSTRIDE_PAPER",
+    "GROUPS",
+    "HEAVY_SLOTS",
+    "LARGE_STRIDE_ARTICLE",
+    "LESSONS",
+    "ODENA_2016",
+    "RESOLUTION_LESSON",
+    "RIPPEL_2015",
+    "ROOT",
+    "STRIDING_PAPER",
+    "UPLOAD",
+    "ZHANG_2019",
+    "Lesson",
+    "PickedImage",
+    "UrlLink",
+    "available_lessons",
+    "badge",
+    "clean_text",
+    "clip",
+    "heavy_slot",
+    "image_picker",
+    "lesson",
+    "lesson_header",
+    "predict_reveal",
+    "warm_imports",
+]
