@@ -11,9 +11,10 @@ import torch.nn.functional as F
 from stride_core.arithmetic import coverage_summary, macs, output_shape, output_size
 from stride_core.verify import compare
 from stride_core.viz.arithmetic import MAX_FRAMES, cost_figure, coverage_figure, placement_figure
-from ui import badge, lesson_header, url_notice, url_snapshot
+from ui import UrlLink, badge, lesson_header
 
 lesson_header("arithmetic")
+link = UrlLink("arithmetic")
 
 VIEWS = ["Where the kernel lands", "Which pixels are read", "What stride saves"]
 DEFAULTS = dict(h=9, w=9, kh=3, kw=3, p=1, sh=2, sw=2, d=1)
@@ -47,7 +48,7 @@ def placement(h: int, w: int, kh: int, kw: int, p: int, sh: int, sw: int, d: int
 
 @st.fragment
 def calculator() -> None:
-    snap = url_snapshot("arithmetic")
+    snap = link.take(*DEFAULTS)
     with st.container(border=True):
         st.markdown("**Presets**")
         cols = st.columns(len(PRESETS))
@@ -64,7 +65,7 @@ def calculator() -> None:
             sw=c[6].number_input("Stride sw", 1, 8, DEFAULTS["sw"], key="sw", bind="query-params"),
             d=c[7].number_input("Dilation d", 1, 4, DEFAULTS["d"], key="d", bind="query-params"),
         )
-    url_notice(snap, **v)
+    link.notice(snap)
     h, w, kh, kw, p, sh, sw, d = (v[k] for k in ("h", "w", "kh", "kw", "p", "sh", "sw", "d"))
     ho, wo = output_shape((h, w), (kh, kw), (sh, sw), p, d)
     if ho == 0 or wo == 0:
@@ -87,7 +88,7 @@ def calculator() -> None:
 
     # Only the open tab is built and sent (the choice is in the URL too, as ?view=).
     place, coverage, cost = st.tabs(VIEWS, key="view", bind="query-params")
-    url_notice(snap, view=st.session_state.get("view"))
+    link.notice(link.take("view"))
     if place.open:
         with place:
             if ho * wo > MAX_FRAMES:

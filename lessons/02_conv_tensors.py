@@ -15,9 +15,10 @@ from stride_core.images import load_sample
 from stride_core.sampling import S
 from stride_core.verify import compare
 from stride_core.viz.conv_tensor import product_figure, slices_figure, toeplitz_figure
-from ui import badge, lesson_header, url_notice, url_snapshot
+from ui import UrlLink, badge, lesson_header
 
 lesson_header("conv-tensors")
+link = UrlLink("conv-tensors")
 
 # Plain option names: a bound selectbox writes the displayed option into the URL.
 FILTERS = ("box", "sobel", "laplacian", "random", "typed")
@@ -75,7 +76,7 @@ def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
 
 @st.fragment
 def lesson() -> None:
-    snap = url_snapshot("conv-tensors")
+    snap = link.take("filter", "a", "b", "rows", "cols", "s", "input")
     c = st.columns([2, 1, 1, 1, 1, 1, 2])
     name = c[0].selectbox("Filter H", FILTERS, key="filter", bind="query-params", help=HELP)
     a = c[1].number_input("Filter rows a", 1, 5, 3, key="a", bind="query-params")
@@ -84,7 +85,7 @@ def lesson() -> None:
     w = c[4].number_input("Input cols", 3, 12, 5, key="cols", bind="query-params")
     s = c[5].number_input("Stride s", 1, 4, 1, key="s", bind="query-params")
     source = c[6].selectbox("Input X", INPUTS, key="input", bind="query-params", help="random: integers 0–9 · image: a patch of the camera photo · typed: edit the cells")
-    url_notice(snap, filter=name, a=a, b=b, rows=h, cols=w, s=s, input=source)
+    link.notice(snap)
 
     if name in ("sobel", "laplacian"):
         a = b = 3

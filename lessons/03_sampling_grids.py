@@ -14,10 +14,10 @@ from stride_core.sampling import T, compose, coverage, polyphase
 from stride_core.verify import Agreement, compare
 from stride_core.viz.conv_tensor import slices_figure
 from stride_core.viz.sampling import components_figure, compose_figure, filter_sampling_figure, grid_figure, polyphase_figure
-from ui import badge, image_picker, lesson_header, url_notice, url_snapshot
+from ui import UrlLink, badge, image_picker, lesson_header
 
 lesson_header("sampling-grids")
-SNAPSHOT = url_snapshot("sampling-grids")  # the link's raw parameters, before any widget reads them
+link = UrlLink("sampling-grids")
 
 FILTER_NAMES = ("random", "box", "sobel", "laplacian")  # plain names: a bound selectbox writes the displayed option into the URL
 
@@ -59,18 +59,13 @@ def figure_of(kind: str, key: tuple, _data: np.ndarray, *args):
     return slices_figure(_data, name="𝓖") if kind == "slices" else polyphase_figure(_data, *args)
 
 
-def _link(*keys: str) -> dict[str, str]:
-    """This section's share of the link's parameters, handed out once (a fragment rerun gets none)."""
-    return {k: SNAPSHOT.pop(k) for k in keys if k in SNAPSHOT}
-
-
 @st.fragment
 def grids() -> None:
-    snap = _link("n", "s")
+    snap = link.take("n", "s")
     c = st.columns([1, 1, 4])
     n = c[0].slider("Matrix size", 4, 16, 6, key="n", bind="query-params")
     s = c[1].slider("Stride s", 1, 4, 2, key="s", bind="query-params")
-    url_notice(snap, n=n, s=s)
+    link.notice(snap)
     c[2].markdown(f"The {s * s} grids $T^{{({s})}}_{{m,n}}$, $m, n \\in \\{{1, …, {s}\\}}$, each start at (m, n) and step by {s} in both "
                   "directions. Every element is labelled with the grid that keeps it.")
     left, right = st.columns(2)
@@ -82,14 +77,14 @@ def grids() -> None:
 
 @st.fragment
 def composition() -> None:
-    snap = _link("cn_size", "sl", "cs", "cm", "cn")
+    snap = link.take("cn_size", "sl", "cs", "cm", "cn")
     c = st.columns(5)
     n = c[0].slider("Matrix size", 4, 16, 12, key="cn_size", bind="query-params")
     s_l = c[1].slider("First stride s_l", 1, 4, 2, key="sl", bind="query-params")
     s = c[2].slider("Then stride s", 1, 4, 2, key="cs", bind="query-params")
     m = c[3].number_input("offset m", 1, s, min(2, s), key="cm", bind="query-params")
     k = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params")
-    url_notice(snap, cn_size=n, sl=s_l, cs=s, cm=m, cn=k)
+    link.notice(snap)
     (s2, m2, n2), ok = composed(n, s, m, k, s_l)
     st.latex(rf"T^{{({s})}}_{{{m},{k}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
              rf"s' = s\,s_\ell = {s2},\; m' = (m-1)s_\ell + 1 = {m2},\; n' = (n-1)s_\ell + 1 = {n2}")
@@ -99,7 +94,7 @@ def composition() -> None:
 
 @st.fragment
 def property_4() -> None:
-    snap = _link("pf", "psize", "ps", "pm", "pn", "pp", "pq")
+    snap = link.take("pf", "psize", "ps", "pm", "pn", "pp", "pq")
     c = st.columns([2, 1, 1, 1, 1, 1, 1])
     name = c[0].selectbox("Filter H (3×3)", FILTER_NAMES, key="pf", bind="query-params")
     size = c[1].slider("Input size", 4, 10, 7, key="psize", bind="query-params")
@@ -108,7 +103,7 @@ def property_4() -> None:
     n = c[4].number_input("n", 1, s, min(2, s), key="pn", bind="query-params")
     p = c[5].number_input("p", 1, s, min(2, s), key="pp", bind="query-params")
     q = c[6].number_input("q", 1, s, 1, key="pq", bind="query-params")
-    url_notice(snap, pf=name, psize=size, ps=s, pm=m, pn=n, pp=p, pq=q)
+    link.notice(snap)
     r = subsampled(name, size, s, m, n, p, q)
     st.latex(rf"S^{{3,4}}_{{{p},{q},{s}}}\big(S^{{1,2}}_{{{m},{n},{s}}}(\mathcal{{H}})\big)"
              rf"\ \text{{has the filter}}\ T^{{({s})}}_{{{p},{q}}}\big(O_{{{m - 1},{n - 1}}}(H)\big)")
@@ -130,12 +125,20 @@ def property_4() -> None:
 
 @st.fragment
 def image_components() -> None:
-    snap = _link("imgs")
+    snap = link.take("imgs")
     left, right = st.columns([1, 3])
     with left:
         picked = image_picker(key="img", max_side=128, default="camera")
         s = st.slider("Stride s", 1, 4, 2, key="imgs", bind="query-params")
-    url_notice(snap, imgs=s)
+    link.notice(snap)
+    h, w = picked.image.shape[-2:]
+    if min(h, w) < s:
+        left.warning(
+            f"This image is {h}×{w} pixels: a side shorter than the stride {s} leaves some of the {s * s} grids "
+            "without a single pixel. Choose a smaller stride or a larger image.",
+            icon=":material/photo_size_select_small:",
+        )
+        return
     parts, ok, (h, w) = components(picked.key, s, picked.image)
     with right:
         st.plotly_chart(figure_of("polyphase", (picked.key, s), parts, s), width="stretch", key="polyphase")

@@ -22,10 +22,10 @@ from stride_core.equivalence import (
     weight_origin,
 )
 from stride_core.verify import compare
-from ui import badge, heavy_slot, image_picker, lesson_header, url_notice, url_snapshot
+from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header
 
 lesson_header("stride-channels")
-snap = url_snapshot("stride-channels")
+link = UrlLink("stride-channels")
 notices = st.container()
 KERNELS = {  # name -> values (None: random, seeded by its size)
     "box 3×3": [[1 / 9] * 3] * 3, "sobel 3×3": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "laplacian 3×3": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
@@ -43,7 +43,13 @@ PAPER = [  # Tables 1 and 2 of the paper, to set beside the tables derived from 
 PARTS = ["Figure 1", "Theorem 1", "Theorem 2", "Sharing", "Training"]
 
 
+MAX_CHARS = 200  # longest typed list of numbers (a 20 MB value would cost seconds of CPU to split)
+
+
 def _numbers(text: str, name: str, longest: int) -> list[float] | None:
+    if len(text) > MAX_CHARS:  # checked before any splitting
+        st.error(f"Type the {name} as at most {MAX_CHARS} characters: 1 to {longest} numbers separated by commas.")
+        return None
     try:
         vals = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
@@ -120,10 +126,13 @@ def figure1() -> None:
     st.markdown("A stride-*s* convolution keeps every *s*-th output. Written as a matrix, each row holds the filter, shifted *s* columns "
                 "from the row above. Gather the columns by their position modulo *s* (their **phase**) and the matrix falls apart into "
                 "*s* ordinary banded blocks: each block is a stride-1 convolution of one phase of the filter with the same phase of the signal.")  # fmt: skip
+    snap = link.take("w1d", "x1d", "s")
     a, b, c = st.columns([2, 3, 1])
-    w = _numbers(a.text_input("Filter w", "1, 2, 3, 4", key="w1d", bind="query-params"), "filter", 8)
-    x = _numbers(b.text_input("Signal x", "1, 2, 3, 4, 5, 6, 7, 8", key="x1d", bind="query-params"), "signal", 24)
+    w_text = a.text_input("Filter w", "1, 2, 3, 4", key="w1d", bind="query-params", max_chars=MAX_CHARS)
+    x_text = b.text_input("Signal x", "1, 2, 3, 4, 5, 6, 7, 8", key="x1d", bind="query-params", max_chars=MAX_CHARS)
     s = c.slider("Stride s", 1, 4, 2, key="s", bind="query-params")
+    link.notice(snap)
+    w, x = _numbers(w_text, "filter", 8), _numbers(x_text, "signal", 24)
     if w is None or x is None:
         return
     if len(w) > len(x):
@@ -141,12 +150,14 @@ def theorem1_view() -> None:
     st.markdown("In two dimensions the phases are the s² sampling grids $T^{(s)}_{p,q}$ of the sampling-grids lesson. Theorem 1 of the paper says")
     st.latex(r"H *_s X \;=\; \sum_{p=1}^{s}\sum_{q=1}^{s} T^{(s)}_{p,q}(H) * T^{(s)}_{p,q}(X)")
     st.markdown("so a strided convolution is an ordinary multi-channel convolution whose channels are the phases of the image.")
+    snap = link.take("size", "kernel", "s2", "pad")
     left, right = st.columns([1, 3])
     size = left.selectbox("Working size (longest side)", [64, 128, 256], index=1, key="size", bind="query-params")
     picked = image_picker(key="img", max_side=size, container=left)
     kname = left.selectbox("Kernel", list(KERNELS), key="kernel", bind="query-params")
     s = left.slider("Stride s", 1, 4, 2, key="s2", bind="query-params")
     pad = left.slider("Padding", 0, 3, 0, key="pad", bind="query-params")
+    link.notice(snap)
     h, wd = picked.image.shape[-2:]
     k = kernel(kname).shape[0]
     if k > min(h, wd) + 2 * pad:
@@ -166,9 +177,11 @@ def theorem1_view() -> None:
         return
     if st.session_state.get("m", 1) > s or st.session_state.get("n", 1) > s:
         st.session_state["m"] = st.session_state["n"] = 1
+    snap = link.take("m", "n")
     a, b = st.columns(2)
     m = a.radio("Grid row m", list(range(1, s + 1)), horizontal=True, key="m", bind="query-params")
     n = b.radio("Grid column n", list(range(1, s + 1)), horizontal=True, key="n", bind="query-params")
+    link.notice(snap)
     fig, agree = lemma_figures(picked.key, size, kname, s, m, n, picked.image)
     st.plotly_chart(fig, width="stretch", key="lemma")
     badge(f"sub-sampling the stride-1 output on the grid T({m},{n})", agree)
@@ -200,7 +213,9 @@ def sharing_view() -> None:
     c1.plotly_chart(params, width="stretch", key="params")
     conv_a, conv_b = (sum(r.params for r in t if r.name.startswith("conv")) for t in (rows, rows2))
     c1.metric("Convolution parameters, non-striding ÷ striding", f"{conv_b / conv_a:.1f}×", help=f"{conv_b:,} against {conv_a:,}")
+    snap = link.take("layer")
     i = int(c2.selectbox("Layer", ["conv1", "conv2", "conv3", "conv4"], key="layer", bind="query-params")[-1]) - 1
+    link.notice(snap)
     (kh, kw), cin, cout = convs[i]
     x1, x2, x3 = c2.columns(3)
     c = x1.number_input("Original output channel", 0, cout - 1, 0, key="cout")
@@ -275,11 +290,11 @@ def _train(mode: str, epochs: int, n_train: int):
     return history, note
 
 
+snap = link.take("part")
 tabs = st.tabs(PARTS, key="part", bind="query-params")
+with notices:
+    link.notice(snap)
 for tab, view in zip(tabs, (figure1, theorem1_view, theorem2_view, sharing_view, experiment), strict=True):
     if tab.open:
         with tab:
             view()
-BOUND = ("part", "w1d", "x1d", "s", "size", "kernel", "s2", "pad", "m", "n", "layer")
-with notices:
-    url_notice(snap, **{k: st.session_state[k] for k in BOUND if k in st.session_state})

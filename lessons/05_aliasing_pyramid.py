@@ -14,9 +14,10 @@ from stride_core import aliasing as A
 from stride_core.images import zone_plate
 from stride_core.verify import compare
 from stride_core.viz import aliasing as V
-from ui import badge, image_picker, lesson_header, predict_reveal, url_notice, url_snapshot
+from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 
 lesson_header("aliasing")
+link = UrlLink("aliasing")
 
 SIZES = (24, 32, 48, 64, 96, 128, 256, 512)
 IMAGES = {"seed001": "The source's test image", "zone": "Zone plate", "photo": "A sample or your upload"}
@@ -85,17 +86,15 @@ def sweep_view(noise: float, seed: int) -> dict:
 
 @st.fragment
 def lab() -> None:
-    snap = url_snapshot("aliasing")
+    snap = link.take("image", "size", "noise", "seed", "mode", "s", "step", "depth", "blur", "view")
     with st.container(border=True):
         a, b, c = st.columns([2, 2, 3])
         kind = a.radio("Image", list(IMAGES), format_func=lambda k: IMAGES.get(k, k), key="image", bind="query-params")
         size = b.select_slider("Working size (pixels per side)", SIZES, value=24, key="size", bind="query-params")
-        values = dict(image=IMAGES[kind], size=size)  # the URL holds the labels a widget shows
         seed, noise = A.SOURCE_SEED, A.SOURCE_NOISE
         if kind == "seed001":
             noise = c.slider("Salt-and-pepper amount", 0.0, 1.0, A.SOURCE_NOISE, 0.01, key="noise", bind="query-params")
             seed = c.number_input("Noise seed", 0, 99_999, A.SOURCE_SEED, key="seed", bind="query-params")
-            values.update(noise=noise, seed=seed)
             image, key = base_image(kind, size, seed, noise), f"seed001:{size}:{seed}:{noise}"
         elif kind == "zone":
             image, key = base_image(kind, size, 0, 0.0), f"zone:{size}"
@@ -106,15 +105,13 @@ def lab() -> None:
         mode = a.radio("Downsampling", list(MODES), format_func=lambda k: MODES.get(k, k), key="mode", bind="query-params")
         if mode == "strides":
             s = b.slider("Largest stride s", 1, 4, 3, key="s", bind="query-params")
-            values.update(mode=MODES[mode], s=s)
         else:
             s = b.slider("Stride of each step", 2, 4, 2, key="step", bind="query-params")
             depth = b.slider("Steps", 1, 5, 3, key="depth", bind="query-params")
-            values.update(mode=MODES[mode], step=s, depth=depth)
         methods = tuple(c.multiselect("Methods", A.METHODS, default=list(A.SOURCE_METHODS), format_func=V.METHOD_SHORT.get, key="methods"))
         blur = c.slider("BlurPool filter size", 1, 7, 3, key="blur", bind="query-params") if "blur_pool" in methods else 3
         view = st.radio("Show", VIEWS, horizontal=True, key="view", bind="query-params")
-    url_notice(snap, **values, view=view, **({"blur": blur} if "blur_pool" in methods else {}))
+    link.notice(snap, image=IMAGES[kind], mode=MODES[mode])  # the link holds the labels these radios show
     if not methods:
         st.info("Choose at least one method to compare.")
         return

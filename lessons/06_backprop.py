@@ -19,22 +19,12 @@ from stride_core.backprop import (
 )
 from stride_core.verify import compare
 from stride_core.viz.backprop import INPUT, WEIGHT, animation_figure, coverage_figure, forward_figure, pair_figure, recipe_figure
-from ui import badge, lesson_header, predict_reveal, url_notice, url_snapshot
+from ui import UrlLink, badge, lesson_header, predict_reveal
 
 lesson_header("backprop")
+link = UrlLink("backprop")
 
 MODES = ("2-D", "1-D")
-_URL = "_backprop_url"  # the link's raw values, read once before any widget exists
-if first := url_snapshot("backprop"):
-    st.session_state[_URL] = first
-
-
-def link_values(*keys: str) -> dict:
-    """The raw link values of these keys, handed out once (later fragment reruns get {})."""
-    stored = st.session_state.get(_URL, {})
-    return {k: stored.pop(k) for k in keys if k in stored}
-
-
 def _settings(one_d: bool, n: int, k: int, s: int, p: int) -> tuple:
     """(input size, kernel size, stride, padding) as pairs; 1-D is one row."""
     return ((1, n), (1, k), (1, s), (0, p)) if one_d else ((n, n), (k, k), (s, s), (p, p))
@@ -71,7 +61,7 @@ def coverage(one_d: bool, n: int, k: int, s: int, p: int):
 
 
 def controls() -> dict | None:
-    snap = link_values("mode", "n", "k", "s", "p", "dy", "seed")
+    snap = link.take("mode", "n", "k", "s", "p", "dy", "seed")
     with st.container(border=True):
         c = st.columns([1.1, 1, 1, 1, 1, 1.6, 0.9])
         v = dict(
@@ -83,7 +73,7 @@ def controls() -> dict | None:
             dy=c[5].selectbox("Upstream gradient dy", UPSTREAM_KINDS, key="dy", bind="query-params"),
             seed=c[6].number_input("Seed", 0, 999, 0, key="seed", bind="query-params"),
         )
-    url_notice(snap, **v)
+    link.notice(snap)
     return v
 
 
@@ -157,12 +147,12 @@ def coverage_section() -> None:
     st.markdown("With dy all ones, each input pixel receives one term per window that contained it. When *s* divides *k* "
                 "every interior pixel is reached equally often; otherwise the counts alternate with period *s* — the "
                 "checkerboard Odena, Dumoulin and Olah found in images made by strided transposed convolutions.")
-    snap = link_values("cov_n", "cov_k", "cov_s")
+    snap = link.take("cov_n", "cov_k", "cov_s")
     c = st.columns(3)
     cn = c[0].slider("Input size", 8, 24, 16, key="cov_n", bind="query-params")
     ck = c[1].slider("Kernel size", 1, 5, 3, key="cov_k", bind="query-params")
     cs = c[2].slider("Stride", 1, 4, 2, key="cov_s", bind="query-params")
-    url_notice(snap, cov_n=cn, cov_k=ck, cov_s=cs)
+    link.notice(snap)
     fig, values, uniform, conclusive = coverage(False, cn, ck, cs, 0)
     st.plotly_chart(fig, width="stretch", key="coverage")
     if conclusive:

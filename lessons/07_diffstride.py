@@ -24,9 +24,10 @@ from stride_core.diffstride import (
 )
 from stride_core.verify import compare
 from stride_core.viz.diffstride import compare_figure, profiles_figure, spectrum_figure, training_figure
-from ui import badge, heavy_slot, image_picker, lesson_header, predict_reveal, url_notice, url_snapshot
+from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
 
 lesson_header("diffstride")
+link = UrlLink("diffstride")
 TIME_CAP_S = 60.0
 MIN_SIDE = 16  # 2 × the largest integer stride, for the R = 0 check against spectral pooling
 LOSSES = {"reconstruction": "reconstruction error (what the crop throws away)", "penalty": "complexity penalty J (Equation 6)"}
@@ -64,7 +65,7 @@ def finished_runs() -> dict:
 
 @st.fragment
 def explorer() -> None:
-    snap = url_snapshot("diffstride")
+    snap = link.take("res", "sh", "sw", "tie", "r")
     left, right = st.columns([1, 3])
     res = left.selectbox("Working resolution (pixels)", [64, 128, 256], index=1, key="res", bind="query-params")
     picked = image_picker(key="img", max_side=res, container=left)
@@ -72,7 +73,7 @@ def explorer() -> None:
     tie = left.toggle("Tie S_w to S_h", False, key="tie", bind="query-params")
     sw = left.slider("Horizontal stride S_w", 1.0, 8.0, 2.0, 0.1, key="sw", bind="query-params", disabled=tie)
     r = left.slider("Ramp width R", 0, 8, 4, key="r", bind="query-params")
-    url_notice(snap, res=res, sh=sh, sw=sw, tie=tie, r=r)
+    link.notice(snap)
     sw = sh if tie else sw
     h, w = picked.image.shape[-2:]
     if min(h, w) < MIN_SIDE:
@@ -94,8 +95,9 @@ def explorer() -> None:
     badge(f"spectral pooling: DiffStride with R = 0 at S = {s_int}, on the image cut to a multiple of 2S", agreement)
 
     st.subheader("The gradient to the strides")
+    snap = link.take("loss")
     loss = st.radio("Loss L", list(LOSSES), key="loss", bind="query-params", horizontal=True, captions=list(LOSSES.values()))
-    url_notice(snap, loss=loss)
+    link.notice(snap)
     g = gradient(picked.key, sh, sw, r, loss, picked.image)
     cols = st.columns(3)
     cols[0].metric("L", f"{g.loss:.4g}")

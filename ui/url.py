@@ -22,6 +22,7 @@ import unicodedata
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 __all__ = ["UrlLink", "clean_text", "clip"]
 
@@ -67,15 +68,21 @@ def _forget(key: str) -> None:
     """Drop a query parameter before any widget is seeded from it.
 
     The one private access to Streamlit (1.67): a bound widget seeds itself from the parameters
-    the run started with (`QueryParams._initial_query_params`), not from st.query_params, and an
-    integer number_input seeded with "inf" or "1e309" raises OverflowError. Going Back in the
-    browser starts a run with the old URL again, so this runs on every run, not only the first.
+    the run started with (`QueryParams._initial_query_params`), not only from st.query_params,
+    and an integer number_input seeded with "inf" or "1e309" raises OverflowError. Going Back in
+    the browser starts a run with the old URL again, when the key may still be bound to a widget
+    (st.query_params then refuses to delete it), so this runs on every run and also clears the
+    private copies. Guarded by tests/app/test_ui.py::TestUrlNotice and tests/e2e/test_hostile.py.
     """
-    st.query_params.pop(key, None)
+    try:
+        st.query_params.pop(key, None)  # public: also rewrites the browser's URL
+    except StreamlitAPIException:
+        pass  # bound to a widget: removed below
     try:
         from streamlit.runtime.state.session_state_proxy import get_session_state
 
         with get_session_state().query_params() as qp:
+            qp._query_params.pop(key, None)
             qp._initial_query_params.pop(key, None)
     except Exception:  # noqa: BLE001 - internal layout may change; st.query_params is still cleaned
         pass
@@ -107,11 +114,14 @@ class UrlLink:
     def notice(self, snap: dict[str, str], **shown: Any) -> list[str]:
         """Warn about the link values the widgets could not use; returns the rejected keys.
 
-        The values shown are read from session state under the same keys; pass `key=value` only
-        for a value that is not a widget's (e.g. a derived one).
+        The values shown are read from session state under the same keys; pass `key=value` for a
+        widget whose link holds something other than its value (e.g. the label of a radio with a
+        format_func). Keys with no widget in this run are kept for a later run that draws one.
         """
-        values = {k: st.session_state.get(k) for k in snap}
+        values = {k: st.session_state[k] for k in snap if k in st.session_state}
         values.update(shown)
+        unused = {k: v for k, v in snap.items() if k not in values}  # no widget this run: keep for a later view
+        st.session_state.get(self._state, {}).update(unused)
         rejected = [k for k in snap if k in values and not _same(snap[k], values[k])]
         if rejected:
             listed = ", ".join(f"`{clip(k)}={clip(snap[k])}`" for k in rejected)

@@ -1,4 +1,4 @@
-"""The shared Streamlit helpers in ui.py, exercised in small AppTest scripts."""
+"""The shared Streamlit helpers in ui/, exercised in small AppTest scripts."""
 
 from __future__ import annotations
 
@@ -27,14 +27,19 @@ def notice_app():
     _sys.path.insert(0, "ROOT")
     import streamlit as st
 
-    from ui import url_notice, url_snapshot
+    from ui import UrlLink
 
-    snap = url_snapshot("t")
+    link = UrlLink("t")
+    snap = link.take("s", "n", "mode", "later")
     s = st.slider("s", 1, 4, 2, key="s", bind="query-params")
     n = st.number_input("n", 1, 9, 3, key="n", bind="query-params")
     mode = st.selectbox("mode", ["a", "b"], key="mode", bind="query-params")
-    url_notice(snap, s=s, n=n, mode=mode)
+    link.notice(snap)
     st.write(f"{s}|{n}|{mode}")
+    if st.session_state.get("show_later"):
+        snap2 = link.take("later")
+        st.slider("later", 1, 4, 1, key="later", bind="query-params")
+        link.notice(snap2)
 
 
 def badge_app():
@@ -107,6 +112,33 @@ class TestUrlNotice:
         assert at.markdown[-1].value == "2|3|a"
         text = at.warning[0].value
         assert "s=9" in text and "n=inf" in text and "mode=<script>" in text
+
+    def test_duplicated_key_names_every_value(self):
+        at = build(notice_app, n=["inf", "5"])
+        assert not at.exception
+        assert at.markdown[-1].value == "2|3|a"
+        assert "n=inf, 5" in at.warning[0].value
+
+    def test_control_characters_stripped(self):
+        at = build(notice_app, mode="a\u202eb\u200bc")
+        text = at.warning[0].value
+        assert "\u202e" not in text and "\u200b" not in text and "mode=abc" in text
+
+    def test_non_finite_removed_on_every_run(self):
+        at = build(notice_app, n="inf")
+        assert "n" not in at.query_params
+        at.number_input(key="n").set_value(7).run()
+        at.query_params["n"] = "1e400"  # as when the browser goes Back to the old URL, the key now bound
+        at.run()
+        assert not at.exception
+        assert at.markdown[0].value == "2|7|a"
+
+    def test_key_without_widget_is_kept_for_later(self):
+        at = build(notice_app, later="9")
+        assert not at.warning  # no widget for "later" yet
+        at.session_state["show_later"] = True
+        at.run()
+        assert "later=9" in at.warning[0].value
 
     def test_notice_only_on_first_run(self):
         at = build(notice_app, s="9")
