@@ -19,8 +19,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: $(VENV)/.dev
-	$(PY) -m ruff check .
+test: lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev
@@ -35,6 +34,7 @@ audit:
 	$(PYTHON) deploy/advisories.py
 
 lint: $(VENV)/.dev
+	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 
 clean:

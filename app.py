@@ -16,7 +16,9 @@ warm_imports()
 home = st.Page("home.py", title="Home", icon=":material/home:", default=True, url_path="home")
 sections: dict[str, list[st.Page]] = {"Stride Lab": [home]}
 for group in GROUPS:
-    pages = [st.Page(x.file, title=x.title, icon=x.icon, url_path=x.slug) for x in available_lessons() if x.group == group]
+    pages = [
+        st.Page(x.file, title=x.title, icon=x.icon, url_path=x.slug) for x in available_lessons() if x.group == group
+    ]
     if pages:
         sections[group] = pages
 

@@ -39,4 +39,6 @@ st.markdown(
 
 dev = default_device()
 name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type
-st.caption(f"Computing on **{name}** with PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s) per computation.")
+st.caption(
+    f"Computing on **{name}** with PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s) per computation."
+)

@@ -23,7 +23,16 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 
 def _widget(at: AppTest, key: str):
-    for kind in ("slider", "number_input", "selectbox", "select_slider", "radio", "toggle", "checkbox", "segmented_control"):
+    for kind in (
+        "slider",
+        "number_input",
+        "selectbox",
+        "select_slider",
+        "radio",
+        "toggle",
+        "checkbox",
+        "segmented_control",
+    ):
         try:
             return getattr(at, kind)(key=key)
         except (KeyError, AttributeError, IndexError):
@@ -31,7 +40,15 @@ def _widget(at: AppTest, key: str):
     raise KeyError(f"no widget with key {key!r} on the page")
 
 
-def median_rerun(page: str, *, widget: str | None, values: list[Any] | None = None, query: dict[str, str] | None = None, n: int = 20, timeout: float = 120) -> float:
+def median_rerun(
+    page: str,
+    *,
+    widget: str | None,
+    values: list[Any] | None = None,
+    query: dict[str, str] | None = None,
+    n: int = 20,
+    timeout: float = 120,
+) -> float:
     """Median wall time (ms) of n warm reruns of `page`, moving `widget` through `values`.
 
     With widget=None the page is simply rerun n times (used for the empty-page baseline).

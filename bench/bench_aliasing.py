@@ -46,14 +46,36 @@ def rows() -> list[tuple[str, float, float | None]]:
     """(what, median ms, budget ms or None) for each row of the table."""
     median_rerun(PAGE, widget="s", values=[2, 3], n=3)  # first AppTest in the process: imports and caches, not measured
     return [
-        ("warm rerun, default view (source's 24×24 image, 2 methods), s moved 2↔3", median_rerun(PAGE, widget="s", values=[2, 3]), 150),
-        ("warm rerun, 512×512 camera, pyramid and table, s moved 2↔3", median_rerun(PAGE, widget="s", values=[2, 3], query=BIG), 150),
-        ("warm rerun, 512×512 camera, spectrum and folding, s moved 2↔3",
-         median_rerun(PAGE, widget="s", values=[2, 3], query=dict(BIG, view="Spectrum and folding")), 150),
-        ("warm rerun, 512×512 camera, shift consistency, s moved 2↔3",
-         median_rerun(PAGE, widget="s", values=[2, 3], query=dict(BIG, view="Shift consistency")), 150),
-        ("warm rerun, 512×512 zone plate, pyramid mode (3 steps), step moved 2↔3",
-         median_rerun(PAGE, widget="step", values=[2, 3], query=dict(size="512", image="Zone plate", mode="A pyramid: repeat one stride")), 150),
+        (
+            "warm rerun, default view (source's 24×24 image, 2 methods), s moved 2↔3",
+            median_rerun(PAGE, widget="s", values=[2, 3]),
+            150,
+        ),
+        (
+            "warm rerun, 512×512 camera, pyramid and table, s moved 2↔3",
+            median_rerun(PAGE, widget="s", values=[2, 3], query=BIG),
+            150,
+        ),
+        (
+            "warm rerun, 512×512 camera, spectrum and folding, s moved 2↔3",
+            median_rerun(PAGE, widget="s", values=[2, 3], query=dict(BIG, view="Spectrum and folding")),
+            150,
+        ),
+        (
+            "warm rerun, 512×512 camera, shift consistency, s moved 2↔3",
+            median_rerun(PAGE, widget="s", values=[2, 3], query=dict(BIG, view="Shift consistency")),
+            150,
+        ),
+        (
+            "warm rerun, 512×512 zone plate, pyramid mode (3 steps), step moved 2↔3",
+            median_rerun(
+                PAGE,
+                widget="step",
+                values=[2, 3],
+                query=dict(size="512", image="Zone plate", mode="A pyramid: repeat one stride"),
+            ),
+            150,
+        ),
         ("cold: 512×512 table, 5 methods × strides 1–3 with aliased energy (stride_core only)", _cold_table_ms(), None),
     ]
 

@@ -49,11 +49,22 @@ def _weight_animation() -> int:
 def rows() -> list[tuple[str, float, float]]:
     """(what, median ms, budget ms) for each row of the table."""
     return [
-        (f"∂L/∂x animation build, 8×8 input, 3×3 kernel, stride 2 ({_input_animation()} frames)", _median_ms(_input_animation), 300),
+        (
+            f"∂L/∂x animation build, 8×8 input, 3×3 kernel, stride 2 ({_input_animation()} frames)",
+            _median_ms(_input_animation),
+            300,
+        ),
         (f"∂L/∂w animation build, same setting ({_weight_animation()} frames)", _median_ms(_weight_animation), 300),
-        ("Backprop with stride: warm rerun, defaults (8×8, 3×3, s = 2), stride moved 2↔3", median_rerun(PAGE, widget="s", values=[2, 3]), 100),
-        ("Backprop with stride: warm rerun, largest (8×8, 5×5, p = 2), stride moved 1↔2",
-         median_rerun(PAGE, widget="s", values=[1, 2], query=dict(k="5", p="2")), 300),
+        (
+            "Backprop with stride: warm rerun, defaults (8×8, 3×3, s = 2), stride moved 2↔3",
+            median_rerun(PAGE, widget="s", values=[2, 3]),
+            100,
+        ),
+        (
+            "Backprop with stride: warm rerun, largest (8×8, 5×5, p = 2), stride moved 1↔2",
+            median_rerun(PAGE, widget="s", values=[1, 2], query=dict(k="5", p="2")),
+            300,
+        ),
     ]
 
 

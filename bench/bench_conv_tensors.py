@@ -40,14 +40,28 @@ def _conv_tensor_ms(side: int = 64, k: int = 5, n: int = 10) -> float:
 def rows() -> list[tuple[str, float, float]]:
     """(what, median ms, budget ms) for each row of the table."""
     return [
-        ("Convolutional tensors: warm rerun, defaults (5×5 input, 3×3 box), stride moved 1↔2",
-         median_rerun(CONV, widget="s", values=[1, 2]), 100),
-        ("Convolutional tensors: warm rerun, 12×12 input, 5×5 random filter, stride moved 1↔2",
-         median_rerun(CONV, widget="s", values=[1, 2], query=dict(rows="12", cols="12", a="5", b="5", filter="random")), 300),
-        ("Sampling grids: warm rerun, defaults (6×6, s = 2), s moved 2↔3",
-         median_rerun(GRIDS, widget="s", values=[2, 3]), 100),
-        ("Sampling grids: warm rerun, defaults, matrix size moved 6↔16",
-         median_rerun(GRIDS, widget="n", values=[6, 16]), 100),
+        (
+            "Convolutional tensors: warm rerun, defaults (5×5 input, 3×3 box), stride moved 1↔2",
+            median_rerun(CONV, widget="s", values=[1, 2]),
+            100,
+        ),
+        (
+            "Convolutional tensors: warm rerun, 12×12 input, 5×5 random filter, stride moved 1↔2",
+            median_rerun(
+                CONV, widget="s", values=[1, 2], query=dict(rows="12", cols="12", a="5", b="5", filter="random")
+            ),
+            300,
+        ),
+        (
+            "Sampling grids: warm rerun, defaults (6×6, s = 2), s moved 2↔3",
+            median_rerun(GRIDS, widget="s", values=[2, 3]),
+            100,
+        ),
+        (
+            "Sampling grids: warm rerun, defaults, matrix size moved 6↔16",
+            median_rerun(GRIDS, widget="n", values=[6, 16]),
+            100,
+        ),
         ("conv_tensor of a 5×5 filter for a 64×64 input (60×60×64×64, float32)", _conv_tensor_ms(), 1000),
     ]
 

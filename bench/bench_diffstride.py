@@ -85,7 +85,10 @@ def main() -> None:
     t = core_times()
     conv, spec, ds = t["strided conv 3×3, s = 2"], t["spectral pooling, S = 2"], t["DiffStride, S = (2, 2), R = 4"]
     l_spec, l_ds = t["conv 3×3 s = 1 + spectral pooling"], t["conv 3×3 s = 1 + DiffStride"]
-    print(f"### DiffStride — forward+backward on {SHAPE}, CPU, {torch.get_num_threads()} torch thread, nproc = {nproc}, {REPEATS} interleaved repetitions\n")
+    print(
+        f"### DiffStride — forward+backward on {SHAPE}, CPU, {torch.get_num_threads()} torch thread, nproc = "
+        f"{nproc}, {REPEATS} interleaved repetitions\n"
+    )
     print("| measure | median | min | paper (Table A.2, whole network, V100) |")
     print("|---|---|---|---|")
     for name, (med, low) in t.items():
@@ -98,7 +101,9 @@ def main() -> None:
     ]
     for name, a, b, paper in ratios:
         print(f"| {name} | {a[0] / b[0]:.2f}× | {a[1] / b[1]:.2f}× | {paper} |")
-    print(f"| warm rerun of the mask view, 256×256, moving S_h (ms, median of 20; target ≤ 100) | {rerun_ms():.0f} | | |")
+    print(
+        f"| warm rerun of the mask view, 256×256, moving S_h (ms, median of 20; target ≤ 100) | {rerun_ms():.0f} | | |"
+    )
 
 
 if __name__ == "__main__":

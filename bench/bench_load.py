@@ -60,8 +60,24 @@ class Server:
 
     def __enter__(self) -> Server:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, "STRIDE_LAB_THREADS": "1", "MALLOC_ARENA_MAX": "2"},
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "STRIDE_LAB_THREADS": "1", "MALLOC_ARENA_MAX": "2"},
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -101,7 +117,15 @@ class Cluster:
         self.url = f"http://127.0.0.1:{first}"
 
     def _sh(self, *args: str) -> None:
-        subprocess.run([str(ROOT / "deploy" / "cluster.sh"), *args], env=self.env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=300)
+        subprocess.run(
+            [str(ROOT / "deploy" / "cluster.sh"), *args],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+        )
 
     @property
     def pids(self) -> list[int]:
@@ -157,14 +181,27 @@ def _environment() -> str:
                 continue
             if b"python" in cmd or b"chromium" in cmd:
                 others += 1
-    return f"nproc={os.cpu_count()}, load average {load1:.2f} (1 min) / {load5:.2f} (5 min) at start, {others} other python/chromium processes running"
+    return (
+        f"nproc={os.cpu_count()}, load average {load1:.2f} (1 min) / {load5:.2f} (5 min) at start, {others} "
+        "other python/chromium processes running"
+    )
 
 
 def per_lesson(url: str, pids: list[int], lessons: list[str], students: int, duration: float) -> list[str]:
     rows = []
     for slug in lessons:
         cpu0 = sum(_cpu_seconds(p) for p in pids)
-        res = asyncio.run(classroom(url, [slug], students=students, duration=duration, ramp=min(5.0, duration / 4), think=THINK, server_pids=pids))
+        res = asyncio.run(
+            classroom(
+                url,
+                [slug],
+                students=students,
+                duration=duration,
+                ramp=min(5.0, duration / 4),
+                think=THINK,
+                server_pids=pids,
+            )
+        )
         cpu = sum(_cpu_seconds(p) for p in pids) - cpu0
         s = summarize(res)
         n_all = max(1, sum(1 for x in res["samples"]))
@@ -195,7 +232,10 @@ def _wire_latencies(frames: list[tuple[float, str, bytes]]) -> tuple[list[float]
                 first.append((t - sent_at) * 1000)
             msg = ForwardMsg()
             msg.ParseFromString(data)
-            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            if (
+                msg.WhichOneof("type") == "script_finished"
+                and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+            ):
                 out.append((t - sent_at) * 1000)
                 sent_at = None
     return out, first
@@ -234,7 +274,9 @@ def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
     run = lambda coro: asyncio.run_coroutine_threadsafe(coro, loop).result()  # noqa: E731
     students = []
     for j in range(k):
-        st_ = Student(url, slug, {}, random.Random(j), timeout=60, t0=time.perf_counter(), upload_prob=0, train_prob=0, image=b"")
+        st_ = Student(
+            url, slug, {}, random.Random(j), timeout=60, t0=time.perf_counter(), upload_prob=0, train_prob=0, image=b""
+        )
         run(st_.open())
         run(st_.rerun())
         students.append((st_, next(x for x in st_.widgets.values() if x.label == label)))
@@ -259,7 +301,9 @@ def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
     rendered_ms: list[float] = []
     frames: list[list[tuple[float, str, bytes]]] = []
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
         pages = []
         for _ in range(k):
             page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -276,21 +320,33 @@ def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
             cdp.on("Network.webSocketFrameSent", lambda ev, keep=keep: keep(ev, "sent"))
             cdp.on("Network.webSocketFrameReceived", lambda ev, keep=keep: keep(ev, "received"))
             page.goto(f"{url}/{slug}", wait_until="domcontentloaded")
-            page.wait_for_function("() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state') === 'notRunning'", timeout=90_000)
+            page.wait_for_function(
+                "() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state') "
+                "=== 'notRunning'",
+                timeout=90_000,
+            )
             pages.append(page)
         start = [len(f) for f in frames]  # frames of the page load are not interactions
         for i in range(n):
             for page in pages:
-                box = page.locator("[data-testid='stNumberInput']", has=page.get_by_text(label, exact=True)).first.locator("input")
+                box = page.locator(
+                    "[data-testid='stNumberInput']", has=page.get_by_text(label, exact=True)
+                ).first.locator("input")
                 t0, c = page.evaluate("performance.now()"), cpu_ms()
                 box.fill(str(values[i % len(values)] + (i // len(values))))
                 box.press("Enter")
                 # Done when the page shows the new output size. (Watching the app's script-state
                 # attribute misses fast reruns: React can batch running → notRunning into one render.)
                 h = values[i % len(values)] + (i // len(values))
-                want = f"{output_size(h, 3, 2, 1)} × 5"  # the lesson's defaults: 9 wide, 3×3 kernel, stride 2, padding 1
-                done = page.wait_for_function("""want => { const m = document.querySelector("[data-testid='stMetricValue']");
-                    return m && m.innerText.trim() === want ? performance.now() : false; }""", arg=want, timeout=60_000).json_value()
+                want = (
+                    f"{output_size(h, 3, 2, 1)} × 5"  # the lesson's defaults: 9 wide, 3×3 kernel, stride 2, padding 1
+                )
+                done = page.wait_for_function(
+                    """want => { const m = document.querySelector("[data-testid='stMetricValue']");
+                    return m && m.innerText.trim() === want ? performance.now() : false; }""",
+                    arg=want,
+                    timeout=60_000,
+                ).json_value()
                 rendered_ms.append(done - t0)
                 browser_cpu.append(cpu_ms() - c)
             protocol_turn(i, record=True)
@@ -301,7 +357,6 @@ def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
     wire = [_wire_latencies(f[s0:]) for f, s0 in zip(frames, start, strict=True)]
     wire_ms = [x for w in wire for x in w[0]]
     wire_first = [x for w in wire for x in w[1]]
-
 
     def row(name: str, xs: list[float]) -> str:
         if not xs:
@@ -314,13 +369,19 @@ def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
         row(f"Chromium, {k} context(s): rerun sent → script_finished received", wire_ms),
         row(f"bench/load.py, {k} student(s): rerun sent → script_finished received", proto_ms),
         row(f"Chromium, {k} context(s): until the page shows the result", rendered_ms),
-    ] + ([
-        row(f"server CPU per interaction (ms), Chromium, {k} context(s)", browser_cpu),
-        row(f"server CPU per interaction (ms), bench/load.py, {k} student(s)", proto_cpu),
-    ] if pid else [])
+    ] + (
+        [
+            row(f"server CPU per interaction (ms), Chromium, {k} context(s)", browser_cpu),
+            row(f"server CPU per interaction (ms), bench/load.py, {k} student(s)", proto_cpu),
+        ]
+        if pid
+        else []
+    )
 
 
-def soak(url: str, pids: list[int], lessons: list[str], students: int, duration: float, warmup: float = 0.0) -> list[str]:
+def soak(
+    url: str, pids: list[int], lessons: list[str], students: int, duration: float, warmup: float = 0.0
+) -> list[str]:
     """`students` for `duration` s; memory is compared between the first and the last minute.
 
     With `warmup` > 0 the same class first runs for that long unmeasured, so the bounded caches
@@ -329,7 +390,9 @@ def soak(url: str, pids: list[int], lessons: list[str], students: int, duration:
     """
     if warmup > 0:
         asyncio.run(classroom(url, lessons, students=students, duration=warmup, ramp=10, think=THINK, server_pids=pids))
-    res = asyncio.run(classroom(url, lessons, students=students, duration=duration, ramp=10, think=THINK, server_pids=pids))
+    res = asyncio.run(
+        classroom(url, lessons, students=students, duration=duration, ramp=10, think=THINK, server_pids=pids)
+    )
     mon = res["monitor"]
     s = summarize(res)
     minute = [m for m in mon if m["t"] <= 60] or mon[:1]
@@ -342,7 +405,10 @@ def soak(url: str, pids: list[int], lessons: list[str], students: int, duration:
     rows.append("| t (s) | server CPU % | server RSS MB |\n|---|---|---|")
     rows += [f"| {m['t']:.0f} | {m['cpu_pct']:.0f} | {m['rss_mb']:.0f} |" for m in marks]
     rows.append("")
-    rows.append(f"RSS, mean of the first minute → mean of the last minute: {first_rss:.0f} → {last_rss:.0f} MB ({100 * (last_rss - first_rss) / first_rss:+.1f}%).")
+    rows.append(
+        f"RSS, mean of the first minute → mean of the last minute: {first_rss:.0f} → {last_rss:.0f} MB "
+        f"({100 * (last_rss - first_rss) / first_rss:+.1f}%)."
+    )
     return rows
 
 
@@ -355,9 +421,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mixed-duration", type=float, default=30)
     ap.add_argument("--soak", type=int, default=0, help="students in the soak (0: skip)")
     ap.add_argument("--soak-duration", type=float, default=600)
-    ap.add_argument("--soak-warmup", type=float, default=0, help="seconds of the same class, unmeasured, before the soak")
+    ap.add_argument(
+        "--soak-warmup", type=float, default=0, help="seconds of the same class, unmeasured, before the soak"
+    )
     ap.add_argument("--validate", type=int, default=0, help="browser contexts for the Chromium check (0: skip)")
-    ap.add_argument("--replicas", type=int, default=1, help="replicas behind nginx (deploy/cluster.sh); 1 = a bare streamlit run")
+    ap.add_argument(
+        "--replicas", type=int, default=1, help="replicas behind nginx (deploy/cluster.sh); 1 = a bare streamlit run"
+    )
     a = ap.parse_args([] if argv is None else argv)
 
     from ui import available_lessons
@@ -369,31 +439,65 @@ def main(argv: list[str] | None = None) -> int:
         pids = [srv.proc.pid] if a.replicas == 1 else srv.pids
         _warm(srv.url, lessons)
         if a.students > 0:
-            print(f"Per lesson: {a.students} students for {a.duration:.0f} s each, one action every {THINK[0]:.0f}–{THINK[1]:.0f} s; "
-                  f"latency = widget change → script_finished. Capacity = students one replica serves at {TARGET_UTIL:.0%} of "
-                  f"{BUDGET_CORES:.0f} core (one Python process) at that pace, from the CPU per interaction.\n")
-            print(TABLE_HEAD.replace("|\n|---", "| server CPU ms / interaction | capacity (students) | training presses (median run) |\n|---", 1) + "---|---|---|")
+            print(
+                f"Per lesson: {a.students} students for {a.duration:.0f} s each, one action every "
+                f"{THINK[0]:.0f}–{THINK[1]:.0f} s; "
+                "latency = widget change → script_finished. Capacity = students one replica serves at "
+                f"{TARGET_UTIL:.0%} of "
+                f"{BUDGET_CORES:.0f} core (one Python process) at that pace, from the CPU per interaction.\n"
+            )
+            print(
+                TABLE_HEAD.replace(
+                    "|\n|---",
+                    "| server CPU ms / interaction | capacity (students) | training presses (median run) |\n|---",
+                    1,
+                )
+                + "---|---|---|"
+            )
             for row in per_lesson(srv.url, pids, lessons, a.students, a.duration):
                 print(row)
             print()
         if a.mixed > 0:
-            print(f"Mixed classroom: {a.mixed} students spread over {len(lessons)} lessons for {a.mixed_duration:.0f} s.\n")
-            res = asyncio.run(classroom(srv.url, lessons, students=a.mixed, duration=a.mixed_duration, ramp=min(10.0, a.mixed_duration / 4), think=THINK, server_pids=pids))
+            print(
+                f"Mixed classroom: {a.mixed} students spread over {len(lessons)} lessons for "
+                f"{a.mixed_duration:.0f} s.\n"
+            )
+            res = asyncio.run(
+                classroom(
+                    srv.url,
+                    lessons,
+                    students=a.mixed,
+                    duration=a.mixed_duration,
+                    ramp=min(10.0, a.mixed_duration / 4),
+                    think=THINK,
+                    server_pids=pids,
+                )
+            )
             print(TABLE_HEAD)
             print(markdown_row("mixed", a.mixed, summarize(res)))
             for slug in lessons:
                 s = summarize({"samples": [x for x in res["samples"] if x["page"] == slug], "monitor": []})
-                print(f"| {slug} (in the mix) | – | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {s['errors']} | – | – |")
+                print(
+                    f"| {slug} (in the mix) | – | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | "
+                    f"{s['p99']:.0f} | {s['errors']} | – | – |"
+                )
             m = summarize(res)
-            print(f"\nBursts (5 changes 80 ms apart, server.fastReruns): {m['bursts']}, p95 from the last change to the final result "
-                  f"{m['burst_p95']:.0f} ms, runs finished per burst {m['burst_runs_mean']:.1f} of 5. "
-                  f"Training presses: {m['trains']} (median run {m['train_median_s']:.1f} s).")
+            print(
+                f"\nBursts (5 changes 80 ms apart, server.fastReruns): {m['bursts']}, p95 from the last change to "
+                "the final result "
+                f"{m['burst_p95']:.0f} ms, runs finished per burst {m['burst_runs_mean']:.1f} of 5. "
+                f"Training presses: {m['trains']} (median run {m['train_median_s']:.1f} s)."
+            )
             errs = sorted({f"{x['page']}: {x['error']}" for x in res["samples"] if not x["ok"]})
             if errs:
                 print("\nErrors: " + "; ".join(errs[:8]))
             print()
         if a.soak > 0:
-            warm = f", after {a.soak_warmup:.0f} s of the same class unmeasured (caches full)" if a.soak_warmup > 0 else ", from a fresh server"
+            warm = (
+                f", after {a.soak_warmup:.0f} s of the same class unmeasured (caches full)"
+                if a.soak_warmup > 0
+                else ", from a fresh server"
+            )
             print(f"Soak: {a.soak} students, mixed, {a.soak_duration:.0f} s{warm}.\n")
             print(TABLE_HEAD)
             for row in soak(srv.url, pids, lessons, a.soak, a.soak_duration, a.soak_warmup):

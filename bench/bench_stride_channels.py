@@ -77,19 +77,35 @@ def rows() -> list[tuple[str, float, float]]:
     """(what, median ms, budget ms) for each timing row."""
     out = [
         ("Warm rerun, defaults (Figure 1 tab), stride s moved 2↔3", median_rerun(PAGE, widget="s", values=[2, 3]), 100),
-        ("Warm rerun, Theorem 1 tab at defaults (128 px), s moved 2↔3",
-         median_rerun(PAGE, widget="s2", values=[2, 3], query={"part": "Theorem 1"}), 100),
-        ("Theorem 1 view on a 256×256 image (camera), s moved 2↔3",
-         median_rerun(PAGE, widget="s2", values=[2, 3], query={"part": "Theorem 1", "size": "256"}), 150),
+        (
+            "Warm rerun, Theorem 1 tab at defaults (128 px), s moved 2↔3",
+            median_rerun(PAGE, widget="s2", values=[2, 3], query={"part": "Theorem 1"}),
+            100,
+        ),
+        (
+            "Theorem 1 view on a 256×256 image (camera), s moved 2↔3",
+            median_rerun(PAGE, widget="s2", values=[2, 3], query={"part": "Theorem 1", "size": "256"}),
+            150,
+        ),
         ("Warm rerun, Theorem 2 tab", median_rerun(PAGE, widget=None, query={"part": "Theorem 2"}), 100),
-        ("Warm rerun, Sharing tab, layer moved conv1↔conv3",
-         median_rerun(PAGE, widget="layer", values=["conv1", "conv3"], query={"part": "Sharing"}), 100),
-        ("Warm rerun, Training tab (idle, nothing trained), epochs moved 5↔6",
-         median_rerun(PAGE, widget="epochs", values=[5, 6], query={"part": "Training"}), 100),
+        (
+            "Warm rerun, Sharing tab, layer moved conv1↔conv3",
+            median_rerun(PAGE, widget="layer", values=["conv1", "conv3"], query={"part": "Sharing"}),
+            100,
+        ),
+        (
+            "Warm rerun, Training tab (idle, nothing trained), epochs moved 5↔6",
+            median_rerun(PAGE, widget="epochs", values=[5, 6], query={"part": "Training"}),
+            100,
+        ),
     ]
     wall, cpu, threads = _training_s()
     return out + [
-        (f"Training at defaults: both LeNets, 5 epochs, 1,437 digits (one run, wall ms, {threads} torch thread)", 1000 * wall, 30_000),
+        (
+            f"Training at defaults: both LeNets, 5 epochs, 1,437 digits (one run, wall ms, {threads} torch thread)",
+            1000 * wall,
+            30_000,
+        ),
         ("the same run: CPU ms of the training thread", 1000 * cpu, 30_000),
     ]
 

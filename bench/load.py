@@ -83,7 +83,9 @@ class Widget:
             n = round((p.max - p.min) / p.step) if p.step > 0 else 0
             pick = lambda: p.min + p.step * rng.randint(0, max(n, 0))  # noqa: E731
             vals = sorted([pick(), pick()]) if len(p.default) == 2 else [pick()]
-            ws.double_array_value.data[:] = [float(round(v)) if p.data_type == SliderProto.INT else float(v) for v in vals]
+            ws.double_array_value.data[:] = [
+                float(round(v)) if p.data_type == SliderProto.INT else float(v) for v in vals
+            ]
         elif self.kind == "number_input":
             lo = p.min if p.has_min else (p.default - 10 * (p.step or 1))
             hi = p.max if p.has_max else (p.default + 10 * (p.step or 1))
@@ -98,7 +100,9 @@ class Widget:
         elif self.kind == "select_slider":
             if not p.options:
                 return None
-            ws.string_array_value.data[:] = [rng.choice(list(p.options))] if len(p.default) < 2 else sorted(rng.sample(list(p.options), 2))
+            ws.string_array_value.data[:] = (
+                [rng.choice(list(p.options))] if len(p.default) < 2 else sorted(rng.sample(list(p.options), 2))
+            )
         elif self.kind == "checkbox":
             ws.bool_value = rng.random() < 0.5
         elif self.kind == "button_group":
@@ -125,7 +129,20 @@ class Sample:
 class Student:
     """One simulated student: one websocket session on one lesson page."""
 
-    def __init__(self, base: str, page: str, query: dict[str, str], rng: random.Random, *, timeout: float, t0: float, upload_prob: float, train_prob: float, image: bytes, burst_prob: float = 0.0):
+    def __init__(
+        self,
+        base: str,
+        page: str,
+        query: dict[str, str],
+        rng: random.Random,
+        *,
+        timeout: float,
+        t0: float,
+        upload_prob: float,
+        train_prob: float,
+        image: bytes,
+        burst_prob: float = 0.0,
+    ):
         self.base, self.page, self.query, self.rng = base.rstrip("/"), page, query, rng
         self.timeout, self.t0 = timeout, t0
         self.upload_prob, self.train_prob, self.image = upload_prob, train_prob, image
@@ -202,7 +219,9 @@ class Student:
         cs.context_info.timezone = "UTC"
         cs.context_info.locale = "en-US"
         self.alerts, self.texts = [], []
-        while not self._pending.empty():  # late messages of the previous run (status changes) are not replies to this one
+        while (
+            not self._pending.empty()
+        ):  # late messages of the previous run (status changes) are not replies to this one
             late = self._pending.get_nowait()
             if late is None:
                 self._pending.put_nowait(None)
@@ -257,7 +276,17 @@ class Student:
             return
         el = fwd.delta.new_element
         kind = el.WhichOneof("type")
-        if kind in ("slider", "number_input", "selectbox", "radio", "select_slider", "checkbox", "button_group", "button", "file_uploader"):
+        if kind in (
+            "slider",
+            "number_input",
+            "selectbox",
+            "radio",
+            "select_slider",
+            "checkbox",
+            "button_group",
+            "button",
+            "file_uploader",
+        ):
             p = getattr(el, kind)
             if kind == "slider" and p.type == SliderProto.SELECT_SLIDER:
                 kind = "select_slider"  # st.select_slider travels as a Slider proto; its state is the formatted options
@@ -321,7 +350,11 @@ class Student:
             kind = fwd.WhichOneof("type")
             if kind == "script_finished" and fwd.script_finished in FINISHED_OK:
                 finished += 1
-            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element" and fwd.delta.new_element.WhichOneof("type") == "exception":
+            elif (
+                kind == "delta"
+                and fwd.delta.WhichOneof("type") == "new_element"
+                and fwd.delta.new_element.WhichOneof("type") == "exception"
+            ):
                 err = err or f"exception: {fwd.delta.new_element.exception.type}"
 
         for i in range(n):
@@ -333,7 +366,9 @@ class Student:
             while not self._pending.empty():
                 fwd = self._pending.get_nowait()
                 if fwd is None:
-                    self.samples.append(Sample(round(time.perf_counter() - self.t0, 3), self.page, "burst", 0.0, False, "disconnected"))
+                    self.samples.append(
+                        Sample(round(time.perf_counter() - self.t0, 3), self.page, "burst", 0.0, False, "disconnected")
+                    )
                     return
                 take(fwd)
             await self._send_rerun(w.fragment_id)
@@ -363,10 +398,21 @@ class Student:
         return await self.rerun()
 
     def _picker(self) -> Widget | None:
-        return next((w for w in self.widgets.values() if w.kind == "selectbox" and any("upload" in o.lower() for o in w.proto.options)), None)
+        return next(
+            (
+                w
+                for w in self.widgets.values()
+                if w.kind == "selectbox" and any("upload" in o.lower() for o in w.proto.options)
+            ),
+            None,
+        )
 
     def _trainers(self) -> list[Widget]:
-        return [w for w in self.widgets.values() if w.kind == "button" and TRAIN_LABEL.search(w.label) and not SKIP_LABEL.search(w.label)]
+        return [
+            w
+            for w in self.widgets.values()
+            if w.kind == "button" and TRAIN_LABEL.search(w.label) and not SKIP_LABEL.search(w.label)
+        ]
 
     async def _press(self, w: Widget) -> tuple[bool, str]:
         self.states[w.id] = WidgetState(id=w.id, trigger_value=True)
@@ -395,8 +441,12 @@ class Student:
             return False, "no file_urls_response"
         headers = {"X-Xsrftoken": self.cookie} if self.cookie else {}
         put = await asyncio.to_thread(
-            requests.put, self.base + urls.upload_url if urls.upload_url.startswith("/") else urls.upload_url,
-            files={"file": ("photo.jpg", self.image, "image/jpeg")}, headers=headers, cookies=self.jar, timeout=self.timeout,
+            requests.put,
+            self.base + urls.upload_url if urls.upload_url.startswith("/") else urls.upload_url,
+            files={"file": ("photo.jpg", self.image, "image/jpeg")},
+            headers=headers,
+            cookies=self.jar,
+            timeout=self.timeout,
         )
         if put.status_code >= 300:
             return False, f"upload HTTP {put.status_code}"
@@ -462,7 +512,14 @@ async def monitor(pids: list[int], stop: asyncio.Event, every: float = 1.0) -> l
             rss += r
             last[p] = (c, r)
         me = time.process_time()
-        out.append(dict(t=round(now - t0, 2), cpu_pct=round(100 * cpu / max(now - last_t, 1e-6), 1), rss_mb=round(rss / 2**20, 1), client_cpu_pct=round(100 * (me - mine) / max(now - last_t, 1e-6), 1)))
+        out.append(
+            dict(
+                t=round(now - t0, 2),
+                cpu_pct=round(100 * cpu / max(now - last_t, 1e-6), 1),
+                rss_mb=round(rss / 2**20, 1),
+                client_cpu_pct=round(100 * (me - mine) / max(now - last_t, 1e-6), 1),
+            )
+        )
         last_t, mine = now, me
     return out
 
@@ -478,7 +535,10 @@ def _check_loopback(url: str) -> None:
     except socket.gaierror as exc:
         raise SystemExit(f"cannot resolve {host!r}: {exc}") from None
     if not all(ipaddress.ip_address(a).is_loopback for a in addrs):
-        raise SystemExit(f"{url} is not a loopback address; the load client only targets this machine (use --allow-remote to override)")
+        raise SystemExit(
+            f"{url} is not a loopback address; the load client only targets this machine (use --allow-remote to "
+            "override)"
+        )
 
 
 def photo(width: int = 1600, height: int = 1200, seed: int = 0) -> bytes:
@@ -523,8 +583,18 @@ async def classroom(
     crowd = []
     for i in range(students):
         page = pages[i % len(pages)]
-        s = Student(base, page, (queries or {}).get(page, {}), random.Random(seed * 100_003 + i), timeout=timeout, t0=t0, upload_prob=upload_prob, train_prob=train_prob, image=image,
-                    burst_prob=burst_prob)
+        s = Student(
+            base,
+            page,
+            (queries or {}).get(page, {}),
+            random.Random(seed * 100_003 + i),
+            timeout=timeout,
+            t0=t0,
+            upload_prob=upload_prob,
+            train_prob=train_prob,
+            image=image,
+            burst_prob=burst_prob,
+        )
         crowd.append(s)
 
     async def start(i: int, s: Student) -> None:
@@ -589,14 +659,22 @@ def summarize(result: dict, *, kinds: tuple[str, ...] = ("widget", "upload")) ->
 
 
 def markdown_row(label: str, students: int, s: dict) -> str:
-    growth = 100 * (s["rss_end"] - s["rss_start"]) / s["rss_start"] if s["rss_start"] == s["rss_start"] and s["rss_start"] else float("nan")
+    growth = (
+        100 * (s["rss_end"] - s["rss_start"]) / s["rss_start"]
+        if s["rss_start"] == s["rss_start"] and s["rss_start"]
+        else float("nan")
+    )
     return (
-        f"| {label} | {students} | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {s['errors']} | "
+        f"| {label} | {students} | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | "
+        f"{s['errors']} | "
         f"{s['cpu_mean']:.0f} | {s['rss_start']:.0f} → {s['rss_end']:.0f} ({growth:+.1f}%) |"
     )
 
 
-TABLE_HEAD = "| lesson | students | interactions | p50 ms | p95 ms | p99 ms | errors | server CPU % (1 core = 100) | server RSS MB |\n|---|---|---|---|---|---|---|---|---|"
+TABLE_HEAD = (
+    "| lesson | students | interactions | p50 ms | p95 ms | p99 ms | errors | server CPU % (1 core = "
+    "100) | server RSS MB |\n|---|---|---|---|---|---|---|---|---|"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -626,8 +704,19 @@ def main(argv: list[str] | None = None) -> int:
     lo, hi = (float(x) for x in a.think.split(","))
     pids = [int(p) for p in a.server_pid.split(",") if p]
     result = asyncio.run(
-        classroom(a.url, pages, students=a.students, duration=a.duration, ramp=a.ramp, think=(lo, hi), upload_prob=a.upload_prob,
-                  train_prob=a.train_prob, server_pids=pids, timeout=a.timeout, seed=a.seed)
+        classroom(
+            a.url,
+            pages,
+            students=a.students,
+            duration=a.duration,
+            ramp=a.ramp,
+            think=(lo, hi),
+            upload_prob=a.upload_prob,
+            train_prob=a.train_prob,
+            server_pids=pids,
+            timeout=a.timeout,
+            seed=a.seed,
+        )
     )
     if a.json:
         with open(a.json, "w") as f:
@@ -637,7 +726,10 @@ def main(argv: list[str] | None = None) -> int:
     for p in pages:
         sub = {"samples": [s for s in result["samples"] if s["page"] == p], "monitor": []}
         s = summarize(sub)
-        print(f"| {p} | – | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {s['errors']} | – | – |")
+        print(
+            f"| {p} | – | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {s['errors']} | "
+            "– | – |"
+        )
     errs = [s for s in result["samples"] if not s["ok"]]
     for e in errs[:10]:
         print(f"error: {e['page']} {e['kind']}: {e['error']}", file=sys.stderr)

@@ -19,10 +19,22 @@ link = UrlLink("arithmetic")
 VIEWS = ["Where the kernel lands", "Which pixels are read", "What stride saves"]
 DEFAULTS = dict(h=9, w=9, kh=3, kw=3, p=1, sh=2, sw=2, d=1)
 PRESETS = {  # label: (settings, tooltip)
-    "Worked example": (dict(h=24, w=24, kh=3, kw=3, p=0, sh=2, sw=2, d=1), "24×24 input, 3×3 kernel, stride 2 (Stride and Resolution)"),
-    "Stride > kernel": (dict(h=12, w=12, kh=2, kw=2, p=0, sh=3, sw=3, d=1), "12×12 input, 2×2 kernel, stride 3: pixels between windows are skipped"),
-    "Leftover rows": (dict(h=10, w=10, kh=3, kw=3, p=0, sh=4, sw=4, d=1), "10×10 input, 3×3 kernel, stride 4: the last rows and columns are never reached"),
-    "Same size": (dict(h=9, w=9, kh=3, kw=3, p=1, sh=1, sw=1, d=1), "9×9 input, 3×3 kernel, padding 1, stride 1: output as large as the input"),
+    "Worked example": (
+        dict(h=24, w=24, kh=3, kw=3, p=0, sh=2, sw=2, d=1),
+        "24×24 input, 3×3 kernel, stride 2 (Stride and Resolution)",
+    ),
+    "Stride > kernel": (
+        dict(h=12, w=12, kh=2, kw=2, p=0, sh=3, sw=3, d=1),
+        "12×12 input, 2×2 kernel, stride 3: pixels between windows are skipped",
+    ),
+    "Leftover rows": (
+        dict(h=10, w=10, kh=3, kw=3, p=0, sh=4, sw=4, d=1),
+        "10×10 input, 3×3 kernel, stride 4: the last rows and columns are never reached",
+    ),
+    "Same size": (
+        dict(h=9, w=9, kh=3, kw=3, p=1, sh=1, sw=1, d=1),
+        "9×9 input, 3×3 kernel, padding 1, stride 1: output as large as the input",
+    ),
 }
 
 
@@ -101,19 +113,28 @@ def calculator() -> None:
             _explain_coverage(cov, kh, kw, sh, sw, d)
     if cost.open:
         with cost:
-            st.plotly_chart(cost_figure((h, w), (kh, kw), p, d, stride=sh if sh == sw else 0), width="stretch", key="cost")
-            st.caption("Bars: multiply-adds at equal strides on both axes, relative to stride 1, labelled with the output size. "
-                       "Dashed: the 1/s² rule of thumb, which the bars approach as the input grows.")
+            st.plotly_chart(
+                cost_figure((h, w), (kh, kw), p, d, stride=sh if sh == sw else 0), width="stretch", key="cost"
+            )
+            st.caption(
+                "Bars: multiply-adds at equal strides on both axes, relative to stride 1, labelled with the output "
+                "size. "
+                "Dashed: the 1/s² rule of thumb, which the bars approach as the input grows."
+            )
 
 
 def _explain_coverage(cov, kh: int, kw: int, sh: int, sw: int, d: int) -> None:
     parts = []
     if cov.skipped_between:
-        parts.append(f"**{cov.skipped_between}** pixels fall in the gaps between windows: the stride ({sh}×{sw}) is larger "
-                     f"than the span of the kernel ({d * (kh - 1) + 1}×{d * (kw - 1) + 1}), so the window jumps over them.")
+        parts.append(
+            f"**{cov.skipped_between}** pixels fall in the gaps between windows: the stride ({sh}×{sw}) is larger "
+            f"than the span of the kernel ({d * (kh - 1) + 1}×{d * (kw - 1) + 1}), so the window jumps over them."
+        )
     if cov.trailing_rows or cov.trailing_cols:
-        parts.append(f"**{cov.trailing_rows}** row(s) at the bottom and **{cov.trailing_cols}** column(s) at the right lie past "
-                     "the last window: the input minus the kernel is not a multiple of the stride, and the leftover is dropped.")
+        parts.append(
+            f"**{cov.trailing_rows}** row(s) at the bottom and **{cov.trailing_cols}** column(s) at the right lie past "
+            "the last window: the input minus the kernel is not a multiple of the stride, and the leftover is dropped."
+        )
     if not parts:
         parts.append("Every input pixel is read by at least one window.")
     if cov.max_reads > 1:
@@ -126,7 +147,8 @@ calculator()
 st.subheader("The rule")
 st.markdown(
     "Along each axis, a window of *k* taps spaced *d* apart covers d(k−1)+1 pixels. It starts at position 0 of the "
-    "padded input and moves *s* pixels at a time, and it must fit entirely inside. Counting how many starting positions fit gives"
+    "padded input and moves *s* pixels at a time, and it must fit entirely inside. Counting how many starting "
+    "positions fit gives"
 )
 st.latex(r"n_{\text{out}} = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1")
 st.markdown(
@@ -134,8 +156,13 @@ st.markdown(
     "numerator is not a multiple of *s*, the last few rows or columns are never visited."
 )
 rows = [
-    {"stride s": s, "output": f"{output_size(24, 3, s)}×{output_size(24, 3, s)}", "multiply-adds": macs(24, 3, s),
-     "cost vs stride 1": f"{macs(24, 3, s) / macs(24, 3, 1):.3f}", "1/s²": f"{1 / s**2:.3f}"}
+    {
+        "stride s": s,
+        "output": f"{output_size(24, 3, s)}×{output_size(24, 3, s)}",
+        "multiply-adds": macs(24, 3, s),
+        "cost vs stride 1": f"{macs(24, 3, s) / macs(24, 3, 1):.3f}",
+        "1/s²": f"{1 / s**2:.3f}",
+    }
     for s in (1, 2, 3)
 ]
 st.markdown("The worked example from *Stride and Resolution*: a 24×24 image and a 3×3 kernel without padding.")

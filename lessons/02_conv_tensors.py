@@ -10,7 +10,14 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
-from stride_core.conv_tensor import conv_tensor, example_filter, is_convolutional_tensor, kept_rows, shift_orbit, tensor_product
+from stride_core.conv_tensor import (
+    conv_tensor,
+    example_filter,
+    is_convolutional_tensor,
+    kept_rows,
+    shift_orbit,
+    tensor_product,
+)
 from stride_core.images import load_sample
 from stride_core.sampling import S
 from stride_core.verify import compare
@@ -52,8 +59,13 @@ def compute(filt: Grid, x: Grid, s: int) -> dict:
     C = conv_tensor(f, tuple(X.shape))
     by_tensor = tensor_product(S(C, (0, 1), 1, 1, s), X)
     by_torch = F.conv2d(X[None, None], f[None, None], stride=s)[0, 0]
-    return dict(C=C.numpy(), by_tensor=by_tensor.numpy(), by_torch=by_torch.numpy(), convolutional=is_convolutional_tensor(C),
-                kept=kept_rows(C.shape[0], C.shape[1], s).numpy())
+    return dict(
+        C=C.numpy(),
+        by_tensor=by_tensor.numpy(),
+        by_torch=by_torch.numpy(),
+        convolutional=is_convolutional_tensor(C),
+        kept=kept_rows(C.shape[0], C.shape[1], s).numpy(),
+    )
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
@@ -66,7 +78,9 @@ def figures(filt: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
 
 def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
     cols = [str(c + 1) for c in range(len(start[0]))]
-    frame = st.data_editor(pd.DataFrame(start, columns=cols), key=key, hide_index=True, num_rows="fixed", width="content")
+    frame = st.data_editor(
+        pd.DataFrame(start, columns=cols), key=key, hide_index=True, num_rows="fixed", width="content"
+    )
     values = frame.to_numpy(dtype=float, na_value=np.nan)
     if not np.isfinite(values).all():
         st.error(f"Fill every cell of the {label} with a finite number; the lesson continues when none is empty.")
@@ -84,7 +98,13 @@ def lesson() -> None:
     h = c[3].number_input("Input rows", 3, 12, 5, key="rows", bind="query-params")
     w = c[4].number_input("Input cols", 3, 12, 5, key="cols", bind="query-params")
     s = c[5].number_input("Stride s", 1, 4, 1, key="s", bind="query-params")
-    source = c[6].selectbox("Input X", INPUTS, key="input", bind="query-params", help="random: integers 0–9 · image: a patch of the camera photo · typed: edit the cells")
+    source = c[6].selectbox(
+        "Input X",
+        INPUTS,
+        key="input",
+        bind="query-params",
+        help="random: integers 0–9 · image: a patch of the camera photo · typed: edit the cells",
+    )
     link.notice(snap)
 
     if name in ("sobel", "laplacian"):
@@ -114,9 +134,14 @@ def lesson() -> None:
     m[1].metric("Entries (non-zero)", f"{r['C'].size:,} ({int(np.count_nonzero(r['C'])):,})")
     m[2].metric("Output of stride s", f"{r['by_torch'].shape[0]} × {r['by_torch'].shape[1]}")
     m[3].metric("Slices kept by the stride", f"{len(r['kept'])} of {P * Q}")
-    badge("F.conv2d(X, H, stride=s) (Property 3)", compare(torch.from_numpy(r["by_tensor"]), torch.from_numpy(r["by_torch"])))
+    badge(
+        "F.conv2d(X, H, stride=s) (Property 3)",
+        compare(torch.from_numpy(r["by_tensor"]), torch.from_numpy(r["by_torch"])),
+    )
 
-    tab_slices, tab_matrix, tab_product = st.tabs(["Slices of 𝓗 (Figure 2)", "Unrolled matrix", "The product, two ways"])
+    tab_slices, tab_matrix, tab_product = st.tabs(
+        ["Slices of 𝓗 (Figure 2)", "Unrolled matrix", "The product, two ways"]
+    )
     with tab_slices:
         p = st.columns(4)
         i = p[0].number_input("Slice row i", 1, P, 1, key="pick_i")
@@ -126,21 +151,33 @@ def lesson() -> None:
         fig_slices, fig_matrix, fig_product = figures(_grid(filt), _grid(x), int(s), (i - 1, j - 1, k - 1, el - 1))
         st.plotly_chart(fig_slices, width="stretch", key="slices")
         n_equal = len(shift_orbit(r["C"].shape, i - 1, j - 1, k - 1, el - 1))
-        st.caption(f"Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its top-left tap at input (i, j). The ✕ marks entry "
-                   f"𝓗({i}, {j}, {k}, {el}) = {r['C'][i - 1, j - 1, k - 1, el - 1]:.3g}; the {n_equal} outlined entries lie on its "
-                   "shift diagonal — one step down or right in both the slice and the input — and Property 1 says they are all equal.")
+        st.caption(
+            "Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its top-left tap at input (i, j). The ✕ "
+            "marks entry "
+            f"𝓗({i}, {j}, {k}, {el}) = {r['C'][i - 1, j - 1, k - 1, el - 1]:.3g}; the {n_equal} outlined entries "
+            "lie on its "
+            "shift diagonal — one step down or right in both the slice and the input — and Property 1 says they "
+            "are all equal."
+        )
         if r["convolutional"]:
             st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
     with tab_matrix:
         st.plotly_chart(fig_matrix, width="stretch", key="matrix")
-        st.caption(f"Row (i, j) is slice (i, j) read row by row; the lines mark {Q}×{w} blocks. Blocks repeat along every diagonal and "
-                   "each block is itself constant along its diagonals: a doubly block-Toeplitz matrix.")
+        st.caption(
+            f"Row (i, j) is slice (i, j) read row by row; the lines mark {Q}×{w} blocks. Blocks repeat along every "
+            "diagonal and "
+            "each block is itself constant along its diagonals: a doubly block-Toeplitz matrix."
+        )
     with tab_product:
         st.plotly_chart(fig_product, width="stretch", key="product")
     if s > 1:
         rows = ", ".join(str(v + 1) for v in r["kept"][:12]) + (" …" if len(r["kept"]) > 12 else "")
-        st.info(f"With stride {s} only the outputs (i, j) with i, j ∈ {{1, {1 + s}, {1 + 2 * s}, …}} are computed: rows {rows} of the "
-                f"unrolled matrix ({len(r['kept'])} of {P * Q}). The other slices, greyed out above, are never used.", icon=":material/filter_alt:")
+        st.info(
+            f"With stride {s} only the outputs (i, j) with i, j ∈ {{1, {1 + s}, {1 + 2 * s}, …}} are computed: "
+            f"rows {rows} of the "
+            f"unrolled matrix ({len(r['kept'])} of {P * Q}). The other slices, greyed out above, are never used.",
+            icon=":material/filter_alt:",
+        )
 
 
 lesson()
@@ -152,19 +189,26 @@ st.markdown(
     "image that is zero except for a copy of the filter whose corner sits at (i, j). Multiplying the image by a slice "
     "element-wise and adding everything up gives one output value."
 )
-st.latex(r"[\mathcal{H}X]_{i,j} = \sum_{k}\sum_{\ell} \mathcal{H}_{i,j,k,\ell}\, X_{k,\ell}, \qquad "
-         r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H")
+st.latex(
+    r"[\mathcal{H}X]_{i,j} = \sum_{k}\sum_{\ell} \mathcal{H}_{i,j,k,\ell}\, X_{k,\ell}, \qquad "
+    r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H"
+)
 st.markdown(
     "We pair the third index of 𝓗 with the rows of X and the fourth with its columns. The paper prints the image entry "
-    "as X with the two indices swapped; with that reading the slices above would have to be transposed before use, so we "
+    "as X with the two indices swapped; with that reading the slices above would have to be transposed before use, "
+    "so we "
     "keep the order under which the filter copy and the image line up. With it, the product equals the "
     "cross-correlation CNNs compute (Property 3), which the badge checks against F.conv2d."
 )
 st.latex(r"\mathcal{H}_{i,j,k,\ell} = \mathcal{H}_{i+1,j,k+1,\ell} = \mathcal{H}_{i,j+1,k,\ell+1}")
 st.markdown(
-    "Because every slice is the same filter moved by one step, an entry equals its neighbour one step further in both the "
-    "output and the input index (Property 1), and any 4-D array with these equalities comes from some filter (Property 2). "
-    "Flattening each slice into a row gives the 2-D version of the familiar Toeplitz matrix. A stride s > 1 keeps only the "
-    "rows for outputs on a grid of spacing s: the same tensor, sub-sampled along its first two dimensions — the starting "
+    "Because every slice is the same filter moved by one step, an entry equals its neighbour one step further in "
+    "both the "
+    "output and the input index (Property 1), and any 4-D array with these equalities comes from some filter "
+    "(Property 2). "
+    "Flattening each slice into a row gives the 2-D version of the familiar Toeplitz matrix. A stride s > 1 keeps "
+    "only the "
+    "rows for outputs on a grid of spacing s: the same tensor, sub-sampled along its first two dimensions — the "
+    "starting "
     "point of the next lesson, Sampling grids."
 )

@@ -13,13 +13,24 @@ from stride_core.conv_tensor import example_filter, is_convolutional_tensor, pro
 from stride_core.sampling import T, compose, coverage, polyphase
 from stride_core.verify import Agreement, compare
 from stride_core.viz.conv_tensor import slices_figure
-from stride_core.viz.sampling import components_figure, compose_figure, filter_sampling_figure, grid_figure, polyphase_figure
+from stride_core.viz.sampling import (
+    components_figure,
+    compose_figure,
+    filter_sampling_figure,
+    grid_figure,
+    polyphase_figure,
+)
 from ui import UrlLink, badge, image_picker, lesson_header
 
 lesson_header("sampling-grids")
 link = UrlLink("sampling-grids")
 
-FILTER_NAMES = ("random", "box", "sobel", "laplacian")  # plain names: a bound selectbox writes the displayed option into the URL
+FILTER_NAMES = (
+    "random",
+    "box",
+    "sobel",
+    "laplacian",
+)  # plain names: a bound selectbox writes the displayed option into the URL
 
 
 @st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
@@ -33,8 +44,13 @@ def composed(n: int, s: int, m: int, k: int, s_l: int) -> tuple[tuple[int, int, 
 def subsampled(name: str, size: int, s: int, m: int, n: int, p: int, q: int) -> dict:
     filt = example_filter(name, 3, seed=size)
     r = property4(filt, (size, size), s, m, n, p, q)
-    return dict(filt=filt.numpy(), tensor=r.tensor.numpy(), small=r.filter.numpy(), convolutional=is_convolutional_tensor(r.tensor),
-                agree=compare(r.tensor, r.rebuilt))
+    return dict(
+        filt=filt.numpy(),
+        tensor=r.tensor.numpy(),
+        small=r.filter.numpy(),
+        convolutional=is_convolutional_tensor(r.tensor),
+        agree=compare(r.tensor, r.rebuilt),
+    )
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
@@ -50,7 +66,9 @@ def components(key: str, s: int, _image: torch.Tensor) -> tuple[np.ndarray, Agre
 @st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
 def figure(kind: str, *args):
     # One entry per setting for the whole class (a figure builds in under a millisecond; the math behind some does not).
-    builders = dict(grid=grid_figure, components=components_figure, compose=compose_figure, filter=filter_sampling_figure)
+    builders = dict(
+        grid=grid_figure, components=components_figure, compose=compose_figure, filter=filter_sampling_figure
+    )
     return builders[kind](*args)
 
 
@@ -66,13 +84,22 @@ def grids() -> None:
     n = c[0].slider("Matrix size", 4, 16, 6, key="n", bind="query-params")
     s = c[1].slider("Stride s", 1, 4, 2, key="s", bind="query-params")
     link.notice(snap)
-    c[2].markdown(f"The {s * s} grids $T^{{({s})}}_{{m,n}}$, $m, n \\in \\{{1, …, {s}\\}}$, each start at (m, n) and step by {s} in both "
-                  "directions. Every element is labelled with the grid that keeps it.")
+    c[2].markdown(
+        f"The {s * s} grids $T^{{({s})}}_{{m,n}}$, $m, n \\in \\{{1, …, {s}\\}}$, each start at (m, n) and step by "
+        f"{s} in both "
+        "directions. Every element is labelled with the grid that keeps it."
+    )
     left, right = st.columns(2)
     left.plotly_chart(figure("grid", n, n, s), width="stretch", key="grid")
     right.plotly_chart(figure("components", n, n, s), width="stretch", key="components")
-    st.caption("Axis numbers count rows and columns from 0, as Python does; the grid offsets (m, n) count from 1, as the paper does.")
-    badge(f"exactly one grid per element: the {s * s} sub-matrices hold all {n * n} elements once", compare(coverage(n, n, s).double(), torch.ones(n, n, dtype=torch.float64)))
+    st.caption(
+        "Axis numbers count rows and columns from 0, as Python does; the grid offsets (m, n) count from 1, as the "
+        "paper does."
+    )
+    badge(
+        f"exactly one grid per element: the {s * s} sub-matrices hold all {n * n} elements once",
+        compare(coverage(n, n, s).double(), torch.ones(n, n, dtype=torch.float64)),
+    )
 
 
 @st.fragment
@@ -86,8 +113,10 @@ def composition() -> None:
     k = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params")
     link.notice(snap)
     (s2, m2, n2), ok = composed(n, s, m, k, s_l)
-    st.latex(rf"T^{{({s})}}_{{{m},{k}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
-             rf"s' = s\,s_\ell = {s2},\; m' = (m-1)s_\ell + 1 = {m2},\; n' = (n-1)s_\ell + 1 = {n2}")
+    st.latex(
+        rf"T^{{({s})}}_{{{m},{k}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
+        rf"s' = s\,s_\ell = {s2},\; m' = (m-1)s_\ell + 1 = {m2},\; n' = (n-1)s_\ell + 1 = {n2}"
+    )
     st.plotly_chart(figure("compose", n, n, s, m, k, s_l), width="stretch", key="compose")
     badge(f"T^({s2})_{m2},{n2} applied once (Equation 26)", ok)
 
@@ -105,22 +134,31 @@ def property_4() -> None:
     q = c[6].number_input("q", 1, s, 1, key="pq", bind="query-params")
     link.notice(snap)
     r = subsampled(name, size, s, m, n, p, q)
-    st.latex(rf"S^{{3,4}}_{{{p},{q},{s}}}\big(S^{{1,2}}_{{{m},{n},{s}}}(\mathcal{{H}})\big)"
-             rf"\ \text{{has the filter}}\ T^{{({s})}}_{{{p},{q}}}\big(O_{{{m - 1},{n - 1}}}(H)\big)")
-    st.plotly_chart(figure("filter", tuple(map(tuple, r["filt"].tolist())), s, m, n, p, q), width="stretch", key="filter_sampling")
+    st.latex(
+        rf"S^{{3,4}}_{{{p},{q},{s}}}\big(S^{{1,2}}_{{{m},{n},{s}}}(\mathcal{{H}})\big)"
+        rf"\ \text{{has the filter}}\ T^{{({s})}}_{{{p},{q}}}\big(O_{{{m - 1},{n - 1}}}(H)\big)"
+    )
+    st.plotly_chart(
+        figure("filter", tuple(map(tuple, r["filt"].tolist())), s, m, n, p, q), width="stretch", key="filter_sampling"
+    )
     if r["tensor"].size:
         settings = (name, size, s, m, n, p, q)
         st.plotly_chart(figure_of("slices", settings, r["tensor"]), width="stretch", key="subsampled_slices")
         shape = " × ".join(str(v) for v in r["tensor"].shape)
-        st.caption(f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m}, {n}), ({m}+{s}, {n}), … of the {size}×{size} "
-                   f"convolution, read only at input pixels ({p}, {q}), ({p}+{s}, {q}), …")
+        st.caption(
+            f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m}, {n}), ({m}+{s}, {n}), … of the {size}×{size} "
+            f"convolution, read only at input pixels ({p}, {q}), ({p}+{s}, {q}), …"
+        )
     else:
         st.info("The grid (m, n) has no output position for this input size: the sub-sampled tensor is empty.")
     if not r["small"].size:
         st.info("The grid (p, q) misses the padded filter entirely, so every entry of the sub-sampled tensor is zero.")
     badge("the convolutional tensor of the small filter", r["agree"])
     if r["convolutional"]:
-        st.success("The sub-sampled tensor satisfies the shift equalities of Properties 1–2: it is convolutional.", icon=":material/check_circle:")
+        st.success(
+            "The sub-sampled tensor satisfies the shift equalities of Properties 1–2: it is convolutional.",
+            icon=":material/check_circle:",
+        )
 
 
 @st.fragment
@@ -142,16 +180,19 @@ def image_components() -> None:
     parts, ok, (h, w) = components(picked.key, s, picked.image)
     with right:
         st.plotly_chart(figure_of("polyphase", (picked.key, s), parts, s), width="stretch", key="polyphase")
-    left.caption(f"{h}×{w} pixels become {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
-                 + (" (zero-padded at the bottom and right to a multiple of s)." if h % s or w % s else ".")
-                 + " Channel (m−1)·s + (n−1) holds the grid (m, n): the order F.pixel_unshuffle uses.")
+    left.caption(
+        f"{h}×{w} pixels become {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
+        + (" (zero-padded at the bottom and right to a multiple of s)." if h % s or w % s else ".")
+        + " Channel (m−1)·s + (n−1) holds the grid (m, n): the order F.pixel_unshuffle uses."
+    )
     badge(f"F.pixel_unshuffle(x, {s}), channel for channel", ok, container=left)
 
 
 st.subheader("1 · The s² grids of a stride")
 st.markdown(
     "Sub-sampling with stride s keeps one element out of every s×s block. Which one is a choice: the paper names the "
-    "choice by the position (m, n) of the first element kept, and calls the operation T. There are s² possible choices, "
+    "choice by the position (m, n) of the first element kept, and calls the operation T. There are s² possible "
+    "choices, "
     "and together they use every element of the matrix once — nothing is counted twice and nothing is left out."
 )
 st.latex(r"\big[T^{(s)}_{m,n}(X)\big]_{i,j} = X_{(i-1)s+m,\;(j-1)s+n}, \qquad 1 \le m, n \le s")
@@ -159,17 +200,21 @@ grids()
 
 st.subheader("2 · A grid of a grid is a grid")
 st.markdown(
-    "A layer with stride s_ℓ keeps the grid (1, 1). Sub-sampling its output again with any grid (m, n) of stride s selects "
-    "the same elements as a single, coarser grid of the original input (Equations 25–26 of the paper). That is why strides "
+    "A layer with stride s_ℓ keeps the grid (1, 1). Sub-sampling its output again with any grid (m, n) of stride s "
+    "selects "
+    "the same elements as a single, coarser grid of the original input (Equations 25–26 of the paper). That is why "
+    "strides "
     "in consecutive layers multiply."
 )
 composition()
 
 st.subheader("3 · Sub-sampling a convolutional tensor (Property 4)")
 st.markdown(
-    "Definition 4 applies the same grids to two chosen dimensions of a tensor, written S. Take the convolutional tensor 𝓗 of "
+    "Definition 4 applies the same grids to two chosen dimensions of a tensor, written S. Take the convolutional "
+    "tensor 𝓗 of "
     "the previous lesson, keep the output grid (m, n) and the input grid (p, q). The result is again a convolutional "
-    "tensor, and its filter is read off the original one: pad H with m−1 zero rows and n−1 zero columns (the operator O), "
+    "tensor, and its filter is read off the original one: pad H with m−1 zero rows and n−1 zero columns (the "
+    "operator O), "
     "then take the grid (p, q). The figure builds that small filter, and the badge rebuilds the tensor from it."
 )
 property_4()

@@ -43,8 +43,10 @@ def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray
     x = torch.from_numpy(_image)[None]
     recs = A.pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur)
     return dict(
-        original=_np(x), rows={m: [_np(r.output) for r in recs if r.method == m] for m in methods},
-        sizes={m: [r.shape for r in recs if r.method == m] for m in methods}, table=A.format_table(recs),
+        original=_np(x),
+        rows={m: [_np(r.output) for r in recs if r.method == m] for m in methods},
+        sizes={m: [r.shape for r in recs if r.method == m] for m in methods},
+        table=A.format_table(recs),
         records=[(r.stride, r.method, r.shape, r.correlation) for r in recs],
         energy=[A.aliased_energy(x, r.method, r.stride, blur_size=blur) for r in recs],
         check=compare(A.strided_convolve(x, s), F.avg_pool2d(x[None], 3, s)[0]),
@@ -55,15 +57,22 @@ def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray
 def pyramid_view(key: str, s: int, depth: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
     x = torch.from_numpy(_image)[None]
     levels = {m: A.pyramid(x, m, s, depth, blur_size=blur)[1:] for m in methods}
-    return dict(original=_np(x), rows={m: [_np(t) for t in v] for m, v in levels.items()}, n=min(len(v) for v in levels.values()),
-                sizes={m: [tuple(t.shape[-2:]) for t in v] for m, v in levels.items()})
+    return dict(
+        original=_np(x),
+        rows={m: [_np(t) for t in v] for m, v in levels.items()},
+        n=min(len(v) for v in levels.values()),
+        sizes={m: [tuple(t.shape[-2:]) for t in v] for m, v in levels.items()},
+    )
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def spectrum_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
     x = torch.from_numpy(_image)[None]
     f = A.folding(x, s)
-    shown = f._replace(**{k: _np(getattr(f, k), "area") for k in ("spectrum", "subsampled", "baseband", "aliased")}, band=f.band.numpy())
+    shown = f._replace(
+        **{k: _np(getattr(f, k), "area") for k in ("spectrum", "subsampled", "baseband", "aliased")},
+        band=f.band.numpy(),
+    )
     spectra = {V.METHOD_SHORT[m]: A.log_spectrum(A.downsample(x, m, s, blur_size=blur)) for m in methods}
     shapes = {k: tuple(v.shape[-2:]) for k, v in spectra.items()}
     return dict(folding=shown, spectra={k: _np(v, "area") for k, v in spectra.items()}, shapes=shapes)
@@ -79,9 +88,13 @@ def shift_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) 
 def sweep_view(noise: float, seed: int) -> dict:
     sweep = A.seed_sweep([*range(SWEEP), seed], noise=noise).numpy()  # the last row is the draw on screen
     wins = [(sweep[:SWEEP, i, 0] > sweep[:SWEEP, i, 1]).mean() for i in (1, 2)]
-    return dict(sweep=sweep, text=f"Over seeds 0–{SWEEP - 1} with {noise:.0%} of the pixels hit, the strided convolution beats naive "
-                f"subsampling in **{wins[0]:.0%}** of the draws at stride 2 and **{wins[1]:.0%}** at stride 3, and each correlation "
-                f"moves by about ±{sweep[:SWEEP, 1:].std(axis=0).mean():.2f} from draw to draw.")
+    return dict(
+        sweep=sweep,
+        text=f"Over seeds 0–{SWEEP - 1} with {noise:.0%} of the pixels hit, the strided convolution beats naive "
+        f"subsampling in **{wins[0]:.0%}** of the draws at stride 2 and **{wins[1]:.0%}** at stride 3, and each "
+        "correlation "
+        f"moves by about ±{sweep[:SWEEP, 1:].std(axis=0).mean():.2f} from draw to draw.",
+    )
 
 
 @st.fragment
@@ -102,14 +115,22 @@ def lab() -> None:
             picked = image_picker(key="img", max_side=size, gray=True, container=c)
             image, key = picked.image[0].numpy(), f"{picked.key}:{size}"
         a, b, c = st.columns([2, 2, 3])
-        mode = a.radio("Downsampling", list(MODES), format_func=lambda k: MODES.get(k, k), key="mode", bind="query-params")
+        mode = a.radio(
+            "Downsampling", list(MODES), format_func=lambda k: MODES.get(k, k), key="mode", bind="query-params"
+        )
         if mode == "strides":
             s = b.slider("Largest stride s", 1, 4, 3, key="s", bind="query-params")
         else:
             s = b.slider("Stride of each step", 2, 4, 2, key="step", bind="query-params")
             depth = b.slider("Steps", 1, 5, 3, key="depth", bind="query-params")
-        methods = tuple(c.multiselect("Methods", A.METHODS, default=list(A.SOURCE_METHODS), format_func=V.METHOD_SHORT.get, key="methods"))
-        blur = c.slider("BlurPool filter size", 1, 7, 3, key="blur", bind="query-params") if "blur_pool" in methods else 3
+        methods = tuple(
+            c.multiselect(
+                "Methods", A.METHODS, default=list(A.SOURCE_METHODS), format_func=V.METHOD_SHORT.get, key="methods"
+            )
+        )
+        blur = (
+            c.slider("BlurPool filter size", 1, 7, 3, key="blur", bind="query-params") if "blur_pool" in methods else 3
+        )
         view = st.radio("Show", VIEWS, horizontal=True, key="view", bind="query-params")
     link.notice(snap, image=IMAGES[kind], mode=MODES[mode])  # the link holds the labels these radios show
     if not methods:
@@ -123,12 +144,19 @@ def lab() -> None:
             _spectrum(spectrum_view(key, s_view, methods, blur, image), s_view)
         elif view == VIEWS[2]:
             st.plotly_chart(V.shift_figure(shift_view(key, s_view, methods, blur, image)), width="stretch", key="shift")
-            st.caption(f"Each input is moved by every sub-grid shift (0 … {s_view - 1} pixels down and right), downsampled by {s_view}, "
-                       "and compared with the unshifted result. Bars: mean correlation; text: mean change in units of the image's spread.")
+            st.caption(
+                f"Each input is moved by every sub-grid shift (0 … {s_view - 1} pixels down and right), "
+                f"downsampled by {s_view}, "
+                "and compared with the unshifted result. Bars: mean correlation; text: mean change in units of the "
+                "image's spread."
+            )
         else:
             _noise_draws(seed, noise)
     except StrideLabError as exc:
-        st.error(f"This image is too small for these settings ({exc}). Choose a larger working size, a smaller stride or fewer steps.")
+        st.error(
+            f"This image is too small for these settings ({exc}). Choose a larger working size, a smaller stride "
+            "or fewer steps."
+        )
 
 
 def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, noise) -> None:
@@ -145,71 +173,120 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
     fig = V.pyramid_figure(d["original"], d["rows"], col_titles=titles, sizes=d["sizes"], original_size=image.shape)
     st.plotly_chart(fig, width="stretch", key="pyr")
     if max(image.shape) > DISPLAY:
-        st.caption(f"Images larger than {DISPLAY} pixels are drawn from copies spectrally pooled to {DISPLAY}: they keep only what the "
-                   "panel can show, so drawing adds no aliasing of its own. Every number is computed at full size.")
+        st.caption(
+            f"Images larger than {DISPLAY} pixels are drawn from copies spectrally pooled to {DISPLAY}: they keep "
+            "only what the "
+            "panel can show, so drawing adds no aliasing of its own. Every number is computed at full size."
+        )
     left, right = st.columns([1, 1])
     source = kind == "seed001" and image.shape == (24, 24)  # the source's setting: compare with its table
-    rows = [{"stride": r[0], "method": r[1], "dims": f"{r[2][0]}×{r[2][1]}", "corr vs orig": round(r[3], 3),
-             "source": A.SOURCE_TABLE[r[0], r[1]][1] if source and (r[0], r[1]) in A.SOURCE_TABLE else None,
-             "aliased": f"{e:.0%}"} for r, e in zip(d["records"], d["energy"], strict=True)]
-    left.dataframe(rows, hide_index=True, key="table", column_config={
-        "source": st.column_config.NumberColumn(help="The source's printed correlation (its 24×24 image only)"),
-        "aliased": st.column_config.TextColumn(help="Share of the output's spectrum folded in from above the new Nyquist limit")})
+    rows = [
+        {
+            "stride": r[0],
+            "method": r[1],
+            "dims": f"{r[2][0]}×{r[2][1]}",
+            "corr vs orig": round(r[3], 3),
+            "source": A.SOURCE_TABLE[r[0], r[1]][1] if source and (r[0], r[1]) in A.SOURCE_TABLE else None,
+            "aliased": f"{e:.0%}",
+        }
+        for r, e in zip(d["records"], d["energy"], strict=True)
+    ]
+    left.dataframe(
+        rows,
+        hide_index=True,
+        key="table",
+        column_config={
+            "source": st.column_config.NumberColumn(help="The source's printed correlation (its 24×24 image only)"),
+            "aliased": st.column_config.TextColumn(
+                help="Share of the output's spectrum folded in from above the new Nyquist limit"
+            ),
+        },
+    )
     right.code(d["table"], language=None)
     badge(f"F.avg_pool2d(3, stride {s}) for the 3×3 box convolution", d["check"], container=left)
     st.plotly_chart(V.correlation_figure(d["records"], show_source=source), width="stretch", key="bars")
     if source:
-        st.caption(f"Diamonds: the source's printed numbers. Seed {A.SOURCE_SEED} with {A.SOURCE_NOISE:.0%} of the pixels hit is the "
-                   f"draw (searched: seeds 0–1999, amounts 0.26–0.34) closest to them. {sweep_view(noise, seed)['text']} "
-                   "More in *Other noise draws*.")
+        st.caption(
+            f"Diamonds: the source's printed numbers. Seed {A.SOURCE_SEED} with {A.SOURCE_NOISE:.0%} of the pixels "
+            "hit is the "
+            f"draw (searched: seeds 0–1999, amounts 0.26–0.34) closest to them. {sweep_view(noise, seed)['text']} "
+            "More in *Other noise draws*."
+        )
 
 
 def _spectrum(d: dict, s: int) -> None:
     f = d["folding"]
     st.plotly_chart(V.spectrum_figure(f, s), width="stretch", key="folding")
-    st.markdown(f"Naive subsampling by {s}: **{f.aliased_fraction:.0%}** of the result's spectrum (mean removed) folded in "
-                "from outside the box: the s² shifted copies of the image's spectrum add up on the coarse grid.")
+    st.markdown(
+        f"Naive subsampling by {s}: **{f.aliased_fraction:.0%}** of the result's spectrum (mean removed) folded in "
+        "from outside the box: the s² shifted copies of the image's spectrum add up on the coarse grid."
+    )
     st.latex(r"Y[k,l] = \frac{1}{s^2}\sum_{a,b=0}^{s-1} X\!\left[k + a\tfrac{H}{s},\; l + b\tfrac{W}{s}\right]")
-    st.plotly_chart(V.spectra_figure(d["spectra"], {k: s for k in d["spectra"]}, shapes=d["shapes"]), width="stretch", key="spectra")
-    st.caption(f"The spectrum of each method's output at stride {s}, on the same frequency axes (cycles per original pixel).")
+    st.plotly_chart(
+        V.spectra_figure(d["spectra"], {k: s for k in d["spectra"]}, shapes=d["shapes"]), width="stretch", key="spectra"
+    )
+    st.caption(
+        f"The spectrum of each method's output at stride {s}, on the same frequency axes (cycles per original pixel)."
+    )
 
 
 def _noise_draws(seed: int, noise: float) -> None:
     d = sweep_view(noise, seed)
-    st.plotly_chart(V.seed_sweep_figure(d["sweep"], [*range(SWEEP), seed], chosen_seed=seed), width="stretch", key="sweep")
-    st.markdown(f"The source's 24×24 experiment, once per noise draw. {d['text']} Seed {A.SOURCE_SEED} at {A.SOURCE_NOISE} comes closest "
-                "to the source's printed table; most other draws keep its ordering, none its exact numbers.")
+    st.plotly_chart(
+        V.seed_sweep_figure(d["sweep"], [*range(SWEEP), seed], chosen_seed=seed), width="stretch", key="sweep"
+    )
+    st.markdown(
+        f"The source's 24×24 experiment, once per noise draw. {d['text']} Seed {A.SOURCE_SEED} at {A.SOURCE_NOISE} "
+        "comes closest "
+        "to the source's printed table; most other draws keep its ordering, none its exact numbers."
+    )
 
 
 lab()
 
 st.subheader("What the experiment shows")
 st.markdown(
-    "Both downsamplers keep about one pixel in s² — the difference is what that pixel carries. Naive subsampling copies whatever "
-    "sits on its grid, noise included; the 3×3 box averages nine neighbours first, so isolated salt and pepper mostly cancel. "
-    "To score them, the source blows each result back up to 24×24 by repeating pixels and takes the Pearson correlation with the original."
+    "Both downsamplers keep about one pixel in s² — the difference is what that pixel carries. Naive subsampling "
+    "copies whatever "
+    "sits on its grid, noise included; the 3×3 box averages nine neighbours first, so isolated salt and pepper "
+    "mostly cancel. "
+    "To score them, the source blows each result back up to 24×24 by repeating pixels and takes the Pearson "
+    "correlation with the original."
 )
-st.latex(r"r = \frac{\sum (u - \bar u)(x - \bar x)}{\lVert u - \bar u\rVert\,\lVert x - \bar x\rVert}, \qquad "
-         r"u = \operatorname{up}_{\text{nearest}}(\operatorname{down}_s(x))")
+st.latex(
+    r"r = \frac{\sum (u - \bar u)(x - \bar x)}{\lVert u - \bar u\rVert\,\lVert x - \bar x\rVert}, \qquad "
+    r"u = \operatorname{up}_{\text{nearest}}(\operatorname{down}_s(x))"
+)
 st.markdown(
-    "In frequency terms: a grid with spacing s can only hold frequencies below 1/(2s) cycles per pixel. Anything above that does not "
-    "vanish — it reappears as a lower frequency (aliasing). A blur before the subsampling removes most of it; *BlurPool* "
-    "(Zhang, 2019) uses a binomial filter for this, and *spectral pooling* (Rippel et al., 2015) cuts the spectrum off exactly at the new limit. "
+    "In frequency terms: a grid with spacing s can only hold frequencies below 1/(2s) cycles per pixel. Anything "
+    "above that does not "
+    "vanish — it reappears as a lower frequency (aliasing). A blur before the subsampling removes most of it; "
+    "*BlurPool* "
+    "(Zhang, 2019) uses a binomial filter for this, and *spectral pooling* (Rippel et al., 2015) cuts the spectrum "
+    "off exactly at the new limit. "
     "The zone plate makes the folding visible as false rings."
 )
 predict_reveal(
-    "At stride 1 naive subsampling scores 1.000 and the strided convolution only about 0.51. At strides 2 and 3 the order flips. Why?",
-    "At stride 1 naive subsampling is the identity: nothing is dropped, so it matches the original perfectly, while the box filter is "
-    "pure blur that smears the noise the original still contains. Once s > 1, naive subsampling keeps one noisy pixel per block and the "
-    "noise it happens to land on becomes part of the picture; the box filter averages before dropping, so the kept values track the smooth "
+    "At stride 1 naive subsampling scores 1.000 and the strided convolution only about 0.51. At strides 2 and 3 "
+    "the order flips. Why?",
+    "At stride 1 naive subsampling is the identity: nothing is dropped, so it matches the original perfectly, "
+    "while the box filter is "
+    "pure blur that smears the noise the original still contains. Once s > 1, naive subsampling keeps one noisy "
+    "pixel per block and the "
+    "noise it happens to land on becomes part of the picture; the box filter averages before dropping, so the kept "
+    "values track the smooth "
     "background better. Blurring costs you at stride 1 and pays off only when pixels are actually thrown away.",
     key="q_stride1",
 )
 predict_reveal(
-    "Spectral pooling removes exactly what the coarser grid cannot hold, so nothing aliases. Will it have the best correlation at stride 2 "
+    "Spectral pooling removes exactly what the coarser grid cannot hold, so nothing aliases. Will it have the best "
+    "correlation at stride 2 "
     "on the source's image?",
-    "Not necessarily (with the default draw it does not: average pooling scores higher). Salt-and-pepper noise is spread over every "
-    "frequency, including the ones inside the new band, and spectral pooling keeps those untouched. A filter that also smooths inside "
-    "the band removes more noise, and the correlation with a noisy original rewards that. No aliasing is not the same as no noise.",
+    "Not necessarily (with the default draw it does not: average pooling scores higher). Salt-and-pepper noise is "
+    "spread over every "
+    "frequency, including the ones inside the new band, and spectral pooling keeps those untouched. A filter that "
+    "also smooths inside "
+    "the band removes more noise, and the correlation with a noisy original rewards that. No aliasing is not the "
+    "same as no noise.",
     key="q_spectral",
 )

@@ -18,13 +18,23 @@ from stride_core.backprop import (
     weight_grad_steps,
 )
 from stride_core.verify import compare
-from stride_core.viz.backprop import INPUT, WEIGHT, animation_figure, coverage_figure, forward_figure, pair_figure, recipe_figure
+from stride_core.viz.backprop import (
+    INPUT,
+    WEIGHT,
+    animation_figure,
+    coverage_figure,
+    forward_figure,
+    pair_figure,
+    recipe_figure,
+)
 from ui import UrlLink, badge, lesson_header, predict_reveal
 
 lesson_header("backprop")
 link = UrlLink("backprop")
 
 MODES = ("2-D", "1-D")
+
+
 def _settings(one_d: bool, n: int, k: int, s: int, p: int) -> tuple:
     """(input size, kernel size, stride, padding) as pairs; 1-D is one row."""
     return ((1, n), (1, k), (1, s), (0, p)) if one_d else ((n, n), (k, k), (s, s), (p, p))
@@ -35,7 +45,9 @@ def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) ->
     """Every number and figure of one setting, cached for the whole class."""
     size, ks, stride, pad = _settings(one_d, n, k, s, p)
     ex = make_example(size, ks, stride, pad, kind, seed=seed)
-    dx_ref, dw_ref = (g[0, 0] for g in autograd_grads(ex.x[None, None], ex.w[None, None], ex.dy[None, None], stride, pad))
+    dx_ref, dw_ref = (
+        g[0, 0] for g in autograd_grads(ex.x[None, None], ex.w[None, None], ex.dy[None, None], stride, pad)
+    )
     sx = input_grad_steps(ex.dy, ex.w, stride, pad, size)
     sw = weight_grad_steps(ex.x, ex.dy, stride, pad, ks)
     wrong = naive_input_grad(ex.dy[None, None], ex.w[None, None], stride, pad, size)[0, 0]
@@ -48,8 +60,14 @@ def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) ->
         pair_w=pair_figure(sw.result, dw_ref, titles=("x ⋆ dilate(dy)", "torch.autograd")),
         recipe=recipe_figure(sx.result, wrong, dx_ref, raw),
     )
-    return dict(figs=figs, ok_x=compare(sx.result, dx_ref), ok_w=compare(sw.result, dw_ref), wrong=compare(wrong, dx_ref),
-                raw=raw, target=ex.target is not None)
+    return dict(
+        figs=figs,
+        ok_x=compare(sx.result, dx_ref),
+        ok_w=compare(sw.result, dw_ref),
+        wrong=compare(wrong, dx_ref),
+        raw=raw,
+        target=ex.target is not None,
+    )
 
 
 @st.cache_data(max_entries=48, max_size="16MB", show_spinner=False)
@@ -85,14 +103,19 @@ def explorer() -> None:
         r = lesson(one_d, v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]))
     except StrideLabError as exc:  # the kernel does not fit in the padded input
         msg = str(exc)
-        st.error(f"{msg[:1].upper()}{msg[1:]}: make the input larger, the kernel smaller or the padding larger.", icon=":material/error:")
+        st.error(
+            f"{msg[:1].upper()}{msg[1:]}: make the input larger, the kernel smaller or the padding larger.",
+            icon=":material/error:",
+        )
         return
     figs = r["figs"]
 
     st.subheader("Forward pass")
     if one_d:
-        st.caption("1-D mode: one row, the simplest case. Dilation puts s − 1 zeros between neighbouring entries of dy; "
-                   "padding, rotation and sliding work along the row exactly as in 2-D.")
+        st.caption(
+            "1-D mode: one row, the simplest case. Dilation puts s − 1 zeros between neighbouring entries of dy; "
+            "padding, rotation and sliding work along the row exactly as in 2-D."
+        )
     st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
     st.plotly_chart(figs["forward"], width="stretch", key="forward")
     if r["target"]:
@@ -100,21 +123,33 @@ def explorer() -> None:
 
     st.subheader("∂L/∂x: dilate, pad, rotate, correlate")
     st.markdown(
-        "Each output y[i, j] read a window that started at row *s·i*. Going backwards, dy[i, j] must go back to exactly "
-        "that window. Spreading dy out with *s − 1* zeros between neighbours puts every entry where its window started; "
+        "Each output y[i, j] read a window that started at row *s·i*. Going backwards, dy[i, j] must go back to "
+        "exactly "
+        "that window. Spreading dy out with *s − 1* zeros between neighbours puts every entry where its window "
+        "started; "
         "after that the stride-1 rule applies unchanged: pad by *k − 1* and slide the kernel turned by 180°."
     )
-    st.latex(r"\frac{\partial L}{\partial x_p} = \operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy)\big) \star \operatorname{rot180}(w)")
+    st.latex(
+        r"\frac{\partial L}{\partial x_p} = \operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy)\big) \star "
+        r"\operatorname{rot180}(w)"
+    )
     st.plotly_chart(figs["anim_x"], width="stretch", key="anim_x")
-    st.caption("▶ plays the steps in your browser; the slider picks one. Orange: the window and the entry it fills. "
-               "Dotted: the dilated dy inside its padding. Dashed: the area of x.")
+    st.caption(
+        "▶ plays the steps in your browser; the slider picks one. Orange: the window and the entry it fills. "
+        "Dotted: the dilated dy inside its padding. Dashed: the area of x."
+    )
     st.plotly_chart(figs["pair_x"], width="stretch", key="pair_x")
     badge("torch.autograd", r["ok_x"])
 
     st.subheader("∂L/∂w: the dilated gradient as the kernel")
-    st.markdown("Weight *w[a, b]* touched one pixel in every window, at offset (a, b). Its gradient slides the dilated dy over "
-                "the padded input — one position per weight — and sums the products.")
-    st.latex(r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star \operatorname{dilate}_s(dy)\big)[a,b]")
+    st.markdown(
+        "Weight *w[a, b]* touched one pixel in every window, at offset (a, b). Its gradient slides the dilated dy over "
+        "the padded input — one position per weight — and sums the products."
+    )
+    st.latex(
+        r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star "
+        r"\operatorname{dilate}_s(dy)\big)[a,b]"
+    )
     st.plotly_chart(figs["anim_w"], width="stretch", key="anim_w")
     st.plotly_chart(figs["pair_w"], width="stretch", key="pair_w")
     badge("torch.autograd", r["ok_w"])
@@ -122,7 +157,8 @@ def explorer() -> None:
     st.subheader("Why not a strided convolution?")
     st.markdown(
         "The tempting shortcut keeps the stride-1 rule and skips the dilation. But each dx pixel collects dy entries "
-        f"that are *s* apart, not neighbours, and the result has only {r['raw'][0]}×{r['raw'][1]} entries for an input of "
+        f"that are *s* apart, not neighbours, and the result has only {r['raw'][0]}×{r['raw'][1]} entries for an "
+        "input of "
         f"{v['n'] if not one_d else 1}×{v['n']}. Adding a stride to the backward convolution would shrink it further: "
         "the gradient has to grow back to the input's size, and the operation that grows is a transposed convolution "
         "— dilate, then correlate."
@@ -134,7 +170,8 @@ def explorer() -> None:
         st.caption(f"The undilated recipe is off by up to {r['wrong'].max_abs:.3g}.")
     predict_reveal(
         "With stride 2, when the rotated kernel sits on the dilated dy, what do two neighbouring kernel taps land on?",
-        "At most one of them lands on a real entry of dy; the other lands on an inserted zero. Real entries sit s apart "
+        "At most one of them lands on a real entry of dy; the other lands on an inserted zero. Real entries sit s "
+        "apart "
         "in the dilated grid, so a 3×3 kernel meets 1, 2 or 4 of them depending on where it sits — the same 1, 2, 4 "
         "pattern as the window counts below. Two entries that were neighbours in dy never meet neighbouring taps.",
         key="bp_predict",
@@ -144,9 +181,11 @@ def explorer() -> None:
 @st.fragment
 def coverage_section() -> None:
     st.subheader("Gradient coverage and checkerboards")
-    st.markdown("With dy all ones, each input pixel receives one term per window that contained it. When *s* divides *k* "
-                "every interior pixel is reached equally often; otherwise the counts alternate with period *s* — the "
-                "checkerboard Odena, Dumoulin and Olah found in images made by strided transposed convolutions.")
+    st.markdown(
+        "With dy all ones, each input pixel receives one term per window that contained it. When *s* divides *k* "
+        "every interior pixel is reached equally often; otherwise the counts alternate with period *s* — the "
+        "checkerboard Odena, Dumoulin and Olah found in images made by strided transposed convolutions."
+    )
     snap = link.take("cov_n", "cov_k", "cov_s")
     c = st.columns(3)
     cn = c[0].slider("Input size", 8, 24, 16, key="cov_n", bind="query-params")
@@ -157,14 +196,22 @@ def coverage_section() -> None:
     st.plotly_chart(fig, width="stretch", key="coverage")
     if conclusive:
         verdict = "uniform" if uniform else "a checkerboard"
-        st.markdown(f"Interior window counts: **{', '.join(map(str, values))}** — {verdict}, with k = {ck} and s = {cs}. "
-                    "The kernel here is w[a, b] = 1 + a + b: with real weights the received gradient repeats with the same period s.")
+        st.markdown(
+            f"Interior window counts: **{', '.join(map(str, values))}** — {verdict}, with k = {ck} and s = {cs}. "
+            "The kernel here is w[a, b] = 1 + a + b: with real weights the received gradient repeats with the same "
+            "period s."
+        )
     else:
-        st.info("The interior (dashed) is narrower than one stride here, too small to show the pattern: make the input larger.")
+        st.info(
+            "The interior (dashed) is narrower than one stride here, too small to show the pattern: make the input "
+            "larger."
+        )
 
 
 explorer()
 coverage_section()
-st.caption("Sources: the Stack Exchange answer's recipe (dilate dy with s − 1 zeros, then the usual full convolution with the "
-           "rotated kernel) and the reader's observation that the taps meet dy entries s apart; Odena et al. (2016) on "
-           "the uneven overlap of strided transposed convolutions.")
+st.caption(
+    "Sources: the Stack Exchange answer's recipe (dilate dy with s − 1 zeros, then the usual full convolution with the "
+    "rotated kernel) and the reader's observation that the taps meet dy entries s apart; Odena et al. (2016) on "
+    "the uneven overlap of strided transposed convolutions."
+)

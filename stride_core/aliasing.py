@@ -149,7 +149,10 @@ def seed001_image(
     check(isinstance(size, int) and not isinstance(size, bool) and size >= 2, f"size must be an int >= 2, got {size!r}")
     check(isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0, f"seed must be an int >= 0, got {seed!r}")
     check(isinstance(noise, (int, float)) and 0.0 <= float(noise) <= 1.0, f"noise must be in [0, 1], got {noise!r}")
-    check(isinstance(dtype, torch.dtype) and dtype.is_floating_point, f"dtype must be a floating torch dtype, got {dtype!r}")
+    check(
+        isinstance(dtype, torch.dtype) and dtype.is_floating_point,
+        f"dtype must be a floating torch dtype, got {dtype!r}",
+    )
     idx = torch.arange(size, dtype=torch.float64)
     i, j = torch.meshgrid(idx, idx, indexing="ij")
     image = 0.5 + 0.25 * torch.sin(2 * math.pi * j / size) + 0.25 * torch.sin(2 * math.pi * i / size)
@@ -185,7 +188,9 @@ def _check_stride(s: int) -> None:
     check(isinstance(s, int) and not isinstance(s, bool) and s >= 1, f"stride s must be an int >= 1, got {s!r}")
 
 
-def box_kernel(k: int = 3, *, dtype: torch.dtype = torch.float64, device: torch.device | str | None = None) -> torch.Tensor:
+def box_kernel(
+    k: int = 3, *, dtype: torch.dtype = torch.float64, device: torch.device | str | None = None
+) -> torch.Tensor:
     """The source's k×k box-blur kernel: every weight 1/k², so each output is the window's mean.
 
     Raises:
@@ -199,7 +204,9 @@ def box_kernel(k: int = 3, *, dtype: torch.dtype = torch.float64, device: torch.
     return torch.full((k, k), 1.0 / (k * k), dtype=dtype, device=device)
 
 
-def binomial_kernel(k: int = 3, *, dtype: torch.dtype = torch.float64, device: torch.device | str | None = None) -> torch.Tensor:
+def binomial_kernel(
+    k: int = 3, *, dtype: torch.dtype = torch.float64, device: torch.device | str | None = None
+) -> torch.Tensor:
     r"""Zhang's (2019) k×k blur filter: the outer product of the binomial row C(k−1, i) / 2^(k−1).
 
     k = 1 is [1] (no blur, plain subsampling), k = 2 is [1, 1]/2, k = 3 is [1, 2, 1]/4, ...,
@@ -456,7 +463,11 @@ class PyramidRecord(NamedTuple):
 
 
 def pyramid_experiment(
-    image: torch.Tensor, strides: Sequence[int] = (1, 2, 3), methods: Sequence[str] = SOURCE_METHODS, *, blur_size: int = 3
+    image: torch.Tensor,
+    strides: Sequence[int] = (1, 2, 3),
+    methods: Sequence[str] = SOURCE_METHODS,
+    *,
+    blur_size: int = 3,
 ) -> list[PyramidRecord]:
     """The source's pyramid experiment: downsample, upsample back by nearest neighbour, correlate with the original.
 
@@ -560,8 +571,14 @@ def pyramid(image: torch.Tensor, method: str, s: int = 2, depth: int = 3, *, blu
     """
     _check_image(image, "image")
     check(method in METHODS, f"method must be one of {list(METHODS)}, got {method!r}")
-    check(isinstance(s, int) and not isinstance(s, bool) and s >= 2, f"stride s must be an int >= 2 for a pyramid, got {s!r}")
-    check(isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0, f"depth must be an int >= 0, got {depth!r}")
+    check(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 2,
+        f"stride s must be an int >= 2 for a pyramid, got {s!r}",
+    )
+    check(
+        isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0,
+        f"depth must be an int >= 0, got {depth!r}",
+    )
     levels = [image]
     for _ in range(depth):
         top = levels[-1]
@@ -804,7 +821,10 @@ def display_copy(x: torch.Tensor, max_side: int, *, mode: str = "area") -> torch
                 [1., 1., 1.]])
     """
     _check_image(x)
-    check(isinstance(max_side, int) and not isinstance(max_side, bool) and max_side >= 1, f"max_side must be an int >= 1, got {max_side!r}")
+    check(
+        isinstance(max_side, int) and not isinstance(max_side, bool) and max_side >= 1,
+        f"max_side must be an int >= 1, got {max_side!r}",
+    )
     check(mode in ("area", "spectral"), f"mode must be 'area' or 'spectral', got {mode!r}")
     H, W = x.shape[-2:]
     if max(H, W) <= max_side:

@@ -61,7 +61,9 @@ def output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     return span // s + 1 if span >= 0 else 0
 
 
-def output_shape(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1) -> tuple[int, int]:
+def output_shape(
+    in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
+) -> tuple[int, int]:
     """(H_out, W_out) of a 2-D convolution: output_size applied to each axis.
 
     Example:
@@ -74,7 +76,16 @@ def output_shape(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding:
     return output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
 
 
-def macs(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1, *, c_in: int = 1, c_out: int = 1) -> int:
+def macs(
+    in_size: Size2,
+    kernel_size: Size2,
+    stride: Size2 = 1,
+    padding: Size2 = 0,
+    dilation: Size2 = 1,
+    *,
+    c_in: int = 1,
+    c_out: int = 1,
+) -> int:
     """Multiply-adds of one 2-D convolution: H_out · W_out · kh · kw · c_in · c_out.
 
     Going from stride 1 to stride s divides H_out · W_out, and so the cost, by about s².
@@ -89,7 +100,9 @@ def macs(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 =
     return ho * wo * kh * kw * c_in * c_out
 
 
-def placements(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1) -> torch.Tensor:
+def placements(
+    in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
+) -> torch.Tensor:
     """Top-left corner, in padded-input coordinates, of the kernel for every output cell.
 
     Output cell (i, j) reads the padded input at rows i·sh + a·dh and columns j·sw + b·dw for
@@ -111,7 +124,9 @@ def placements(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: S
     return grid.reshape(ho, wo, 2)
 
 
-def coverage_map(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1) -> torch.Tensor:
+def coverage_map(
+    in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
+) -> torch.Tensor:
     """For every input pixel, the number of output positions whose window reads it.
 
     Computed as a transposed convolution of an all-ones output with an all-ones kernel, which
@@ -158,7 +173,9 @@ class Coverage(NamedTuple):
     max_reads: int  # the largest count
 
 
-def coverage_summary(in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1) -> Coverage:
+def coverage_summary(
+    in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
+) -> Coverage:
     """Count the pixels a convolution never reads, split into trailing and skipped ones.
 
     The last window along an axis ends at padded index (n_out − 1)·s + d(k − 1); the input

@@ -146,7 +146,10 @@ def _geometry(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, 
     ph, pw = pair(padding, "padding", minimum=0)
     kh, kw = int(w.shape[-2]), int(w.shape[-1])
     check(kh >= 1 and kw >= 1, f"the kernel must be at least 1×1, got shape {tuple(w.shape)}")
-    check(h + 2 * ph >= kh and wd + 2 * pw >= kw, f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input")
+    check(
+        h + 2 * ph >= kh and wd + 2 * pw >= kw,
+        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
+    )
     ho, wo = output_size(h, kh, sh, ph), output_size(wd, kw, sw, pw)
     if tuple(dy.shape[-2:]) != (ho, wo) or dy.shape[1] != w.shape[0]:
         raise ShapeError(
@@ -155,7 +158,10 @@ def _geometry(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, 
         )
     if dy.device != w.device:
         raise ShapeError(f"dy and w must be on the same device, got {dy.device} and {w.device}")
-    check(dy.is_floating_point() and w.is_floating_point(), f"dy and w must be floating point, got {dy.dtype} and {w.dtype}")
+    check(
+        dy.is_floating_point() and w.is_floating_point(),
+        f"dy and w must be floating point, got {dy.dtype} and {w.dtype}",
+    )
     return _Conv(h, wd, kh, kw, sh, sw, ph, pw, ho, wo)
 
 
@@ -260,7 +266,9 @@ def weight_grad(x: torch.Tensor, dy: torch.Tensor, stride: Size2, padding: Size2
     return F.conv2d(xp.transpose(0, 1), spread.transpose(0, 1)).transpose(0, 1)
 
 
-def naive_input_grad(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, input_size: Size2, *, fit: bool = True) -> torch.Tensor:
+def naive_input_grad(
+    dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, input_size: Size2, *, fit: bool = True
+) -> torch.Tensor:
     r"""The tempting wrong recipe: the stride-1 rule applied to the undilated gradient.
 
     The thread's question asks whether the stride-1 formula δ^l = δ^{l+1} ∗ rot180(W) still
@@ -296,7 +304,9 @@ def naive_input_grad(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: 
     return _to_input(full, c) if fit else full
 
 
-def autograd_grads(x: torch.Tensor, w: torch.Tensor, dy: torch.Tensor, stride: Size2, padding: Size2) -> tuple[torch.Tensor, torch.Tensor]:
+def autograd_grads(
+    x: torch.Tensor, w: torch.Tensor, dy: torch.Tensor, stride: Size2, padding: Size2
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""(∂L/∂x, ∂L/∂w) for y = F.conv2d(x, w, stride, padding) and upstream gradient dy, by torch.autograd.
 
     The independent reference the lesson checks input_grad and weight_grad against: torch's own
@@ -322,7 +332,10 @@ def autograd_grads(x: torch.Tensor, w: torch.Tensor, dy: torch.Tensor, stride: S
     """
     check_shape(x, "N C_in H W", name="x")
     c = _geometry(dy, w, stride, padding, tuple(x.shape[-2:]))
-    check(x.shape[0] == dy.shape[0] and x.shape[1] == w.shape[1], f"x {tuple(x.shape)} does not match w {tuple(w.shape)} and dy {tuple(dy.shape)}")
+    check(
+        x.shape[0] == dy.shape[0] and x.shape[1] == w.shape[1],
+        f"x {tuple(x.shape)} does not match w {tuple(w.shape)} and dy {tuple(dy.shape)}",
+    )
     with torch.enable_grad():
         xg = x.detach().clone().requires_grad_()
         wg = w.detach().clone().requires_grad_()
@@ -384,8 +397,17 @@ class Example(NamedTuple):
     padding: tuple[int, int]
 
 
-def make_example(input_size: Size2, kernel_size: Size2, stride: Size2, padding: Size2, kind: str = "random integers", *, seed: int = 0,
-                 dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu") -> Example:
+def make_example(
+    input_size: Size2,
+    kernel_size: Size2,
+    stride: Size2,
+    padding: Size2,
+    kind: str = "random integers",
+    *,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str = "cpu",
+) -> Example:
     r"""A reproducible lesson example: random integer x and w, y = x ⋆ w with the stride, and an upstream dy.
 
     Small integers keep every number of the step-by-step view readable and every sum exact in
@@ -413,7 +435,10 @@ def make_example(input_size: Size2, kernel_size: Size2, stride: Size2, padding: 
     kh, kw = pair(kernel_size, "kernel_size", minimum=1)
     sh, sw = pair(stride, "stride", minimum=1)
     ph, pw = pair(padding, "padding", minimum=0)
-    check(h + 2 * ph >= kh and wd + 2 * pw >= kw, f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input")
+    check(
+        h + 2 * ph >= kh and wd + 2 * pw >= kw,
+        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
+    )
     check(kind in UPSTREAM_KINDS, f"kind must be one of {UPSTREAM_KINDS}, got {kind!r}")
     g = torch.Generator().manual_seed(int(seed))
     x = torch.randint(-2, 3, (h, wd), generator=g).to(device=device, dtype=dtype)
@@ -463,7 +488,10 @@ def _check_2d(a: torch.Tensor, name: str) -> None:
 
 def _check_positions(grid: torch.Tensor, kernel: torch.Tensor) -> None:
     p = (grid.shape[0] - kernel.shape[0] + 1) * (grid.shape[1] - kernel.shape[1] + 1)
-    check(p <= MAX_POSITIONS, f"the step-by-step view is for small arrays: at most {MAX_POSITIONS} window positions, got {p}")
+    check(
+        p <= MAX_POSITIONS,
+        f"the step-by-step view is for small arrays: at most {MAX_POSITIONS} window positions, got {p}",
+    )
 
 
 def input_grad_steps(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, input_size: Size2) -> SlideSteps:
@@ -512,7 +540,9 @@ def input_grad_steps(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: 
     return SlideSteps(grid, kernel, corners, products, running, full, result, stages)
 
 
-def weight_grad_steps(x: torch.Tensor, dy: torch.Tensor, stride: Size2, padding: Size2, kernel_size: Size2) -> SlideSteps:
+def weight_grad_steps(
+    x: torch.Tensor, dy: torch.Tensor, stride: Size2, padding: Size2, kernel_size: Size2
+) -> SlideSteps:
     r"""weight_grad for one channel, keeping the padded input, the dilated gradient and every window.
 
     Stages: x; x zero-padded by p and cut after row (H_out − 1)s + k − 1 (the grid: the part
@@ -604,7 +634,10 @@ def gradient_coverage(w: torch.Tensor, stride: Size2, padding: Size2, input_size
     h, wd = pair(input_size, "input_size", minimum=1)
     sh, sw = pair(stride, "stride", minimum=1)
     ph, pw = pair(padding, "padding", minimum=0)
-    check(h + 2 * ph >= kh and wd + 2 * pw >= kw, f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input")
+    check(
+        h + 2 * ph >= kh and wd + 2 * pw >= kw,
+        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
+    )
     ho, wo = output_size(h, kh, sh, ph), output_size(wd, kw, sw, pw)
     dtype = w.dtype if w.is_floating_point() else torch.float64
     ones = torch.ones(1, 1, ho, wo, dtype=dtype, device=w.device)

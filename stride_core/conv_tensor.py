@@ -42,7 +42,9 @@ __all__ = [
 FILTERS = ("box", "sobel", "laplacian", "random")
 
 
-def example_filter(name: str, size: int | Sequence[int] = 3, *, seed: int = 0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def example_filter(
+    name: str, size: int | Sequence[int] = 3, *, seed: int = 0, dtype: torch.dtype = torch.float64
+) -> torch.Tensor:
     r"""A small filter for the lessons: box, Sobel (vertical edges), Laplacian, or random integers.
 
     Box is a×b ones; Sobel and Laplacian are the classic 3×3 kernels [[1, 0, -1], [2, 0, -2],

@@ -35,7 +35,9 @@ def default_device() -> torch.device:
         try:
             dev = torch.device(wanted)
         except RuntimeError as exc:
-            raise ValueCheckError(f"{ENV_VAR} must name a torch device such as 'cpu' or 'cuda', got {wanted!r}") from exc
+            raise ValueCheckError(
+                f"{ENV_VAR} must name a torch device such as 'cpu' or 'cuda', got {wanted!r}"
+            ) from exc
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise ValueCheckError(f"{ENV_VAR}={wanted!r} but no CUDA device is available")
         if dev.type == "mps" and not _mps_available():

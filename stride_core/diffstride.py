@@ -87,7 +87,11 @@ def _strides_tensor(strides: StridesLike, *, like: torch.Tensor | None = None) -
         raise ValueCheckError(f"strides must be a number or a pair of numbers, got {strides!r}")
     if isinstance(strides, (int, float)):
         values = [float(strides), float(strides)]
-    elif isinstance(strides, Sequence) and len(strides) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in strides):
+    elif (
+        isinstance(strides, Sequence)
+        and len(strides) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in strides)
+    ):
         values = [float(v) for v in strides]
     else:
         raise ValueCheckError(f"strides must be a number or a pair of numbers (S_h, S_w), got {strides!r}")
@@ -98,11 +102,17 @@ def _strides_tensor(strides: StridesLike, *, like: torch.Tensor | None = None) -
 
 def _check_strides(s: torch.Tensor) -> None:
     values = s.detach().cpu().tolist()
-    check(all(math.isfinite(v) and v >= 1.0 for v in values), f"strides must be finite and >= 1, got {tuple(round(v, 6) for v in values)}")
+    check(
+        all(math.isfinite(v) and v >= 1.0 for v in values),
+        f"strides must be finite and >= 1, got {tuple(round(v, 6) for v in values)}",
+    )
 
 
 def _check_smoothness(smoothness: float) -> None:
-    check(isinstance(smoothness, (int, float)) and not isinstance(smoothness, bool), f"smoothness R must be a number, got {smoothness!r}")
+    check(
+        isinstance(smoothness, (int, float)) and not isinstance(smoothness, bool),
+        f"smoothness R must be a number, got {smoothness!r}",
+    )
     check(math.isfinite(smoothness) and smoothness >= 0, f"smoothness R must be >= 0, got {smoothness}")
 
 
@@ -116,7 +126,9 @@ def _check_size(height: int, width: int) -> None:
 # The masks (Equations 3–5).
 
 
-def _positions(height: int, width: int, *, device: torch.device | None, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+def _positions(
+    height: int, width: int, *, device: torch.device | None, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Vertical positions in FFT order (mirrored, then fftshift-ed) and horizontal rfft positions."""
     half = torch.arange(height // 2 + height % 2, device=device, dtype=dtype)
     mirrored = torch.cat([half[height % 2 :].flip(0), half])
@@ -139,7 +151,9 @@ def _masks(height: int, width: int, s: torch.Tensor, smoothness: float) -> tuple
     return _ramp(t_h, smoothness, pos_h), _ramp(t_w, smoothness, pos_w)
 
 
-def spectral_masks(height: int, width: int, strides: StridesLike, smoothness: float = 4.0) -> tuple[torch.Tensor, torch.Tensor]:
+def spectral_masks(
+    height: int, width: int, strides: StridesLike, smoothness: float = 4.0
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""The vertical and horizontal 1-D masks of DiffStride (Equations 3 and 4), as the reference builds them.
 
     The DiffStride paper, Equations 3–4: ``mask(pos) = min(max((R + T − pos)/R, 0), 1)``, a plateau
@@ -327,7 +341,9 @@ class DiffStrideSteps(NamedTuple):
     output: torch.Tensor  # irfft2(cropped): (..., len(rows), 2(len(cols) − 1)) real
 
 
-def _forward(x: torch.Tensor, s: torch.Tensor, smoothness: float, preserve_mean: bool, keep_steps: bool) -> DiffStrideSteps | torch.Tensor:
+def _forward(
+    x: torch.Tensor, s: torch.Tensor, smoothness: float, preserve_mean: bool, keep_steps: bool
+) -> DiffStrideSteps | torch.Tensor:
     height, width = x.shape[-2:]
     s = s.to(dtype=x.dtype if x.is_floating_point() else torch.get_default_dtype())
     mask_h, mask_w = _masks(height, width, s, smoothness)
@@ -356,7 +372,9 @@ def _check_input(x: torch.Tensor, smoothness: float) -> None:
     _check_smoothness(smoothness)
 
 
-def diff_stride(x: torch.Tensor, strides: StridesLike, smoothness: float = 4.0, *, preserve_mean: bool = False) -> torch.Tensor:
+def diff_stride(
+    x: torch.Tensor, strides: StridesLike, smoothness: float = 4.0, *, preserve_mean: bool = False
+) -> torch.Tensor:
     r"""DiffStride downsampling of x (Algorithm 1 of the DiffStride paper), differentiable in x and in the strides.
 
     ``y = rfft2(x)``; ``y ∘ W(S_h, S_w, H, W, R)`` (Equation 5) low-passes it; the rows and
@@ -391,7 +409,9 @@ def diff_stride(x: torch.Tensor, strides: StridesLike, smoothness: float = 4.0, 
     return _forward(x, s, float(smoothness), preserve_mean, keep_steps=False)
 
 
-def diff_stride_steps(x: torch.Tensor, strides: StridesLike, smoothness: float = 4.0, *, preserve_mean: bool = False) -> DiffStrideSteps:
+def diff_stride_steps(
+    x: torch.Tensor, strides: StridesLike, smoothness: float = 4.0, *, preserve_mean: bool = False
+) -> DiffStrideSteps:
     r""":func:`diff_stride`, returning every step of Algorithm 1 (spectrum, masks, masked, crop indices, cropped, output).
 
     Args:
@@ -448,12 +468,22 @@ class DiffStride(nn.Module):
         torch.Size([1, 3, 40, 24])
     """
 
-    def __init__(self, strides: float | Sequence[float] = (2.0, 2.0), smoothness: float = 4.0, shared: bool = False, *, preserve_mean: bool = False):
+    def __init__(
+        self,
+        strides: float | Sequence[float] = (2.0, 2.0),
+        smoothness: float = 4.0,
+        shared: bool = False,
+        *,
+        preserve_mean: bool = False,
+    ):
         super().__init__()
         _check_smoothness(smoothness)
         s = _strides_tensor(strides, like=torch.zeros((), dtype=torch.get_default_dtype()))
         _check_strides(s)
-        check(not shared or float(s[0]) == float(s[1]), f"shared strides need S_h == S_w at start, got {tuple(s.tolist())}")
+        check(
+            not shared or float(s[0]) == float(s[1]),
+            f"shared strides need S_h == S_w at start, got {tuple(s.tolist())}",
+        )
         self.smoothness = float(smoothness)
         self.shared = bool(shared)
         self.preserve_mean = bool(preserve_mean)
@@ -468,8 +498,15 @@ class DiffStride(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_shape(x, "N C H W")
         height, width = x.shape[-2:]
-        check(height > self.smoothness and width > self.smoothness, f"the input must be larger than R = {self.smoothness} on both axes, got {height}×{width}")
-        lo = torch.tensor(self.minimum_strides(height, width)[: self.strides.numel()], dtype=self.strides.dtype, device=self.strides.device)
+        check(
+            height > self.smoothness and width > self.smoothness,
+            f"the input must be larger than R = {self.smoothness} on both axes, got {height}×{width}",
+        )
+        lo = torch.tensor(
+            self.minimum_strides(height, width)[: self.strides.numel()],
+            dtype=self.strides.dtype,
+            device=self.strides.device,
+        )
         with torch.no_grad():
             self.strides.copy_(torch.maximum(self.strides, lo))
         return diff_stride(x, self.strides, self.smoothness, preserve_mean=self.preserve_mean)
@@ -522,7 +559,9 @@ def spectral_pool(x: torch.Tensor, strides: float | Sequence[float], *, preserve
     """
     _check_input(x, 0.0)
     if isinstance(strides, torch.Tensor):
-        raise ValueCheckError("spectral_pool takes fixed strides as numbers, not a tensor (use diff_stride to learn them)")
+        raise ValueCheckError(
+            "spectral_pool takes fixed strides as numbers, not a tensor (use diff_stride to learn them)"
+        )
     s = _strides_tensor(strides).double()
     _check_strides(s)
     height, width = x.shape[-2:]
@@ -563,7 +602,9 @@ def complexity_penalty(strides_per_layer: torch.Tensor | Sequence[torch.Tensor])
     if isinstance(strides_per_layer, torch.Tensor):
         check_shape(strides_per_layer, "L two", name="strides_per_layer")
         if strides_per_layer.shape[-1] not in (1, 2):
-            raise ShapeError(f"strides_per_layer must have 1 or 2 columns (S_h, S_w), got shape {tuple(strides_per_layer.shape)}")
+            raise ShapeError(
+                f"strides_per_layer must have 1 or 2 columns (S_h, S_w), got shape {tuple(strides_per_layer.shape)}"
+            )
         layers = list(strides_per_layer)
     else:
         layers = list(strides_per_layer)
@@ -574,7 +615,10 @@ def complexity_penalty(strides_per_layer: torch.Tensor | Sequence[torch.Tensor])
         if not isinstance(s, torch.Tensor) or s.numel() not in (1, 2):
             raise ShapeError(f"layer {i} must be a tensor of 1 or 2 strides, got {s!r}")
         flat = s.reshape(-1)
-        check(bool((flat.detach() > 0).all()), f"strides must be > 0, got {tuple(flat.detach().cpu().tolist())} at layer {i}")
+        check(
+            bool((flat.detach() > 0).all()),
+            f"strides must be > 0, got {tuple(flat.detach().cpu().tolist())} at layer {i}",
+        )
         areas.append(flat[0] * flat[0] if flat.numel() == 1 else flat[0] * flat[1])
     return torch.cumprod(torch.stack(areas), dim=0).reciprocal().sum()
 
@@ -615,10 +659,14 @@ def lowpass_reconstruction(x: torch.Tensor, strides: StridesLike, smoothness: fl
 class StrideGradient(NamedTuple):
     loss: float
     grad: tuple[float, float]  # (∂L/∂S_h, ∂L/∂S_w) by autograd
-    finite_difference: tuple[float, float]  # one-sided differences towards S + h, second order, h = 1e-5 (an independent check)
+    finite_difference: tuple[
+        float, float
+    ]  # one-sided differences towards S + h, second order, h = 1e-5 (an independent check)
 
 
-def stride_gradient(x: torch.Tensor, strides: Sequence[float], smoothness: float = 4.0, *, loss: str = "reconstruction") -> StrideGradient:
+def stride_gradient(
+    x: torch.Tensor, strides: Sequence[float], smoothness: float = 4.0, *, loss: str = "reconstruction"
+) -> StrideGradient:
     r"""∂L/∂S_h and ∂L/∂S_w for one image, by autograd and by one-sided finite differences.
 
     L is piecewise smooth in S: it has corners where a bin sits exactly at an end of a ramp
@@ -746,9 +794,20 @@ class StrideNet(nn.Module):
         torch.Size([2, 10])
     """
 
-    def __init__(self, classes: int = 10, channels: int = 8, layers: int = 2, strides: float | Sequence[float] = 2.0, smoothness: float = 2.0, shared: bool = False):
+    def __init__(
+        self,
+        classes: int = 10,
+        channels: int = 8,
+        layers: int = 2,
+        strides: float | Sequence[float] = 2.0,
+        smoothness: float = 2.0,
+        shared: bool = False,
+    ):
         super().__init__()
-        check(classes >= 1 and channels >= 1 and layers >= 1, f"classes, channels and layers must be >= 1, got {classes}, {channels}, {layers}")
+        check(
+            classes >= 1 and channels >= 1 and layers >= 1,
+            f"classes, channels and layers must be >= 1, got {classes}, {channels}, {layers}",
+        )
         blocks: list[nn.Module] = []
         c_in, c = 1, channels
         self.pools = nn.ModuleList()
@@ -839,17 +898,26 @@ def train_strides(
     check_shape(images, "N C H W", name="images")
     check_shape(labels, "N", name="labels")
     if images.shape[1] != 1 or labels.shape[0] != images.shape[0]:
-        raise ShapeError(f"images must be (N, 1, H, W) with N labels, got images {tuple(images.shape)} and labels {tuple(labels.shape)}")
+        raise ShapeError(
+            f"images must be (N, 1, H, W) with N labels, got images {tuple(images.shape)} and labels "
+            f"{tuple(labels.shape)}"
+        )
     check(images.is_floating_point(), f"images must be floating point, got {images.dtype}")
     if size is not None:
         check(isinstance(size, int) and size >= 2, f"size must be an int >= 2, got {size!r}")
         images = F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
-    check(steps >= 1 and batch >= 1 and eval_every >= 1, f"steps, batch and eval_every must be >= 1, got {steps}, {batch}, {eval_every}")
+    check(
+        steps >= 1 and batch >= 1 and eval_every >= 1,
+        f"steps, batch and eval_every must be >= 1, got {steps}, {batch}, {eval_every}",
+    )
     check(lam >= 0, f"λ must be >= 0, got {lam}")
     check(lr > 0 and stride_lr > 0, f"learning rates must be > 0, got {lr}, {stride_lr}")
     check(0 < holdout < 1, f"holdout must be in (0, 1), got {holdout}")
     _check_smoothness(smoothness)
-    check(min(images.shape[-2:]) > smoothness, f"images must be larger than R = {smoothness}, got {tuple(images.shape[-2:])}")
+    check(
+        min(images.shape[-2:]) > smoothness,
+        f"images must be larger than R = {smoothness}, got {tuple(images.shape[-2:])}",
+    )
     labels = labels.long()
     classes = int(labels.max()) + 1
     gen = torch.Generator().manual_seed(seed)
@@ -884,4 +952,6 @@ def train_strides(
             sh, sw = (max(v, lo) for v, lo in zip(p.strides.detach().expand(2).cpu().tolist(), floor, strict=True))
             h, w = output_size(h, w, (sh, sw), smoothness)
             sizes.append((h, w))
-        yield TrainRecord(step, float(ce.detach()), float(penalty.detach()), accuracy, tuple(net.layer_strides()), tuple(sizes))
+        yield TrainRecord(
+            step, float(ce.detach()), float(penalty.detach()), accuracy, tuple(net.layer_strides()), tuple(sizes)
+        )

@@ -62,9 +62,25 @@ __all__ = [
 ]
 
 ELEMENTWISE: tuple[type[nn.Module], ...] = (
-    nn.Identity, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
-    nn.Tanh, nn.Sigmoid, nn.Hardtanh, nn.Hardsigmoid, nn.Hardswish, nn.Softplus, nn.Softsign, nn.Tanhshrink,
-)  # fmt: skip
+    nn.Identity,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.Hardtanh,
+    nn.Hardsigmoid,
+    nn.Hardswish,
+    nn.Softplus,
+    nn.Softsign,
+    nn.Tanhshrink,
+)
 """Modules that act on each element alone, so they commute with any rearrangement (Equation 23)."""
 
 
@@ -171,7 +187,9 @@ def phase_order(n: int, s: int) -> torch.Tensor:
 # Theorem 1 and Lemma 1 (2-D).
 
 
-def _padded(x: torch.Tensor, w: torch.Tensor, s: int, padding: int | Sequence[int]) -> tuple[torch.Tensor, int, int, int]:
+def _padded(
+    x: torch.Tensor, w: torch.Tensor, s: int, padding: int | Sequence[int]
+) -> tuple[torch.Tensor, int, int, int]:
     """Check Theorem 1's arguments; return the zero-padded input, s, and the strided output size."""
     _check_pair(x, w)
     s = _int(s, "s", 1)
@@ -368,7 +386,9 @@ def _plan(model: nn.Module, input_shape: Sequence[int]) -> tuple[list[_Conv], tu
     if not isinstance(model, nn.Sequential):
         raise ShapeError(f"model must be an nn.Sequential, got {type(model).__name__}")
     check(
-        isinstance(input_shape, Sequence) and len(input_shape) == 3 and all(isinstance(v, int) and v >= 1 for v in input_shape),
+        isinstance(input_shape, Sequence)
+        and len(input_shape) == 3
+        and all(isinstance(v, int) and v >= 1 for v in input_shape),
         f"input_shape must be (C, H, W) with positive ints, got {input_shape!r}",
     )
     c, h, w = (int(v) for v in input_shape)
@@ -379,8 +399,10 @@ def _plan(model: nn.Module, input_shape: Sequence[int]) -> tuple[list[_Conv], tu
     for i, layer in enumerate(layers):
         if isinstance(layer, nn.Conv2d):
             check(not head, f"layer {i} is a Conv2d after Flatten; Theorem 2 needs all convolutions first")
-            check(tuple(layer.padding) == (0, 0) if not isinstance(layer.padding, str) else layer.padding == "valid",
-                  f"layer {i} must have padding 0, got {layer.padding!r}")  # fmt: skip
+            check(
+                tuple(layer.padding) == (0, 0) if not isinstance(layer.padding, str) else layer.padding == "valid",
+                f"layer {i} must have padding 0, got {layer.padding!r}",
+            )
             check(tuple(layer.dilation) == (1, 1), f"layer {i} must have dilation 1, got {layer.dilation}")
             check(layer.groups == 1, f"layer {i} must have groups=1, got {layer.groups}")
             check(layer.padding_mode == "zeros", f"layer {i} must use padding_mode='zeros', got {layer.padding_mode!r}")
@@ -400,7 +422,11 @@ def _plan(model: nn.Module, input_shape: Sequence[int]) -> tuple[list[_Conv], tu
         elif isinstance(layer, ELEMENTWISE) or (head and isinstance(layer, (nn.Linear, nn.Dropout))):
             continue
         else:
-            check(False, f"layer {i} ({type(layer).__name__}) is not a Conv2d, an element-wise activation, Flatten or (after Flatten) Linear")
+            check(
+                False,
+                f"layer {i} ({type(layer).__name__}) is not a Conv2d, an element-wise activation, Flatten or "
+                "(after Flatten) Linear",
+            )
     check(len(convs) >= 1, "model must contain at least one Conv2d")
     plan: list[_Conv] = []
     r_out = (1, 1)
@@ -482,7 +508,9 @@ def to_non_striding(model: nn.Sequential, input_shape: Sequence[int]) -> NonStri
             c = by_index[i]
             w = c.conv.weight
             lifted = _lift(w, c.stride, c.r_out, c.k_new)
-            new = nn.Conv2d(lifted.shape[1], lifted.shape[0], c.k_new, bias=c.conv.bias is not None, device=w.device, dtype=w.dtype)
+            new = nn.Conv2d(
+                lifted.shape[1], lifted.shape[0], c.k_new, bias=c.conv.bias is not None, device=w.device, dtype=w.dtype
+            )
             new.weight.copy_(lifted)
             if c.conv.bias is not None:
                 new.bias.copy_(c.conv.bias.repeat_interleave(c.r_out[0] * c.r_out[1]))
@@ -515,7 +543,9 @@ def weight_origin(model: nn.Sequential, input_shape: Sequence[int], layer: int) 
         [0, 1, 2, 3]
     """
     plan, _, _ = _plan(model, input_shape)
-    check(isinstance(layer, int) and 0 <= layer < len(plan), f"layer must be between 0 and {len(plan) - 1}, got {layer!r}")
+    check(
+        isinstance(layer, int) and 0 <= layer < len(plan), f"layer must be between 0 and {len(plan) - 1}, got {layer!r}"
+    )
     c = plan[layer]
     ids = torch.arange(1, c.conv.weight.numel() + 1, dtype=torch.float64).reshape(c.conv.weight.shape)
     return _lift(ids, c.stride, c.r_out, c.k_new).round().long() - 1
@@ -553,14 +583,21 @@ def layer_table(model: nn.Sequential, input_shape: Sequence[int]) -> list[LayerR
     """
     if not isinstance(model, nn.Sequential):
         raise ShapeError(f"model must be an nn.Sequential, got {type(model).__name__}")
-    check(isinstance(input_shape, Sequence) and all(isinstance(v, int) and v >= 1 for v in input_shape), f"input_shape must hold positive ints, got {input_shape!r}")
+    check(
+        isinstance(input_shape, Sequence) and all(isinstance(v, int) and v >= 1 for v in input_shape),
+        f"input_shape must hold positive ints, got {input_shape!r}",
+    )
     p = next(model.parameters(), None)
-    x = torch.zeros(1, *input_shape, device=p.device if p is not None else None, dtype=p.dtype if p is not None else None)
+    x = torch.zeros(
+        1, *input_shape, device=p.device if p is not None else None, dtype=p.dtype if p is not None else None
+    )
     rows, counts = [], {}
     with torch.no_grad():
         for layer in model:
             x = layer(x)
-            base = {nn.Conv2d: "conv", nn.Linear: "fc", nn.Flatten: "flatten"}.get(type(layer), type(layer).__name__.lower())
+            base = {nn.Conv2d: "conv", nn.Linear: "fc", nn.Flatten: "flatten"}.get(
+                type(layer), type(layer).__name__.lower()
+            )
             counts[base] = counts.get(base, 0) + 1
             name = f"{base}{counts[base]}" if base in ("conv", "fc") else base
             kernel, stride = "", None
@@ -595,9 +632,15 @@ def lenet_striding(*, seed: int | None = 0) -> nn.Sequential:
         torch.manual_seed(seed)
     try:
         return nn.Sequential(
-            nn.Conv2d(1, 20, 5), nn.Conv2d(20, 20, 2, stride=2), nn.Conv2d(20, 50, 5), nn.Conv2d(50, 50, 2, stride=2),
-            nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10),
-        )  # fmt: skip
+            nn.Conv2d(1, 20, 5),
+            nn.Conv2d(20, 20, 2, stride=2),
+            nn.Conv2d(20, 50, 5),
+            nn.Conv2d(50, 50, 2, stride=2),
+            nn.Flatten(),
+            nn.Linear(800, 500),
+            nn.ReLU(),
+            nn.Linear(500, 10),
+        )
     finally:
         if seed is not None:
             torch.random.set_rng_state(gen_state)
@@ -672,7 +715,13 @@ class EpochStats(NamedTuple):
 
 
 def train_epoch(
-    model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 64, seed: int = 0
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int = 64,
+    seed: int = 0,
 ) -> EpochStats:
     """One epoch of mini-batch training with cross-entropy, in a seeded random order.
 
@@ -739,9 +788,17 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
 
 
 def _check_xy(x: torch.Tensor, y: torch.Tensor) -> None:
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or y.dim() != 1 or len(x) != len(y) or len(y) == 0:
-        raise ShapeError(f"x and y must be tensors with the same non-zero length and y 1-D, got {getattr(x, 'shape', x)} and {getattr(y, 'shape', y)}")
-
+    if (
+        not isinstance(x, torch.Tensor)
+        or not isinstance(y, torch.Tensor)
+        or y.dim() != 1
+        or len(x) != len(y)
+        or len(y) == 0
+    ):
+        raise ShapeError(
+            f"x and y must be tensors with the same non-zero length and y 1-D, got {getattr(x, 'shape', x)} and "
+            f"{getattr(y, 'shape', y)}"
+        )
 
 
 class Progress(NamedTuple):
@@ -753,8 +810,15 @@ class Progress(NamedTuple):
 
 def fit_alternating(
     models: dict[str, tuple[nn.Module, Callable[[torch.Tensor], torch.Tensor] | None]],
-    x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor,
-    *, epochs: int, lr: float = 1e-3, batch_size: int = 64, seed: int = 0,
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    *,
+    epochs: int,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    seed: int = 0,
 ) -> Iterator[Progress]:
     """Train several classifiers with Adam, one epoch of each in turn, yielding after every epoch.
 

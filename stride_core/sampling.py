@@ -97,7 +97,10 @@ def S(t: torch.Tensor, dims: Sequence[int], p: int, q: int, s: int) -> torch.Ten
     check_shape(t, "* A B", name="t")
     check(isinstance(dims, Sequence) and len(dims) == 2, f"dims must be a pair of dims, got {dims!r}")
     for d in dims:
-        check(isinstance(d, int) and not isinstance(d, bool) and -t.dim() <= d < t.dim(), f"dims must be ints in {-t.dim()}..{t.dim() - 1}, got {dims!r}")
+        check(
+            isinstance(d, int) and not isinstance(d, bool) and -t.dim() <= d < t.dim(),
+            f"dims must be ints in {-t.dim()}..{t.dim() - 1}, got {dims!r}",
+        )
     d0, d1 = (d % t.dim() for d in dims)
     check(d0 != d1, f"dims must be two different dims, got {dims!r}")
     _check_grid(s, {"p": p, "q": q})
@@ -267,4 +270,3 @@ def pad_filter(filt: torch.Tensor, m: int, n: int) -> torch.Tensor:
     _check_int(m, "m", 0)
     _check_int(n, "n", 0)
     return F.pad(filt, (n, 0, m, 0))
-

@@ -25,7 +25,9 @@ RIPPEL_2015 = (
     'Oren Rippel, Jasper Snoek and Ryan P. Adams, "Spectral Representations for Convolutional Neural Networks", '
     "NeurIPS 2015"
 )
-ODENA_2016 = 'Augustus Odena, Vincent Dumoulin and Chris Olah, "Deconvolution and Checkerboard Artifacts", Distill (2016)'
+ODENA_2016 = (
+    'Augustus Odena, Vincent Dumoulin and Chris Olah, "Deconvolution and Checkerboard Artifacts", Distill (2016)'
+)
 DUMOULIN_2016 = 'Vincent Dumoulin and Francesco Visin, "A guide to convolution arithmetic for deep learning" (2016)'
 ARAUJO_2019 = (
     'André Araujo, Wade Norris and Jack Sim, "Computing Receptive Fields of Convolutional Neural Networks", '

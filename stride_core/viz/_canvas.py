@@ -119,7 +119,9 @@ class Canvas:
         self.data.append({**trace, **self._cells(row, col)})
         return self
 
-    def add_traces(self, traces: list[dict], rows: list[int] | int | None = None, cols: list[int] | int | None = None) -> Canvas:
+    def add_traces(
+        self, traces: list[dict], rows: list[int] | int | None = None, cols: list[int] | int | None = None
+    ) -> Canvas:
         for i, t in enumerate(traces):
             r = rows[i] if isinstance(rows, (list, tuple)) else rows
             c = cols[i] if isinstance(cols, (list, tuple)) else cols
@@ -140,11 +142,15 @@ class Canvas:
             _merge(self.layout.setdefault(key, {}), kwargs)
         return self
 
-    def update_xaxes(self, patch: dict | None = None, row: int | None = None, col: int | None = None, **kwargs: Any) -> Canvas:
+    def update_xaxes(
+        self, patch: dict | None = None, row: int | None = None, col: int | None = None, **kwargs: Any
+    ) -> Canvas:
         """Merge properties into the x axis of (row, col), or of every subplot when row and col are None."""
         return self._update_axes("x", row, col, {**(patch or {}), **kwargs})
 
-    def update_yaxes(self, patch: dict | None = None, row: int | None = None, col: int | None = None, **kwargs: Any) -> Canvas:
+    def update_yaxes(
+        self, patch: dict | None = None, row: int | None = None, col: int | None = None, **kwargs: Any
+    ) -> Canvas:
         return self._update_axes("y", row, col, {**(patch or {}), **kwargs})
 
     def _placed(self, item: dict, row: int | None, col: int | None, domain: bool = False) -> dict:
@@ -273,14 +279,25 @@ class Figure(go.Figure):
         return self.validated().frames
 
     def _read_only(self, *args: Any, **kwargs: Any):
-        raise TypeError("stride_core.viz figures are read-only; build with Canvas, or call .validated() for a go.Figure copy")
+        raise TypeError(
+            "stride_core.viz figures are read-only; build with Canvas, or call .validated() for a go.Figure copy"
+        )
 
     update_layout = update_xaxes = update_yaxes = update_traces = add_trace = add_traces = _read_only  # type: ignore[assignment]
     add_shape = add_annotation = update_annotations = update = _read_only  # type: ignore[assignment]
 
 
-
-_JS_DTYPES = {"f8": "float64", "f4": "float32", "i1": "int8", "i2": "int16", "i4": "int32", "u1": "uint8", "u2": "uint16", "u4": "uint32", "u1c": "uint8"}
+_JS_DTYPES = {
+    "f8": "float64",
+    "f4": "float32",
+    "i1": "int8",
+    "i2": "int16",
+    "i4": "int32",
+    "u1": "uint8",
+    "u2": "uint16",
+    "u4": "uint32",
+    "u1c": "uint8",
+}
 
 
 def wire_json(fig: go.Figure) -> Any:
@@ -288,6 +305,7 @@ def wire_json(fig: go.Figure) -> Any:
 
     For comparing two figures: two specs that plotly.js draws the same way decode equal.
     """
+
     def unpack(o: Any) -> Any:
         if isinstance(o, dict):
             if "bdata" in o and "dtype" in o:

@@ -63,7 +63,9 @@ MAX_CELL_TEXT = 16  # show numbers in cells when both sides are at most this
 FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=13)
 
 
-def base_layout(fig: go.Figure | Canvas, *, title: str | None = None, height: int = HEIGHT, **kwargs: Any) -> go.Figure | Canvas:
+def base_layout(
+    fig: go.Figure | Canvas, *, title: str | None = None, height: int = HEIGHT, **kwargs: Any
+) -> go.Figure | Canvas:
     """Apply the house layout: tight margins, readable font (Streamlit's theme does the rest)."""
     if title:
         fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)))
@@ -76,10 +78,20 @@ def base_layout(fig: go.Figure | Canvas, *, title: str | None = None, height: in
     return fig
 
 
-def image_axes(fig: go.Figure | Canvas, *, row: int | None = None, col: int | None = None, show_ticks: bool = True) -> go.Figure | Canvas:
+def image_axes(
+    fig: go.Figure | Canvas, *, row: int | None = None, col: int | None = None, show_ticks: bool = True
+) -> go.Figure | Canvas:
     """Square pixels, row 0 at the top, integer index ticks."""
     kw = {} if row is None else dict(row=row, col=col)
-    fig.update_yaxes(autorange="reversed", scaleanchor=_anchor(fig, row, col), constrain="domain", showgrid=False, zeroline=False, showticklabels=show_ticks, **kw)
+    fig.update_yaxes(
+        autorange="reversed",
+        scaleanchor=_anchor(fig, row, col),
+        constrain="domain",
+        showgrid=False,
+        zeroline=False,
+        showticklabels=show_ticks,
+        **kw,
+    )
     fig.update_xaxes(constrain="domain", showgrid=False, zeroline=False, showticklabels=show_ticks, side="top", **kw)
     return fig
 
@@ -156,7 +168,9 @@ def _named_colorscale(name: str) -> tuple:
 def empty_figure(message: str = "Nothing to show", *, height: int = SMALL_HEIGHT) -> Figure:
     """A blank figure carrying a message, returned instead of raising on empty input."""
     fig = Canvas()
-    fig.add_annotation(dict(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14)))
+    fig.add_annotation(
+        dict(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14))
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return base_layout(fig, height=height).figure()
@@ -178,7 +192,14 @@ def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix
                 showactive=False,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, dict(fromcurrent=True, **step_args)]),
-                    dict(label="❚❚ Pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))]),
+                    dict(
+                        label="❚❚ Pause",
+                        method="animate",
+                        args=[
+                            [None],
+                            dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0)),
+                        ],
+                    ),
                 ],
             )
         ],
@@ -195,5 +216,3 @@ def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix
             )
         ],
     )
-
-

@@ -14,7 +14,19 @@ from typing import NamedTuple
 import numpy as np
 
 from ..aliasing import METHODS, SOURCE_TABLE
-from ._style import GREY, HIGHLIGHT, MAGNITUDE, MUTED, SAFE, SMALL_HEIGHT, Canvas, Figure, base_layout, colorscale_of, empty_figure
+from ._style import (
+    GREY,
+    HIGHLIGHT,
+    MAGNITUDE,
+    MUTED,
+    SAFE,
+    SMALL_HEIGHT,
+    Canvas,
+    Figure,
+    base_layout,
+    colorscale_of,
+    empty_figure,
+)
 
 __all__ = [
     "METHOD_SHORT",
@@ -45,7 +57,6 @@ def method_color(method: str) -> str:
 
 def _short(method: str) -> str:
     return METHOD_SHORT.get(method, method)
-
 
 
 def _gaps(values) -> np.ndarray | list:
@@ -84,11 +95,26 @@ def _grid(
             common = dict(showgrid=False, zeroline=False, showticklabels=False, constrain="domain", visible=used)
             layout[f"xaxis{sx}"] = dict(domain=[_unit(x0), _unit(x0 + w)], anchor=f"y{sx}", **common)
             layout[f"yaxis{sx}"] = dict(
-                domain=[_unit(y1 - h), _unit(y1)], anchor=f"x{sx}", scaleanchor=f"x{sx}", constraintoward="top", **common
+                domain=[_unit(y1 - h), _unit(y1)],
+                anchor=f"x{sx}",
+                scaleanchor=f"x{sx}",
+                constraintoward="top",
+                **common,
             )
             if used:
-                notes.append(dict(text=titles[(r, c)], x=x0 + w / 2, y=y1, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
-                                  showarrow=False, font=dict(size=11)))
+                notes.append(
+                    dict(
+                        text=titles[(r, c)],
+                        x=x0 + w / 2,
+                        y=y1,
+                        xref="paper",
+                        yref="paper",
+                        xanchor="center",
+                        yanchor="bottom",
+                        showarrow=False,
+                        font=dict(size=11),
+                    )
+                )
     return layout, notes
 
 
@@ -131,8 +157,13 @@ def _pyramid_data(
 
 
 def pyramid_figure(
-    original: np.ndarray, rows: Mapping[str, Sequence[np.ndarray]], *, col_titles: Sequence[str] = (),
-    sizes: Mapping[str, Sequence[tuple[int, int]]] | None = None, original_size: tuple[int, int] | None = None, height: int | None = None,
+    original: np.ndarray,
+    rows: Mapping[str, Sequence[np.ndarray]],
+    *,
+    col_titles: Sequence[str] = (),
+    sizes: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    original_size: tuple[int, int] | None = None,
+    height: int | None = None,
 ) -> Figure:
     """The original image and each method's downsampled images side by side, one row per method.
 
@@ -159,9 +190,21 @@ def pyramid_figure(
     for cell in d.cells:
         sx = _axis_suffix((cell.row - 1) * d.n_cols + cell.col)
         smooth = "best" if max(cell.z.shape) > SMOOTH_ABOVE else False
-        data.append(dict(type="heatmap", z=cell.z, colorscale=GREY, zmin=0, zmax=1, showscale=False, name=cell.title,
-                         xaxis=f"x{sx}", yaxis=f"y{sx}", zsmooth=smooth,
-                         hovertemplate=f"x[%{{y}}, %{{x}}] = %{{z:.2f}}<extra>{cell.title.replace('<br>', ' · ')}</extra>"))
+        data.append(
+            dict(
+                type="heatmap",
+                z=cell.z,
+                colorscale=GREY,
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                name=cell.title,
+                xaxis=f"x{sx}",
+                yaxis=f"y{sx}",
+                zsmooth=smooth,
+                hovertemplate=f"x[%{{y}}, %{{x}}] = %{{z:.2f}}<extra>{cell.title.replace('<br>', ' · ')}</extra>",
+            )
+        )
     for k in range(1, d.n_rows * d.n_cols + 1):
         layout[f"yaxis{_axis_suffix(k)}"]["autorange"] = "reversed"
     fig = Canvas().add_traces(data).update_layout(layout, annotations=notes)
@@ -200,7 +243,10 @@ def _correlation_data(records: Sequence[tuple[int, str, tuple[int, int], float]]
 
 
 def correlation_figure(
-    records: Sequence[tuple[int, str, tuple[int, int], float]], *, show_source: bool = True, height: int = SMALL_HEIGHT + 60
+    records: Sequence[tuple[int, str, tuple[int, int], float]],
+    *,
+    show_source: bool = True,
+    height: int = SMALL_HEIGHT + 60,
 ) -> Figure:
     """Correlation with the original per stride, one bar per method, labelled with the output size.
 
@@ -217,9 +263,15 @@ def correlation_figure(
         vals = d.values[i]
         fig.add_trace(
             dict(
-                type="bar", x=x, y=_gaps(vals), name=_short(m), marker=dict(color=method_color(m)), offsetgroup=m,
+                type="bar",
+                x=x,
+                y=_gaps(vals),
+                name=_short(m),
+                marker=dict(color=method_color(m)),
+                offsetgroup=m,
                 text=[f"{v:.3f}<br>{dm}" if np.isfinite(v) else "n/a" for v, dm in zip(vals, d.dims[i], strict=True)],
-                textposition="outside", cliponaxis=False,
+                textposition="outside",
+                cliponaxis=False,
                 hovertemplate=f"{_short(m)}, %{{x}}: r = %{{y:.3f}}<extra></extra>",
             )
         )
@@ -227,7 +279,12 @@ def correlation_figure(
         for m, vals in d.source.items():
             fig.add_trace(
                 dict(
-                    type="scatter", x=x, y=_gaps(vals), mode="markers", name=f"source: {_short(m)}", offsetgroup=m,
+                    type="scatter",
+                    x=x,
+                    y=_gaps(vals),
+                    mode="markers",
+                    name=f"source: {_short(m)}",
+                    offsetgroup=m,
                     marker=dict(symbol="diamond", size=11, color="white", line=dict(color=method_color(m), width=2)),
                     hovertemplate=f"the source's table, {_short(m)}, %{{x}}: r = %{{y:.3f}}<extra></extra>",
                 )
@@ -311,7 +368,18 @@ def spectrum_figure(folding, s: int, *, height: int = SMALL_HEIGHT + 40) -> Figu
     d = _folding_data(folding, s)
     fig = _spectra_row(d.panels, height=height, ticks=True)
     x0, x1, y0, y1 = d.band
-    fig.add_shape(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref="x", yref="y", line=dict(color=HIGHLIGHT, width=2, dash="dash")))
+    fig.add_shape(
+        dict(
+            type="rect",
+            x0=x0,
+            x1=x1,
+            y0=y0,
+            y1=y1,
+            xref="x",
+            yref="y",
+            line=dict(color=HIGHLIGHT, width=2, dash="dash"),
+        )
+    )
     return fig.figure()
 
 
@@ -327,10 +395,27 @@ def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> Ca
     data = []
     for c, p in enumerate(panels, start=1):
         sx = _axis_suffix(c)
-        data.append(dict(type="heatmap", z=p.z, x0=p.x0, dx=p.dx, y0=p.y0, dy=p.dy, colorscale=colorscale_of(MAGNITUDE), zmin=0, zmax=zmax, name=p.title,
-                         showscale=c == len(panels), colorbar=dict(title=dict(text="log(1+|·|)"), thickness=10),
-                         xaxis=f"x{sx}", yaxis=f"y{sx}",
-                         hovertemplate="f = (%{y:.3f}, %{x:.3f}) cycles/pixel<br>log(1+|·|) = %{z:.2f}<extra>" + p.title + "</extra>"))
+        data.append(
+            dict(
+                type="heatmap",
+                z=p.z,
+                x0=p.x0,
+                dx=p.dx,
+                y0=p.y0,
+                dy=p.dy,
+                colorscale=colorscale_of(MAGNITUDE),
+                zmin=0,
+                zmax=zmax,
+                name=p.title,
+                showscale=c == len(panels),
+                colorbar=dict(title=dict(text="log(1+|·|)"), thickness=10),
+                xaxis=f"x{sx}",
+                yaxis=f"y{sx}",
+                hovertemplate="f = (%{y:.3f}, %{x:.3f}) cycles/pixel<br>log(1+|·|) = %{z:.2f}<extra>"
+                + p.title
+                + "</extra>",
+            )
+        )
         (xa, xb), (ya, yb) = _extent(p.x0, p.dx, p.z.shape[1]), _extent(p.y0, p.dy, p.z.shape[0])
         layout[f"xaxis{sx}"].update(range=[xa, xb], showticklabels=ticks, tickfont=dict(size=10))
         layout[f"yaxis{sx}"].update(range=[yb, ya], showticklabels=ticks and c == 1, tickfont=dict(size=10))
@@ -342,7 +427,10 @@ def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> Ca
 
 
 def spectra_figure(
-    spectra: Mapping[str, np.ndarray], strides: Mapping[str, int] | None = None, *, shapes: Mapping[str, tuple[int, int]] | None = None,
+    spectra: Mapping[str, np.ndarray],
+    strides: Mapping[str, int] | None = None,
+    *,
+    shapes: Mapping[str, tuple[int, int]] | None = None,
     height: int = SMALL_HEIGHT,
 ) -> Figure:
     """Centred log spectra side by side (for instance one per method's output), on cycles-per-original-pixel axes.
@@ -384,15 +472,22 @@ def shift_figure(results: Sequence[tuple[str, int, float, float]], *, height: in
     d = _shift_data(results)
     fig = Canvas().add_trace(
         dict(
-            type="bar", y=[_short(m) for m in d.methods], x=d.consistency, orientation="h", name="shift consistency",
+            type="bar",
+            y=[_short(m) for m in d.methods],
+            x=d.consistency,
+            orientation="h",
+            name="shift consistency",
             marker=dict(color=[method_color(m) for m in d.methods]),
-            text=[f"r = {c:.3f} · change {ch:.2f}σ" for c, ch in zip(d.consistency, d.change, strict=True)], textposition="auto",
+            text=[f"r = {c:.3f} · change {ch:.2f}σ" for c, ch in zip(d.consistency, d.change, strict=True)],
+            textposition="auto",
             hovertemplate="%{y}: mean correlation %{x:.3f}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
     low = min(0.0, min((c for c in d.consistency if np.isfinite(c)), default=0.0))
-    fig.update_xaxes(title=dict(text="mean correlation of outputs under sub-grid shifts (1 = unchanged)"), range=[low, 1.0])
+    fig.update_xaxes(
+        title=dict(text="mean correlation of outputs under sub-grid shifts (1 = unchanged)"), range=[low, 1.0]
+    )
     return base_layout(fig, height=height).figure()
 
 
@@ -420,8 +515,14 @@ def _sweep_data(sweep: np.ndarray, seeds: Sequence[int], strides: Sequence[int],
     return SweepData(labels, ms, values, chosen, np.asarray(src, dtype=float))
 
 
-def seed_sweep_figure(sweep: np.ndarray, seeds: Sequence[int], strides: Sequence[int] = (1, 2, 3), *, chosen_seed: int | None = None,
-                      height: int = SMALL_HEIGHT + 80) -> Figure:
+def seed_sweep_figure(
+    sweep: np.ndarray,
+    seeds: Sequence[int],
+    strides: Sequence[int] = (1, 2, 3),
+    *,
+    chosen_seed: int | None = None,
+    height: int = SMALL_HEIGHT + 80,
+) -> Figure:
     """How the source's table moves over noise draws: a box per (stride, method), the chosen draw and the source marked.
 
     Args:
@@ -435,13 +536,38 @@ def seed_sweep_figure(sweep: np.ndarray, seeds: Sequence[int], strides: Sequence
     d = _sweep_data(sweep, seeds, strides, chosen_seed)
     fig = Canvas()
     for k, (label, m) in enumerate(zip(d.labels, d.methods, strict=True)):
-        fig.add_trace(dict(type="box", y=d.values[:, k], name=label, marker=dict(color=method_color(m)), boxpoints="outliers",
-                           showlegend=False, hovertemplate=f"{label}<br>r = %{{y:.3f}}<extra></extra>"))
-    fig.add_trace(dict(type="scatter", x=d.labels, y=_gaps(d.source), mode="markers", name="the source's table",
-                       marker=dict(symbol="diamond", size=11, color="white", line=dict(color="black", width=2))))
+        fig.add_trace(
+            dict(
+                type="box",
+                y=d.values[:, k],
+                name=label,
+                marker=dict(color=method_color(m)),
+                boxpoints="outliers",
+                showlegend=False,
+                hovertemplate=f"{label}<br>r = %{{y:.3f}}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        dict(
+            type="scatter",
+            x=d.labels,
+            y=_gaps(d.source),
+            mode="markers",
+            name="the source's table",
+            marker=dict(symbol="diamond", size=11, color="white", line=dict(color="black", width=2)),
+        )
+    )
     if np.isfinite(d.chosen).any():
-        fig.add_trace(dict(type="scatter", x=d.labels, y=_gaps(d.chosen), mode="markers", name=f"seed {chosen_seed}",
-                           marker=dict(symbol="x", size=10, color=HIGHLIGHT)))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=d.labels,
+                y=_gaps(d.chosen),
+                mode="markers",
+                name=f"seed {chosen_seed}",
+                marker=dict(symbol="x", size=10, color=HIGHLIGHT),
+            )
+        )
     fig.update_yaxes(title=dict(text="Pearson r with the original"))
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return base_layout(fig, height=height).figure()

@@ -64,14 +64,45 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
     oi, oj = divmod(k, d.out_shape[1])
     r0, r1 = taps[:, 0].min() - 0.5, taps[:, 0].max() + 0.5
     c0, c1 = taps[:, 1].min() - 0.5, taps[:, 1].max() + 0.5
-    box = dict(type="scatter", x=[c0, c1, c1, c0, c0], y=[r0, r0, r1, r1, r0], mode="lines", line=dict(color=HIGHLIGHT, width=3),
-               name="window", hoverinfo="skip", showlegend=False, xaxis="x", yaxis="y")
-    dots = dict(type="scatter", x=taps[:, 1].tolist(), y=taps[:, 0].tolist(), mode="markers",
-                marker=dict(symbol="square", size=12, color=HIGHLIGHT, opacity=0.75), name="kernel taps",
-                hovertemplate="reads padded[%{y}, %{x}]<extra></extra>", showlegend=False, xaxis="x", yaxis="y")
-    cell = dict(type="scatter", x=[oj], y=[oi], mode="markers+text", marker=dict(symbol="square", size=22, color=HIGHLIGHT),
-                text=[f"({oi},{oj})"], textposition="middle center", textfont=dict(color="white", size=9), name="output cell",
-                hovertemplate="y[%{y}, %{x}]<extra></extra>", showlegend=False, xaxis="x2", yaxis="y2")
+    box = dict(
+        type="scatter",
+        x=[c0, c1, c1, c0, c0],
+        y=[r0, r0, r1, r1, r0],
+        mode="lines",
+        line=dict(color=HIGHLIGHT, width=3),
+        name="window",
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis="x",
+        yaxis="y",
+    )
+    dots = dict(
+        type="scatter",
+        x=taps[:, 1].tolist(),
+        y=taps[:, 0].tolist(),
+        mode="markers",
+        marker=dict(symbol="square", size=12, color=HIGHLIGHT, opacity=0.75),
+        name="kernel taps",
+        hovertemplate="reads padded[%{y}, %{x}]<extra></extra>",
+        showlegend=False,
+        xaxis="x",
+        yaxis="y",
+    )
+    cell = dict(
+        type="scatter",
+        x=[oj],
+        y=[oi],
+        mode="markers+text",
+        marker=dict(symbol="square", size=22, color=HIGHLIGHT),
+        text=[f"({oi},{oj})"],
+        textposition="middle center",
+        textfont=dict(color="white", size=9),
+        name="output cell",
+        hovertemplate="y[%{y}, %{x}]<extra></extra>",
+        showlegend=False,
+        xaxis="x2",
+        yaxis="y2",
+    )
     return [box, dots, cell]
 
 
@@ -89,16 +120,48 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
     d = _placement_data(in_size, kernel_size, stride, padding, dilation)
     if d.total_positions == 0:
         return empty_figure("No valid output: the kernel does not fit in the padded input.")
-    fig = Canvas(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.08,
-                 subplot_titles=("padded input (grey = padding)", f"output {d.out_shape[0]}×{d.out_shape[1]}"))
-    fig.add_trace(heatmap(d.padded, colorscale=[[0, "#cfcfcf"], [1, "#f7f7f7"]], zmin=0, zmax=1, text=False, name="input",
-                          label="padded", xgap=1, ygap=1), row=1, col=1)
-    fig.add_trace(heatmap(np.zeros(d.out_shape), colorscale=[[0, "#eef3f8"], [1, "#eef3f8"]], text=False, name="output",
-                          label="y", xgap=1, ygap=1), row=1, col=2)
+    fig = Canvas(
+        rows=1,
+        cols=2,
+        column_widths=[0.6, 0.4],
+        horizontal_spacing=0.08,
+        subplot_titles=("padded input (grey = padding)", f"output {d.out_shape[0]}×{d.out_shape[1]}"),
+    )
+    fig.add_trace(
+        heatmap(
+            d.padded,
+            colorscale=[[0, "#cfcfcf"], [1, "#f7f7f7"]],
+            zmin=0,
+            zmax=1,
+            text=False,
+            name="input",
+            label="padded",
+            xgap=1,
+            ygap=1,
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        heatmap(
+            np.zeros(d.out_shape),
+            colorscale=[[0, "#eef3f8"], [1, "#eef3f8"]],
+            text=False,
+            name="output",
+            label="y",
+            xgap=1,
+            ygap=1,
+        ),
+        row=1,
+        col=2,
+    )
     fig.add_traces(_window_traces(d, 0))
     names = [f"y[{k // d.out_shape[1]},{k % d.out_shape[1]}]" for k in range(len(d.corners))]
     # Frames carry only what moves (positions and the label); plotly.js keeps each trace's style.
-    fig.frames = [dict(data=[_moving(t) for t in _window_traces(d, k)], traces=[2, 3, 4], name=names[k]) for k in range(len(d.corners))]
+    fig.frames = [
+        dict(data=[_moving(t) for t in _window_traces(d, k)], traces=[2, 3, 4], name=names[k])
+        for k in range(len(d.corners))
+    ]
     image_axes(fig, row=1, col=1)
     image_axes(fig, row=1, col=2)
     fig.update_annotations(yshift=22)  # subplot titles above the index ticks
@@ -129,26 +192,79 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
     """
     d = _coverage_data(in_size, kernel_size, stride, padding, dilation)
     h, w = d.counts.shape
-    fig = Canvas().add_trace(heatmap(d.counts, colorscale=MAGNITUDE, zmin=0, zmax=max(1, d.summary.max_reads), fmt="d",
-                            label="reads", name="windows reading the pixel", showscale=True, xgap=1, ygap=1,
-                            colorbar=dict(title=dict(text="reads"), thickness=12)))
+    fig = Canvas().add_trace(
+        heatmap(
+            d.counts,
+            colorscale=MAGNITUDE,
+            zmin=0,
+            zmax=max(1, d.summary.max_reads),
+            fmt="d",
+            label="reads",
+            name="windows reading the pixel",
+            showscale=True,
+            xgap=1,
+            ygap=1,
+            colorbar=dict(title=dict(text="reads"), thickness=12),
+        )
+    )
     if len(d.never):
-        fig.add_trace(dict(
-            type="scatter", x=d.never[:, 1], y=d.never[:, 0], mode="markers", name="never read",
-            marker=dict(symbol="x-thin", size=10 if max(h, w) <= 32 else 5, line=dict(width=2, color=HIGHLIGHT)),
-            hovertemplate="x[%{y}, %{x}] is never read<extra></extra>",
-        ))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=d.never[:, 1],
+                y=d.never[:, 0],
+                mode="markers",
+                name="never read",
+                marker=dict(symbol="x-thin", size=10 if max(h, w) <= 32 else 5, line=dict(width=2, color=HIGHLIGHT)),
+                hovertemplate="x[%{y}, %{x}] is never read<extra></extra>",
+            )
+        )
     s = d.summary
     if s.trailing_rows:
-        fig.add_shape(dict(type="rect", x0=-0.5, x1=w - 0.5, y0=h - s.trailing_rows - 0.5, y1=h - 0.5,
-                           line=dict(color=HIGHLIGHT, dash="dot"), fillcolor="rgba(0,0,0,0)"))
-        fig.add_annotation(dict(x=w / 2 - 0.5, y=h - s.trailing_rows / 2 - 0.5, text=f"{s.trailing_rows} trailing row(s)", showarrow=False,
-                                font=dict(color=HIGHLIGHT), bgcolor="rgba(255,255,255,0.8)"))
+        fig.add_shape(
+            dict(
+                type="rect",
+                x0=-0.5,
+                x1=w - 0.5,
+                y0=h - s.trailing_rows - 0.5,
+                y1=h - 0.5,
+                line=dict(color=HIGHLIGHT, dash="dot"),
+                fillcolor="rgba(0,0,0,0)",
+            )
+        )
+        fig.add_annotation(
+            dict(
+                x=w / 2 - 0.5,
+                y=h - s.trailing_rows / 2 - 0.5,
+                text=f"{s.trailing_rows} trailing row(s)",
+                showarrow=False,
+                font=dict(color=HIGHLIGHT),
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+        )
     if s.trailing_cols:
-        fig.add_shape(dict(type="rect", x0=w - s.trailing_cols - 0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5,
-                           line=dict(color=HIGHLIGHT, dash="dot"), fillcolor="rgba(0,0,0,0)"))
-        fig.add_annotation(dict(x=w - s.trailing_cols / 2 - 0.5, y=h / 2 - 0.5, text=f"{s.trailing_cols} trailing col(s)", showarrow=False,
-                                textangle=-90, font=dict(color=HIGHLIGHT), bgcolor="rgba(255,255,255,0.8)"))
+        fig.add_shape(
+            dict(
+                type="rect",
+                x0=w - s.trailing_cols - 0.5,
+                x1=w - 0.5,
+                y0=-0.5,
+                y1=h - 0.5,
+                line=dict(color=HIGHLIGHT, dash="dot"),
+                fillcolor="rgba(0,0,0,0)",
+            )
+        )
+        fig.add_annotation(
+            dict(
+                x=w - s.trailing_cols / 2 - 0.5,
+                y=h / 2 - 0.5,
+                text=f"{s.trailing_cols} trailing col(s)",
+                showarrow=False,
+                textangle=-90,
+                font=dict(color=HIGHLIGHT),
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+        )
     image_axes(fig)
     fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0))
     return base_layout(fig, height=height).figure()
@@ -170,18 +286,37 @@ def _cost_data(in_size, kernel_size, padding=0, dilation=1, *, max_stride: int =
     return CostData(strides, outs, m, rel, 1.0 / strides.astype(float) ** 2)
 
 
-def cost_figure(in_size, kernel_size, padding=0, dilation=1, *, stride: int = 1, max_stride: int = 6, height: int = SMALL_HEIGHT) -> Figure:
+def cost_figure(
+    in_size, kernel_size, padding=0, dilation=1, *, stride: int = 1, max_stride: int = 6, height: int = SMALL_HEIGHT
+) -> Figure:
     """Compute relative to stride 1 for strides 1..max_stride, beside the 1/s² rule of thumb."""
     d = _cost_data(in_size, kernel_size, padding, dilation, max_stride=max_stride)
     if d.macs[0] == 0:
         return empty_figure("No valid output at any stride.")
     colors = [HIGHLIGHT if s == stride else SAFE[0] for s in d.strides]
     labels = [f"{o[0]}×{o[1]}" for o in d.outputs]
-    fig = Canvas().add_traces([
-        dict(type="bar", x=d.strides, y=d.relative, marker=dict(color=colors), name="multiply-adds ÷ stride-1 cost", text=labels,
-             textposition="outside", hovertemplate="stride %{x}: output %{text}, %{y:.3f}× the stride-1 cost<extra></extra>"),
-        dict(type="scatter", x=d.strides, y=d.ideal, mode="lines+markers", name="1/s²", line=dict(color=MUTED, dash="dash")),
-    ])
+    fig = Canvas().add_traces(
+        [
+            dict(
+                type="bar",
+                x=d.strides,
+                y=d.relative,
+                marker=dict(color=colors),
+                name="multiply-adds ÷ stride-1 cost",
+                text=labels,
+                textposition="outside",
+                hovertemplate="stride %{x}: output %{text}, %{y:.3f}× the stride-1 cost<extra></extra>",
+            ),
+            dict(
+                type="scatter",
+                x=d.strides,
+                y=d.ideal,
+                mode="lines+markers",
+                name="1/s²",
+                line=dict(color=MUTED, dash="dash"),
+            ),
+        ]
+    )
     fig.update_xaxes(title=dict(text="stride s (both axes)"), dtick=1)
     fig.update_yaxes(title=dict(text="relative cost"), range=[0, 1.2])
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))

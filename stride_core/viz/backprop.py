@@ -61,7 +61,9 @@ class ForwardData(NamedTuple):
     titles: tuple[str, ...]
 
 
-def _forward_data(x: Any, w: Any, y: Any, dy: Any = None, *, stride: tuple[int, int], padding: tuple[int, int]) -> ForwardData:
+def _forward_data(
+    x: Any, w: Any, y: Any, dy: Any = None, *, stride: tuple[int, int], padding: tuple[int, int]
+) -> ForwardData:
     x, w, y = _np(x), _np(w), _np(y)
     dy = None if dy is None else _np(dy)
     s = stride[1] if x.shape[0] == 1 else (stride[0] if stride[0] == stride[1] else f"{stride[0]}×{stride[1]}")
@@ -76,14 +78,24 @@ def _size(a: np.ndarray) -> str:
     return f"{a.shape[0]}×{a.shape[1]}"
 
 
-def forward_figure(x: Any, w: Any, y: Any, dy: Any = None, *, stride: tuple[int, int], padding: tuple[int, int],
-                   height: int = SMALL_HEIGHT) -> Figure:
+def forward_figure(
+    x: Any,
+    w: Any,
+    y: Any,
+    dy: Any = None,
+    *,
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    height: int = SMALL_HEIGHT,
+) -> Figure:
     """Input, kernel and output of the forward convolution (and the upstream gradient dy), numbers in the cells."""
     d = _forward_data(x, w, y, dy, stride=stride, padding=padding)
     if not (d.x.size and d.w.size and d.y.size):
         return empty_figure("No valid output: the kernel does not fit in the padded input.")
     arrays = [(d.x, "x"), (d.w, "w"), (d.y, "y")] + ([(d.dy, "dy")] if d.dy is not None else [])
-    return _panels_figure([(t, [_hm(z, name=n, label=n)]) for t, (z, n) in zip(d.titles, arrays, strict=True)], height=height)
+    return _panels_figure(
+        [(t, [_hm(z, name=n, label=n)]) for t, (z, n) in zip(d.titles, arrays, strict=True)], height=height
+    )
 
 
 def _hm(z: np.ndarray, **kwargs: Any) -> dict:
@@ -105,7 +117,9 @@ def _extent(traces: list[dict]) -> tuple[float, float, float, float]:
     return (min(rows) - 0.5, max(rows) + 0.5, min(cols) - 0.5, max(cols) + 0.5) if rows else (-0.5, 0.5, -0.5, 0.5)
 
 
-def _panels_figure(panels: list[tuple[str, list[dict]]], *, height: int, title: str | None = None, **layout: Any) -> Figure:
+def _panels_figure(
+    panels: list[tuple[str, list[dict]]], *, height: int, title: str | None = None, **layout: Any
+) -> Figure:
     """Side-by-side image panels from (title, trace dicts) pairs, built in one go (no make_subplots)."""
     data = []
     for i, (_, traces) in enumerate(panels, start=1):
@@ -171,11 +185,48 @@ def _animation_data(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = 
         at = (-ph, -pw)  # the full correlation starts at row/col 0 of the padded input: x's row −p
         w0 = rot180_np(kernel)
         frames += [
-            Frame("dy", f"The upstream gradient dy ({dyh}×{dyw}) and the kernel w.", stage["dy"], off, None, None, w0, empty_p, blank, at, None),
-            Frame("dilate", f"1. Dilate: s − 1 zeros between neighbours → {dh}×{dw}.", stage["dilated"], off, inner, None, w0, empty_p, blank, at, None),
-            Frame("pad", f"2. Pad by k − 1 = {kh - 1} on every side for a full convolution → {grid.shape[0]}×{grid.shape[1]}.",
-                  grid, (0, 0), inner, None, w0, empty_p, blank, at, None),
-            Frame("rotate", "3. Rotate the kernel by 180°.", grid, (0, 0), inner, None, kernel, empty_p, blank, at, None),
+            Frame(
+                "dy",
+                f"The upstream gradient dy ({dyh}×{dyw}) and the kernel w.",
+                stage["dy"],
+                off,
+                None,
+                None,
+                w0,
+                empty_p,
+                blank,
+                at,
+                None,
+            ),
+            Frame(
+                "dilate",
+                f"1. Dilate: s − 1 zeros between neighbours → {dh}×{dw}.",
+                stage["dilated"],
+                off,
+                inner,
+                None,
+                w0,
+                empty_p,
+                blank,
+                at,
+                None,
+            ),
+            Frame(
+                "pad",
+                f"2. Pad by k − 1 = {kh - 1} on every side for a full convolution → {grid.shape[0]}×{grid.shape[1]}.",
+                grid,
+                (0, 0),
+                inner,
+                None,
+                w0,
+                empty_p,
+                blank,
+                at,
+                None,
+            ),
+            Frame(
+                "rotate", "3. Rotate the kernel by 180°.", grid, (0, 0), inner, None, kernel, empty_p, blank, at, None
+            ),
         ]
         titles = ("dy → dilated → padded", "w → rot180(w)", "window ⊙ kernel", "∂L/∂x")
         box: Box = (0, 0, result.shape[0], result.shape[1])
@@ -185,11 +236,46 @@ def _animation_data(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = 
         region = (ph, pw, xh, xw)
         at = (0, 0)
         frames += [
-            Frame("x", f"The input x ({xh}×{xw}) and the upstream gradient dy.", stage["x"], (ph, pw), None, None, stage["dy"], empty_p, blank, at, None),
-            Frame("pad", f"1. Pad x by p = {ph if ph == pw else padding}; keep the rows and columns the windows read → {grid.shape[0]}×{grid.shape[1]}.",
-                  grid, (0, 0), _clip_box(region, grid.shape), None, stage["dy"], empty_p, blank, at, None),
-            Frame("dilate", f"2. Dilate dy: s − 1 zeros between neighbours → {dh}×{dw}. It is the sliding 'kernel' now.",
-                  grid, (0, 0), _clip_box(region, grid.shape), None, kernel, empty_p, blank, at, None),
+            Frame(
+                "x",
+                f"The input x ({xh}×{xw}) and the upstream gradient dy.",
+                stage["x"],
+                (ph, pw),
+                None,
+                None,
+                stage["dy"],
+                empty_p,
+                blank,
+                at,
+                None,
+            ),
+            Frame(
+                "pad",
+                f"1. Pad x by p = {ph if ph == pw else padding}; keep the rows and columns the windows read → "
+                f"{grid.shape[0]}×{grid.shape[1]}.",
+                grid,
+                (0, 0),
+                _clip_box(region, grid.shape),
+                None,
+                stage["dy"],
+                empty_p,
+                blank,
+                at,
+                None,
+            ),
+            Frame(
+                "dilate",
+                f"2. Dilate dy: s − 1 zeros between neighbours → {dh}×{dw}. It is the sliding 'kernel' now.",
+                grid,
+                (0, 0),
+                _clip_box(region, grid.shape),
+                None,
+                kernel,
+                empty_p,
+                blank,
+                at,
+                None,
+            ),
         ]
         titles = ("x → padded", "dy → dilated", "window ⊙ dilated dy", "∂L/∂w")
         box = (0, 0, full.shape[0], full.shape[1])
@@ -207,17 +293,58 @@ def _animation_data(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = 
             caption = f"{sym}[{i - ph}, {j - pw}] = sum of the {n_prod} products = {full[i, j]:.4g}"
         else:
             caption = f"padding cell ({i - ph}, {j - pw}): sum of the products = {full[i, j]:.4g}, cut off at the end"
-        frames.append(Frame(name, caption, grid, (0, 0), region_final, (r, c, kh, kw), kernel, products[t], now, at, (i + at[0], j + at[1], 1, 1)))
+        frames.append(
+            Frame(
+                name,
+                caption,
+                grid,
+                (0, 0),
+                region_final,
+                (r, c, kh, kw),
+                kernel,
+                products[t],
+                now,
+                at,
+                (i + at[0], j + at[1], 1, 1),
+            )
+        )
     if kind == INPUT:
         parts = [f"cut off the padding p = {ph if ph == pw else padding}"] if max(ph, pw) else []
         if full.shape[0] - ph < result.shape[0] or full.shape[1] - pw < result.shape[1]:
             parts.append("give 0 to the rows/columns no window reached")
         joined = " and ".join(parts)
         note = joined[0].upper() + joined[1:] + ": " if parts else "Nothing to cut or fill: "
-        frames.append(Frame("crop", f"{note}∂L/∂x has x's shape, {result.shape[0]}×{result.shape[1]}.",
-                            grid, (0, 0), region_final, None, kernel, empty_p, result, (0, 0), None))
+        frames.append(
+            Frame(
+                "crop",
+                f"{note}∂L/∂x has x's shape, {result.shape[0]}×{result.shape[1]}.",
+                grid,
+                (0, 0),
+                region_final,
+                None,
+                kernel,
+                empty_p,
+                result,
+                (0, 0),
+                None,
+            )
+        )
     else:
-        frames.append(Frame("done", f"∂L/∂w, {full.shape[0]}×{full.shape[1]}, like the kernel.", grid, (0, 0), region_final, None, kernel, empty_p, full, (0, 0), None))
+        frames.append(
+            Frame(
+                "done",
+                f"∂L/∂w, {full.shape[0]}×{full.shape[1]}, like the kernel.",
+                grid,
+                (0, 0),
+                region_final,
+                None,
+                kernel,
+                empty_p,
+                full,
+                (0, 0),
+                None,
+            )
+        )
 
     def span(items: list[tuple[np.ndarray, tuple[int, int]]]) -> tuple[float, float, float, float]:
         rows = [a for z, (r0, _) in items for a in (r0, r0 + z.shape[0] - 1)]
@@ -273,18 +400,27 @@ def _cells(z: np.ndarray) -> list[list[float | int | None]]:
     Frames are many small arrays; as plain lists plotly serialises them about twice as fast as
     numpy arrays (which it base64-encodes one by one), and whole numbers print short.
     """
-    return [[None if v != v else (int(v) if float(v).is_integer() else v) for v in row] for row in np.asarray(z, dtype=float).tolist()]
+    return [
+        [None if v != v else (int(v) if float(v).is_integer() else v) for v in row]
+        for row in np.asarray(z, dtype=float).tolist()
+    ]
 
 
 _TRACES = ("grid", "region", "window", "kernel", "products", "result", "cell")
 _MOVING = ("window", "products", "result", "cell")  # what changes after the stages
 _PANEL = dict(grid=1, region=1, window=1, kernel=2, products=3, result=4, cell=4, area=4)
-_LINE = dict(region=dict(color=MUTED, width=2, dash="dot"), window=dict(color=HIGHLIGHT, width=3),
-             cell=dict(color=HIGHLIGHT, width=3), area=dict(color="#333333", width=1.5, dash="dash"))
+_LINE = dict(
+    region=dict(color=MUTED, width=2, dash="dot"),
+    window=dict(color=HIGHLIGHT, width=3),
+    cell=dict(color=HIGHLIGHT, width=3),
+    area=dict(color="#333333", width=1.5, dash="dash"),
+)
 _LABEL = dict(grid="grid", kernel="k", products="prod", result="g")
 
 
-def _panels_layout(titles: tuple[str, ...], ranges: tuple[tuple[float, float, float, float], ...], *, gap: float = 0.035) -> dict:
+def _panels_layout(
+    titles: tuple[str, ...], ranges: tuple[tuple[float, float, float, float], ...], *, gap: float = 0.035
+) -> dict:
     """Axes for side-by-side image panels, widths proportional to their column ranges, as one layout dict."""
     widths = np.array([c1 - c0 for _, _, c0, c1 in ranges], dtype=float)
     widths = np.maximum(widths, 0.25 * widths.max())
@@ -294,17 +430,48 @@ def _panels_layout(titles: tuple[str, ...], ranges: tuple[tuple[float, float, fl
     for i, ((r0, r1, c0, c1), title) in enumerate(zip(ranges, titles, strict=True), start=1):
         sx = "" if i == 1 else str(i)
         right = 1.0 if i == len(ranges) else min(1.0, left + float(widths[i - 1]))
-        layout[f"xaxis{sx}"] = dict(domain=[min(left, right), right], range=[c0, c1], autorange=False, anchor=f"y{sx}", side="top", showgrid=False,
-                                    zeroline=False, constrain="domain", dtick=1 if c1 - c0 <= 16 else None)
-        layout[f"yaxis{sx}"] = dict(domain=[0, 0.9], range=[r1, r0], autorange=False, anchor=f"x{sx}", scaleanchor=f"x{sx}", showgrid=False,
-                                    zeroline=False, constrain="domain", dtick=1 if r1 - r0 <= 16 else None)
-        layout["annotations"].append(dict(text=title, x=(left + right) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
-                                          yanchor="bottom", showarrow=False, font=dict(size=13)))
+        layout[f"xaxis{sx}"] = dict(
+            domain=[min(left, right), right],
+            range=[c0, c1],
+            autorange=False,
+            anchor=f"y{sx}",
+            side="top",
+            showgrid=False,
+            zeroline=False,
+            constrain="domain",
+            dtick=1 if c1 - c0 <= 16 else None,
+        )
+        layout[f"yaxis{sx}"] = dict(
+            domain=[0, 0.9],
+            range=[r1, r0],
+            autorange=False,
+            anchor=f"x{sx}",
+            scaleanchor=f"x{sx}",
+            showgrid=False,
+            zeroline=False,
+            constrain="domain",
+            dtick=1 if r1 - r0 <= 16 else None,
+        )
+        layout["annotations"].append(
+            dict(
+                text=title,
+                x=(left + right) / 2,
+                y=1.0,
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=13),
+            )
+        )
         left = right + gap
     return layout
 
 
-def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = (0, 0), height: int = HEIGHT, duration_ms: int = 500) -> Figure:
+def animation_figure(
+    steps: SlideSteps, kind: str, *, padding: tuple[int, int] = (0, 0), height: int = HEIGHT, duration_ms: int = 500
+) -> Figure:
     """Four panels stepping through one gradient: the grid, the kernel, the products and the running result.
 
     steps comes from input_grad_steps (kind INPUT, with the convolution's padding) or
@@ -326,15 +493,50 @@ def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] =
         axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
         if tr["type"] == "heatmap":
             lo, hi = data.zranges[col - 1]
-            h = heatmap(tr["z"], colorscale=SIGNED, zmin=lo, zmax=hi, name=name, label=_LABEL[name], text=True, fmt=FMT,
-                        x0=tr.get("x0", 0), y0=tr.get("y0", 0), xgap=1, ygap=1)
+            h = heatmap(
+                tr["z"],
+                colorscale=SIGNED,
+                zmin=lo,
+                zmax=hi,
+                name=name,
+                label=_LABEL[name],
+                text=True,
+                fmt=FMT,
+                x0=tr.get("x0", 0),
+                y0=tr.get("y0", 0),
+                xgap=1,
+                ygap=1,
+            )
             traces.append({**h, **axes})
         else:
-            traces.append(dict(type="scatter", x=tr["x"], y=tr["y"], mode="lines", line=_LINE[name], name=name, hoverinfo="skip",
-                               showlegend=False, **axes))
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=tr["x"],
+                    y=tr["y"],
+                    mode="lines",
+                    line=_LINE[name],
+                    name=name,
+                    hoverinfo="skip",
+                    showlegend=False,
+                    **axes,
+                )
+            )
     bx, by = _outline(data.box)
-    traces.append(dict(type="scatter", x=bx, y=by, mode="lines", line=_LINE["area"], name="area", hoverinfo="skip", showlegend=False,
-                       xaxis="x4", yaxis="y4"))
+    traces.append(
+        dict(
+            type="scatter",
+            x=bx,
+            y=by,
+            mode="lines",
+            line=_LINE["area"],
+            name="area",
+            hoverinfo="skip",
+            showlegend=False,
+            xaxis="x4",
+            yaxis="y4",
+        )
+    )
     # Stage frames carry every trace. Later frames carry only what moves and name the last stage as
     # their baseframe, so plotly.js merges the grid and kernel in from it when the slider jumps.
     moving = [i for i, name in enumerate(_TRACES) if name in _MOVING]
@@ -353,17 +555,30 @@ def animation_figure(steps: SlideSteps, kind: str, *, padding: tuple[int, int] =
         step["label"] = f.name
     fig = Canvas()
     fig.data, fig.layout, fig.frames = traces, _panels_layout(data.titles, data.ranges), frames
-    return _title_room(base_layout(fig, title=data.frames[0].caption, height=height, **controls), data.frames[0].caption).figure()
+    return _title_room(
+        base_layout(fig, title=data.frames[0].caption, height=height, **controls), data.frames[0].caption
+    ).figure()
 
 
-def pair_figure(ours: Any, reference: Any, *, titles: tuple[str, str] = ("dilate and correlate", "torch.autograd"), height: int = SMALL_HEIGHT) -> Figure:
+def pair_figure(
+    ours: Any,
+    reference: Any,
+    *,
+    titles: tuple[str, str] = ("dilate and correlate", "torch.autograd"),
+    height: int = SMALL_HEIGHT,
+) -> Figure:
     """Two arrays side by side on one colour scale: a lesson's result next to its reference."""
     a, b = _np(ours), _np(reference)
     if not (a.size and b.size):
         return empty_figure("Nothing to compare.")
     lo, hi = signed_range(np.concatenate([a.ravel(), b.ravel()]))
-    return _panels_figure([(titles[0], [_hm(a, zmin=lo, zmax=hi, name="ours", label="g")]),
-                           (titles[1], [_hm(b, zmin=lo, zmax=hi, name="reference", label="g")])], height=height)
+    return _panels_figure(
+        [
+            (titles[0], [_hm(a, zmin=lo, zmax=hi, name="ours", label="g")]),
+            (titles[1], [_hm(b, zmin=lo, zmax=hi, name="reference", label="g")]),
+        ],
+        height=height,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,7 +602,9 @@ def _recipe_data(right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, i
     return RecipeData(right, wrong, reference, diff, err(right - reference), err(diff), tuple(raw_shape))
 
 
-def recipe_figure(right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, int], *, height: int = SMALL_HEIGHT) -> Figure:
+def recipe_figure(
+    right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, int], *, height: int = SMALL_HEIGHT
+) -> Figure:
     """autograd, the right recipe and the undilated one side by side, then the wrong one's error."""
     d = _recipe_data(right, wrong, reference, raw_shape)
     if not d.right.size:
@@ -396,7 +613,10 @@ def recipe_figure(right: Any, wrong: Any, reference: Any, raw_shape: tuple[int, 
     panels = [
         ("torch.autograd", [_hm(d.reference, zmin=lo, zmax=hi, name="autograd", label="dx")]),
         (f"dilate, pad, rotate (|Δ| ≤ {d.err_right:.0e})", [_hm(d.right, zmin=lo, zmax=hi, name="right", label="dx")]),
-        (f"no dilation ({d.raw_shape[0]}×{d.raw_shape[1]}, placed in x)", [_hm(d.wrong, zmin=lo, zmax=hi, name="undilated", label="dx")]),
+        (
+            f"no dilation ({d.raw_shape[0]}×{d.raw_shape[1]}, placed in x)",
+            [_hm(d.wrong, zmin=lo, zmax=hi, name="undilated", label="dx")],
+        ),
         (f"undilated − autograd (max |Δ| {d.err_wrong:.3g})", [_hm(d.diff, name="error", label="Δ")]),
     ]
     return _panels_figure(panels, height=height)
@@ -426,10 +646,21 @@ def coverage_figure(data: CoverageData | GradientCoverage, *, height: int = HEIG
     if not d.counts.size:
         return empty_figure("No valid output: the kernel does not fit in the padded input.")
     bx, by = _outline(d.interior)
-    box = dict(type="scatter", x=bx, y=by, mode="lines", line=dict(color=HIGHLIGHT, width=2, dash="dash"), name="interior",
-               hoverinfo="skip")
-    counts = _hm(d.counts, colorscale=MAGNITUDE, zmin=0, zmax=max(1, int(d.counts.max())), fmt="d", name="windows", label="count")
+    box = dict(
+        type="scatter",
+        x=bx,
+        y=by,
+        mode="lines",
+        line=dict(color=HIGHLIGHT, width=2, dash="dash"),
+        name="interior",
+        hoverinfo="skip",
+    )
+    counts = _hm(
+        d.counts, colorscale=MAGNITUDE, zmin=0, zmax=max(1, int(d.counts.max())), fmt="d", name="windows", label="count"
+    )
     received = _hm(d.received, name="gradient", label="dx", text=max(d.received.shape) <= 12)
-    panels = [("windows reaching each pixel", [counts, {**box, "showlegend": True}]),
-              ("gradient received when dy = 1", [received, {**box, "showlegend": False}])]
+    panels = [
+        ("windows reaching each pixel", [counts, {**box, "showlegend": True}]),
+        ("gradient received when dy = 1", [received, {**box, "showlegend": False}]),
+    ]
     return _panels_figure(panels, height=height, legend=dict(orientation="h", y=-0.02, yanchor="top", x=0))

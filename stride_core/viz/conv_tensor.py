@@ -49,7 +49,9 @@ class SlicesData(NamedTuple):
     n_kept: int  # slices kept by the stride
 
 
-def _slices_data(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None, selected: tuple[int, int, int, int] | None = None) -> SlicesData:
+def _slices_data(
+    C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None, selected: tuple[int, int, int, int] | None = None
+) -> SlicesData:
     P, Q, H, W = C.shape
     R, K = P * (H + 1) - 1, Q * (W + 1) - 1
     keep = stride_mask(P, Q, s).numpy()
@@ -71,15 +73,29 @@ def _slices_data(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None, 
         return np.stack([ix[:, 0] * (H + 1) + ix[:, 2], ix[:, 1] * (W + 1) + ix[:, 3]], axis=1)
 
     return SlicesData(
-        kept, dropped, index, text, signed_range(C),
-        np.arange(P) * (H + 1) + (H - 1) / 2, np.arange(Q) * (W + 1) + (W - 1) / 2,
-        place(orbit if orbit is not None else np.zeros((0, 4))), place(selected if selected is not None else np.zeros((0, 4))),
-        (P, Q, H, W), int(keep.sum()),
+        kept,
+        dropped,
+        index,
+        text,
+        signed_range(C),
+        np.arange(P) * (H + 1) + (H - 1) / 2,
+        np.arange(Q) * (W + 1) + (W - 1) / 2,
+        place(orbit if orbit is not None else np.zeros((0, 4))),
+        place(selected if selected is not None else np.zeros((0, 4))),
+        (P, Q, H, W),
+        int(keep.sum()),
     )
 
 
-def slices_figure(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None, selected: tuple[int, int, int, int] | None = None,
-                  name: str = "𝓗", height: int | None = None) -> Figure:
+def slices_figure(
+    C: np.ndarray,
+    *,
+    s: int = 1,
+    orbit: np.ndarray | None = None,
+    selected: tuple[int, int, int, int] | None = None,
+    name: str = "𝓗",
+    height: int | None = None,
+) -> Figure:
     """Every slice 𝓗[i, j, :, :] of a 4-D tensor as one tiled picture with one shared colour scale.
 
     Figure 2 of the striding paper made live: tile (i, j) is the H×W slice for output (i, j).
@@ -95,22 +111,61 @@ def slices_figure(C: np.ndarray, *, s: int = 1, orbit: np.ndarray | None = None,
     show_text = max(d.kept.shape) <= MAX_TEXT_CELLS
     height = height or int(np.clip(24 * d.kept.shape[0] + 60, HEIGHT, 900))
     cell_px = max(3.0, min((height - 60) / d.kept.shape[0], 900 / d.kept.shape[1]))  # rough on-screen size of one cell
-    hover = f"{name}(%{{customdata[0]}}, %{{customdata[1]}}, %{{customdata[2]}}, %{{customdata[3]}}) = %{{z:.3g}}<extra>%{{fullData.name}}</extra>"
-    common = dict(customdata=d.index, hovertemplate=hover, xgap=1, ygap=1, zmin=d.zrange[0], zmax=d.zrange[1], hoverongaps=False)
+    hover = (
+        f"{name}(%{{customdata[0]}}, %{{customdata[1]}}, %{{customdata[2]}}, %{{customdata[3]}}) = "
+        f"%{{z:.3g}}<extra>%{{fullData.name}}</extra>"
+    )
+    common = dict(
+        customdata=d.index, hovertemplate=hover, xgap=1, ygap=1, zmin=d.zrange[0], zmax=d.zrange[1], hoverongaps=False
+    )
     if show_text:
         common.update(text=d.text, texttemplate="%{text}", textfont=dict(size=9 if max(d.kept.shape) > 24 else 11))
-    fig = Canvas().add_trace(dict(type="heatmap", z=d.kept, colorscale=colorscale_of(SIGNED), name="kept slices", showscale=True,
-                                  colorbar=dict(title=dict(text="value"), thickness=12), **common))
+    fig = Canvas().add_trace(
+        dict(
+            type="heatmap",
+            z=d.kept,
+            colorscale=colorscale_of(SIGNED),
+            name="kept slices",
+            showscale=True,
+            colorbar=dict(title=dict(text="value"), thickness=12),
+            **common,
+        )
+    )
     if d.n_kept < d.shape[0] * d.shape[1]:
-        fig.add_trace(dict(type="heatmap", z=d.dropped, colorscale=DROPPED, name=f"dropped by stride {s}", showscale=False, **common))
+        fig.add_trace(
+            dict(
+                type="heatmap",
+                z=d.dropped,
+                colorscale=DROPPED,
+                name=f"dropped by stride {s}",
+                showscale=False,
+                **common,
+            )
+        )
     if len(d.orbit):
-        fig.add_trace(dict(type="scatter", x=d.orbit[:, 1], y=d.orbit[:, 0], mode="markers", name="equal by Property 1",
-                           marker=dict(symbol="square-open", size=0.9 * cell_px, line=dict(width=2), color=HIGHLIGHT),
-                           hoverinfo="skip"))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=d.orbit[:, 1],
+                y=d.orbit[:, 0],
+                mode="markers",
+                name="equal by Property 1",
+                marker=dict(symbol="square-open", size=0.9 * cell_px, line=dict(width=2), color=HIGHLIGHT),
+                hoverinfo="skip",
+            )
+        )
     if len(d.selected):
-        fig.add_trace(dict(type="scatter", x=d.selected[:, 1], y=d.selected[:, 0], mode="markers", name="chosen entry",
-                           marker=dict(symbol="x-thin", size=0.7 * cell_px, line=dict(width=2.5, color=HIGHLIGHT)),
-                           hoverinfo="skip"))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=d.selected[:, 1],
+                y=d.selected[:, 0],
+                mode="markers",
+                name="chosen entry",
+                marker=dict(symbol="x-thin", size=0.7 * cell_px, line=dict(width=2.5, color=HIGHLIGHT)),
+                hoverinfo="skip",
+            )
+        )
     image_axes(fig)
     fig.update_xaxes(tickvals=d.tile_cols, ticktext=[f"j={j + 1}" for j in range(d.shape[1])], tickangle=0)
     fig.update_yaxes(tickvals=d.tile_rows, ticktext=[f"i={i + 1}" for i in range(d.shape[0])])
@@ -134,8 +189,15 @@ def _toeplitz_data(C: np.ndarray, *, s: int = 1) -> ToeplitzData:
     keep = stride_mask(P, Q, s).numpy().reshape(-1)
     kept = np.where(keep[:, None], M, np.nan)
     dropped = np.where(keep[:, None], np.nan, M)
-    return ToeplitzData(kept, dropped, signed_range(C), np.arange(1, P) * Q - 0.5, np.arange(1, H) * W - 0.5,
-                        np.flatnonzero(keep), (P, Q, H, W))
+    return ToeplitzData(
+        kept,
+        dropped,
+        signed_range(C),
+        np.arange(1, P) * Q - 0.5,
+        np.arange(1, H) * W - 0.5,
+        np.flatnonzero(keep),
+        (P, Q, H, W),
+    )
 
 
 def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> Figure:
@@ -153,15 +215,43 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
     height = height or int(np.clip(8 * rows + 60, HEIGHT, 900))
     rr, cc = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
     index = np.stack([rr // Q + 1, rr % Q + 1, cc // W + 1, cc % W + 1], axis=-1)
-    hover = "row (i, j) = (%{customdata[0]}, %{customdata[1]}), column (k, l) = (%{customdata[2]}, %{customdata[3]}): %{z:.3g}<extra>%{fullData.name}</extra>"
+    hover = (
+        "row (i, j) = (%{customdata[0]}, %{customdata[1]}), column (k, l) = (%{customdata[2]}, "
+        "%{customdata[3]}): %{z:.3g}<extra>%{fullData.name}</extra>"
+    )
     common = dict(customdata=index, hovertemplate=hover, zmin=d.zrange[0], zmax=d.zrange[1])
-    fig = Canvas().add_trace(dict(type="heatmap", z=d.kept, colorscale=colorscale_of(SIGNED), name="kept rows", showscale=False, **common))
+    fig = Canvas().add_trace(
+        dict(type="heatmap", z=d.kept, colorscale=colorscale_of(SIGNED), name="kept rows", showscale=False, **common)
+    )
     if len(d.kept_rows) < rows:
-        fig.add_trace(dict(type="heatmap", z=d.dropped, colorscale=DROPPED, name=f"rows dropped by stride {s}", showscale=False, **common))
+        fig.add_trace(
+            dict(
+                type="heatmap",
+                z=d.dropped,
+                colorscale=DROPPED,
+                name=f"rows dropped by stride {s}",
+                showscale=False,
+                **common,
+            )
+        )
     if len(d.row_blocks) or len(d.col_blocks):  # block boundaries as one line trace (shapes are slow to add)
-        xs = [v for y in d.row_blocks for v in (-0.5, cols - 0.5, None)] + [v for x in d.col_blocks for v in (x, x, None)]
-        ys = [v for y in d.row_blocks for v in (y, y, None)] + [v for x in d.col_blocks for v in (-0.5, rows - 0.5, None)]
-        fig.add_trace(dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color="rgba(0,0,0,0.35)", width=1), name="block boundaries", hoverinfo="skip"))
+        xs = [v for y in d.row_blocks for v in (-0.5, cols - 0.5, None)] + [
+            v for x in d.col_blocks for v in (x, x, None)
+        ]
+        ys = [v for y in d.row_blocks for v in (y, y, None)] + [
+            v for x in d.col_blocks for v in (-0.5, rows - 0.5, None)
+        ]
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(color="rgba(0,0,0,0.35)", width=1),
+                name="block boundaries",
+                hoverinfo="skip",
+            )
+        )
     image_axes(fig)
     fig.update_xaxes(tickvals=np.arange(H) * W + (W - 1) / 2, ticktext=[f"k={k + 1}" for k in range(H)], tickangle=0)
     fig.update_yaxes(tickvals=np.arange(P) * Q + (Q - 1) / 2, ticktext=[f"i={i + 1}" for i in range(P)])
@@ -177,12 +267,16 @@ class ProductData(NamedTuple):
 
 def _product_data(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *, s: int = 1) -> ProductData:
     X, a, b = (np.asarray(t, dtype=float) for t in (X, by_tensor, by_torch))
-    diff = float(np.abs(a - b).max()) if a.shape == b.shape and a.size else (0.0 if a.shape == b.shape else float("inf"))
+    diff = (
+        float(np.abs(a - b).max()) if a.shape == b.shape and a.size else (0.0 if a.shape == b.shape else float("inf"))
+    )
     prod = "𝓗X" if s == 1 else f"S<sup>1,2</sup><sub>1,1,{s}</sub>(𝓗) X"
     return ProductData([X, a, b], ["input X", f"{prod} (tensor product)", f"F.conv2d(X, H, stride={s})"], diff)
 
 
-def product_figure(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *, s: int = 1, height: int = HEIGHT) -> Figure:
+def product_figure(
+    X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *, s: int = 1, height: int = HEIGHT
+) -> Figure:
     """The input and the two computations of the output side by side, numbers in small grids."""
     d = _product_data(X, by_tensor, by_torch, s=s)
     if d.panels[0].size == 0:
@@ -192,10 +286,13 @@ def product_figure(X: np.ndarray, by_tensor: np.ndarray, by_torch: np.ndarray, *
     names = ("X", "tensor product", "F.conv2d")
     for c, (z, nm) in enumerate(zip(d.panels, names, strict=True), start=1):
         scale = MAGNITUDE if c == 1 and z.size and z.min() >= 0 else SIGNED
-        fig.add_trace(heatmap(z, colorscale=scale, name=nm, label="X" if c == 1 else "Y", xgap=1, ygap=1, fmt=".3~g"), row=1, col=c)
+        fig.add_trace(
+            heatmap(z, colorscale=scale, name=nm, label="X" if c == 1 else "Y", xgap=1, ygap=1, fmt=".3~g"),
+            row=1,
+            col=c,
+        )
         image_axes(fig, row=1, col=c)
     fig.update_annotations(yshift=22)  # subplot titles above the index ticks
     base_layout(fig, height=height)
     fig.update_layout(margin=dict(t=70))
     return fig.figure()
-

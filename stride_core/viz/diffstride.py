@@ -14,7 +14,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._style import GREY, HIGHLIGHT, MUTED, SAFE, SMALL_HEIGHT, Canvas, Figure, base_layout, empty_figure, heatmap, image_axes
+from ._style import (
+    GREY,
+    HIGHLIGHT,
+    MUTED,
+    SAFE,
+    SMALL_HEIGHT,
+    Canvas,
+    Figure,
+    base_layout,
+    empty_figure,
+    heatmap,
+    image_axes,
+)
 
 __all__ = ["spectrum_figure", "profiles_figure", "compare_figure", "training_figure"]
 
@@ -33,7 +45,14 @@ class SpectrumData(NamedTuple):
     box_cols: tuple[float, float]  # crop box, in rfft bins (edges at ±0.5)
 
 
-def _spectrum_data(spectrum: np.ndarray, mask_h: np.ndarray, mask_w: np.ndarray, rows: np.ndarray, cols: np.ndarray, cropped: np.ndarray) -> SpectrumData:
+def _spectrum_data(
+    spectrum: np.ndarray,
+    mask_h: np.ndarray,
+    mask_w: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cropped: np.ndarray,
+) -> SpectrumData:
     spectrum = np.asarray(spectrum)
     height = spectrum.shape[-2]
     shift = height // 2
@@ -64,24 +83,43 @@ def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: in
         return empty_figure("No spectrum to show")
     h, w = data.log_cropped.shape
     fig = Canvas(
-        rows=1, cols=3, horizontal_spacing=0.07,
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.07,
         subplot_titles=("log(1+|y|), mask, crop box", "masked y ∘ W", f"cropped {h}×{w}"),
     )
     zmax = float(data.log_spectrum.max()) or 1.0
     f0 = float(data.row_freq[0])
-    fig.add_trace(heatmap(data.log_spectrum, name="spectrum", zmin=0, zmax=zmax, y0=f0, text=False, label="log|y|"), row=1, col=1)
+    fig.add_trace(
+        heatmap(data.log_spectrum, name="spectrum", zmin=0, zmax=zmax, y0=f0, text=False, label="log|y|"), row=1, col=1
+    )
     fig.add_trace(
         dict(
-            type="contour", z=data.window, y0=f0, name="mask W", showscale=False, hoverinfo="skip", showlegend=False,
+            type="contour",
+            z=data.window,
+            y0=f0,
+            name="mask W",
+            showscale=False,
+            hoverinfo="skip",
+            showlegend=False,
             contours=dict(coloring="lines", start=0.02, end=0.98, size=0.48),
             line=dict(color=HIGHLIGHT, width=1.5),
         ),
-        row=1, col=1,
+        row=1,
+        col=1,
     )
     (r0, r1), (c0, c1) = data.box_rows, data.box_cols
-    fig.add_shape(dict(type="rect", x0=c0, x1=c1, y0=r0, y1=r1, line=dict(color=HIGHLIGHT, width=2, dash="dash")), row=1, col=1)
-    fig.add_trace(heatmap(data.log_masked, name="masked", zmin=0, zmax=zmax, y0=f0, text=False, label="log|y∘W|"), row=1, col=2)
-    fig.add_trace(heatmap(data.log_cropped, name="cropped", zmin=0, zmax=zmax, y0=-(h // 2), text=False, label="log|crop|"), row=1, col=3)
+    fig.add_shape(
+        dict(type="rect", x0=c0, x1=c1, y0=r0, y1=r1, line=dict(color=HIGHLIGHT, width=2, dash="dash")), row=1, col=1
+    )
+    fig.add_trace(
+        heatmap(data.log_masked, name="masked", zmin=0, zmax=zmax, y0=f0, text=False, label="log|y∘W|"), row=1, col=2
+    )
+    fig.add_trace(
+        heatmap(data.log_cropped, name="cropped", zmin=0, zmax=zmax, y0=-(h // 2), text=False, label="log|crop|"),
+        row=1,
+        col=3,
+    )
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
         fig.update_xaxes(title=dict(text="horizontal bin n"), side="bottom", row=1, col=c)
@@ -111,10 +149,22 @@ def _profiles_data(mask_h: np.ndarray, mask_w: np.ndarray, t_h: float, t_w: floa
     height = mask_h.size
     mh = np.fft.fftshift(mask_h)
     on_ramp = lambda m: (m > 0) & (m < 1)
-    return ProfilesData(np.arange(height) - height // 2, mh, np.arange(mask_w.size), mask_w, on_ramp(mh), on_ramp(mask_w), float(t_h), float(t_w), float(smoothness))
+    return ProfilesData(
+        np.arange(height) - height // 2,
+        mh,
+        np.arange(mask_w.size),
+        mask_w,
+        on_ramp(mh),
+        on_ramp(mask_w),
+        float(t_h),
+        float(t_w),
+        float(smoothness),
+    )
 
 
-def profiles_figure(mask_h, mask_w, t_h: float, t_w: float, smoothness: float, *, height: int = SMALL_HEIGHT + 40) -> Figure:
+def profiles_figure(
+    mask_h, mask_w, t_h: float, t_w: float, smoothness: float, *, height: int = SMALL_HEIGHT + 40
+) -> Figure:
     """The vertical and horizontal masks against frequency, bins on the ramp highlighted and the ramp [T, T + R] shaded.
 
     mask_h is in FFT order (as ``spectral_masks`` returns it); t_h, t_w come from ``thresholds``.
@@ -122,19 +172,67 @@ def profiles_figure(mask_h, mask_w, t_h: float, t_w: float, smoothness: float, *
     data = _profiles_data(mask_h, mask_w, t_h, t_w, smoothness)
     if data.mask_h.size == 0 or data.mask_w.size == 0:
         return empty_figure("No mask to show")
-    fig = Canvas(rows=1, cols=2, horizontal_spacing=0.08, subplot_titles=("vertical mask (mirrored, centred)", "horizontal mask (rfft half)"))
-    panels = ((data.row_freq, data.mask_h, data.ramp_h, data.t_h, "vertical frequency", "S_h"), (data.bins, data.mask_w, data.ramp_w, data.t_w, "horizontal bin n", "S_w"))
+    fig = Canvas(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.08,
+        subplot_titles=("vertical mask (mirrored, centred)", "horizontal mask (rfft half)"),
+    )
+    panels = (
+        (data.row_freq, data.mask_h, data.ramp_h, data.t_h, "vertical frequency", "S_h"),
+        (data.bins, data.mask_w, data.ramp_w, data.t_w, "horizontal bin n", "S_w"),
+    )
     for col, (x, m, ramp, t, title, which) in enumerate(panels, start=1):
-        fig.add_trace(dict(type="scatter", x=x, y=m, mode="lines+markers", name=f"mask ({which})", line=dict(color=SAFE[0], shape="linear"),
-                           marker=dict(size=5), hovertemplate="bin %{x}: %{y:.3f}<extra></extra>", showlegend=col == 1), row=1, col=col)
-        fig.add_trace(dict(type="scatter", x=x[ramp], y=m[ramp], mode="markers", name="on the ramp: gradient reaches S", marker=dict(color=HIGHLIGHT, size=9, symbol="diamond"),
-                           hovertemplate="bin %{x}: %{y:.3f} (on the ramp)<extra></extra>", showlegend=col == 1), row=1, col=col)
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=x,
+                y=m,
+                mode="lines+markers",
+                name=f"mask ({which})",
+                line=dict(color=SAFE[0], shape="linear"),
+                marker=dict(size=5),
+                hovertemplate="bin %{x}: %{y:.3f}<extra></extra>",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=x[ramp],
+                y=m[ramp],
+                mode="markers",
+                name="on the ramp: gradient reaches S",
+                marker=dict(color=HIGHLIGHT, size=9, symbol="diamond"),
+                hovertemplate="bin %{x}: %{y:.3f} (on the ramp)<extra></extra>",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
         # What add_vrect / add_vline made: shapes spanning the panel's height ("y domain"), the label at the top left.
         xref, yref = fig.ref(1, col)
         span = dict(xref=xref, y0=0, y1=1, yref=f"{yref} domain")
         if data.smoothness > 0:
-            fig.add_shape(dict(type="rect", x0=t, x1=t + data.smoothness, fillcolor=MUTED, opacity=0.25, line=dict(width=0), **span))
-            fig.add_annotation(dict(text="ramp, width R", showarrow=False, x=t, xanchor="left", xref=xref, y=1, yanchor="top", yref=f"{yref} domain"))
+            fig.add_shape(
+                dict(
+                    type="rect", x0=t, x1=t + data.smoothness, fillcolor=MUTED, opacity=0.25, line=dict(width=0), **span
+                )
+            )
+            fig.add_annotation(
+                dict(
+                    text="ramp, width R",
+                    showarrow=False,
+                    x=t,
+                    xanchor="left",
+                    xref=xref,
+                    y=1,
+                    yanchor="top",
+                    yref=f"{yref} domain",
+                )
+            )
         fig.add_shape(dict(type="line", x0=t, x1=t, line=dict(color=MUTED, dash="dot"), **span))
         fig.update_xaxes(title=dict(text=title), range=[float(x[0]) - 1, float(x[-1]) + 1], row=1, col=col)
     fig.update_yaxes(range=[-0.05, 1.1], title=dict(text="mask value"), row=1, col=1)
@@ -172,7 +270,9 @@ def compare_figure(images: Mapping[str, np.ndarray], *, height: int = 260) -> Fi
     titles = [f"{name}<br>{h}×{w}" for name, (h, w) in zip(data.names, data.shapes, strict=True)]
     fig = Canvas(rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.02)
     for i, (name, img) in enumerate(zip(data.names, data.images, strict=True), start=1):
-        fig.add_trace(heatmap(img, colorscale=GREY, name=name, zmin=data.zmin, zmax=data.zmax, text=False), row=1, col=i)
+        fig.add_trace(
+            heatmap(img, colorscale=GREY, name=name, zmin=data.zmin, zmax=data.zmax, text=False), row=1, col=i
+        )
         image_axes(fig, row=1, col=i, show_ticks=False)
     base_layout(fig, height=height)
     return fig.update_layout(margin=dict(t=50)).figure()
@@ -214,24 +314,64 @@ def training_figure(records: Sequence, *, height: int = 360) -> Figure:
     data = _training_data(records)
     if data.steps.size == 0:
         return empty_figure("Train the network to see its strides move")
-    fig = Canvas(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=("strides of each DiffStride layer", "held-out accuracy and penalty J"),
-                 specs=[[{}, {"secondary_y": True}]])
+    fig = Canvas(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=("strides of each DiffStride layer", "held-out accuracy and penalty J"),
+        specs=[[{}, {"secondary_y": True}]],
+    )
     for layer in range(data.strides.shape[1]):
         colour = SAFE[layer % len(SAFE)]
         for axis, dash in ((0, "solid"), (1, "dash")):
             name = f"layer {layer + 1} S_{'hw'[axis]}"
-            fig.add_trace(dict(type="scatter", x=data.steps, y=data.strides[:, layer, axis], mode="lines", name=name, line=dict(color=colour, dash=dash),
-                               hovertemplate=f"step %{{x}}: {name} = %{{y:.3f}}<extra></extra>"), row=1, col=1)
-    fig.add_trace(dict(type="scatter", x=data.eval_steps, y=data.accuracy, mode="lines+markers", name="accuracy", line=dict(color=HIGHLIGHT),
-                       hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=2)
+            fig.add_trace(
+                dict(
+                    type="scatter",
+                    x=data.steps,
+                    y=data.strides[:, layer, axis],
+                    mode="lines",
+                    name=name,
+                    line=dict(color=colour, dash=dash),
+                    hovertemplate=f"step %{{x}}: {name} = %{{y:.3f}}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+    fig.add_trace(
+        dict(
+            type="scatter",
+            x=data.eval_steps,
+            y=data.accuracy,
+            mode="lines+markers",
+            name="accuracy",
+            line=dict(color=HIGHLIGHT),
+            hovertemplate="step %{x}: %{y:.1%}<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
     x2, y2 = fig.ref(1, 2)
     y2_right = _secondary_y(fig, y2)
-    fig.add_trace(dict(type="scatter", x=data.steps, y=data.penalty, mode="lines", name="penalty J", line=dict(color=MUTED, dash="dot"),
-                       hovertemplate="step %{x}: J = %{y:.4f}<extra></extra>", xaxis=x2, yaxis=y2_right))
+    fig.add_trace(
+        dict(
+            type="scatter",
+            x=data.steps,
+            y=data.penalty,
+            mode="lines",
+            name="penalty J",
+            line=dict(color=MUTED, dash="dot"),
+            hovertemplate="step %{x}: J = %{y:.4f}<extra></extra>",
+            xaxis=x2,
+            yaxis=y2_right,
+        )
+    )
     fig.update_xaxes(title=dict(text="step"))
     fig.update_yaxes(title=dict(text="stride"), row=1, col=1)
     _update_yaxis(fig, y2, title=dict(text="accuracy"), range=[0, 1.02], tickformat=".0%")
-    _update_yaxis(fig, y2_right, title=dict(text="penalty J"), showgrid=False, rangemode="tozero")  # J is not a percentage
+    _update_yaxis(
+        fig, y2_right, title=dict(text="penalty J"), showgrid=False, rangemode="tozero"
+    )  # J is not a percentage
     base_layout(fig, height=height, legend=dict(orientation="h", y=-0.25))
     return fig.update_layout(margin=dict(t=40)).figure()
 
@@ -249,6 +389,3 @@ def _secondary_y(fig: Canvas, primary: str) -> str:
 
 def _update_yaxis(fig: Canvas, name: str, **props) -> None:
     fig.update_layout({f"yaxis{name[1:]}": props})
-
-
-

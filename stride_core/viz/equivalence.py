@@ -98,10 +98,18 @@ def _figure1_data(w: Sequence[float], x: Sequence[float], s: int) -> Figure1Data
             terms[p] = F.conv1d(xp[None, None], wp[None, None])[0, 0, :rows]
     ref = F.conv1d(xt[None, None], wt[None, None], stride=s)[0, 0]
     return Figure1Data(
-        wt.numpy(), xt.numpy(), s, matrix.numpy(), order.numpy(), np.arange(len(xt)) % s,
-        [wt[p::s].numpy() for p in range(s)], [xt[p::s].numpy() for p in range(s)],
-        terms.numpy(), terms.sum(0).numpy(), ref.numpy(),
-    )  # fmt: skip
+        wt.numpy(),
+        xt.numpy(),
+        s,
+        matrix.numpy(),
+        order.numpy(),
+        np.arange(len(xt)) % s,
+        [wt[p::s].numpy() for p in range(s)],
+        [xt[p::s].numpy() for p in range(s)],
+        terms.numpy(),
+        terms.sum(0).numpy(),
+        ref.numpy(),
+    )
 
 
 def _column_orders(d: Figure1Data) -> list[np.ndarray]:
@@ -132,25 +140,60 @@ def toeplitz_figure(d: Figure1Data | None, *, height: int = SMALL_HEIGHT + 60) -
 
     def traces(order: np.ndarray) -> list[dict]:
         labels = [f"x{j + 1}" for j in order]
-        strip = dict(type="heatmap", z=[d.phase[order].tolist()], x=list(range(len(order))), text=[[f"x{j + 1} · p={d.phase[j] + 1}" for j in order]],
-                     texttemplate="%{text}", colorscale=_phase_scale(d.s), zmin=-0.5, zmax=d.s - 0.5, showscale=False, xgap=2,
-                     hovertemplate="column %{text}<extra></extra>", xaxis="x", yaxis="y")
-        mat = dict(type="heatmap", z=d.matrix[:, order].tolist(), x=list(range(len(order))), texttemplate="%{z:.4~g}", colorscale=colorscale_of(SIGNED),
-                   zmin=-float(np.abs(d.matrix).max() or 1), zmax=float(np.abs(d.matrix).max() or 1), showscale=False, xgap=1, ygap=1,
-                   customdata=[labels] * d.matrix.shape[0], hovertemplate="row %{y}, column %{customdata}: %{z:.4~g}<extra></extra>",
-                   xaxis="x2", yaxis="y2")
+        strip = dict(
+            type="heatmap",
+            z=[d.phase[order].tolist()],
+            x=list(range(len(order))),
+            text=[[f"x{j + 1} · p={d.phase[j] + 1}" for j in order]],
+            texttemplate="%{text}",
+            colorscale=_phase_scale(d.s),
+            zmin=-0.5,
+            zmax=d.s - 0.5,
+            showscale=False,
+            xgap=2,
+            hovertemplate="column %{text}<extra></extra>",
+            xaxis="x",
+            yaxis="y",
+        )
+        mat = dict(
+            type="heatmap",
+            z=d.matrix[:, order].tolist(),
+            x=list(range(len(order))),
+            texttemplate="%{z:.4~g}",
+            colorscale=colorscale_of(SIGNED),
+            zmin=-float(np.abs(d.matrix).max() or 1),
+            zmax=float(np.abs(d.matrix).max() or 1),
+            showscale=False,
+            xgap=1,
+            ygap=1,
+            customdata=[labels] * d.matrix.shape[0],
+            hovertemplate="row %{y}, column %{customdata}: %{z:.4~g}<extra></extra>",
+            xaxis="x2",
+            yaxis="y2",
+        )
         return [strip, mat]
 
     fig = Canvas(rows=2, cols=1, row_heights=[0.14, 0.86], shared_xaxes=True, vertical_spacing=0.03)
     fig.add_traces(traces(orders[0]), rows=[1, 2], cols=1)  # the strip on x/y, the matrix on x2/y2
 
     fig.frames = [
-        dict(name=names[k], data=[{kk: v for kk, v in t.items() if kk in ("type", "z", "text", "customdata")} for t in traces(o)], traces=[0, 1])
+        dict(
+            name=names[k],
+            data=[{kk: v for kk, v in t.items() if kk in ("type", "z", "text", "customdata")} for t in traces(o)],
+            traces=[0, 1],
+        )
         for k, o in enumerate(orders)
-    ]  # fmt: skip
+    ]
     fig.update_yaxes(visible=False, row=1, col=1)
-    fig.update_yaxes(autorange="reversed", title=dict(text="output y"), tickmode="array", tickvals=list(range(d.matrix.shape[0])),
-                     ticktext=[f"y{i + 1}" for i in range(d.matrix.shape[0])], row=2, col=1)  # fmt: skip
+    fig.update_yaxes(
+        autorange="reversed",
+        title=dict(text="output y"),
+        tickmode="array",
+        tickvals=list(range(d.matrix.shape[0])),
+        ticktext=[f"y{i + 1}" for i in range(d.matrix.shape[0])],
+        row=2,
+        col=1,
+    )
     fig.update_xaxes(showticklabels=False, showgrid=False)
     return base_layout(fig, height=height, **animation_controls(names, duration_ms=700, prefix="columns: ")).figure()
 
@@ -165,11 +208,23 @@ def phase_sum_figure(d: Figure1Data | None, *, height: int = SMALL_HEIGHT) -> Fi
         labels.append(f"p={p + 1}: [{wp}] ∗ [{xp}]" if len(d.w_p[p]) else f"p={p + 1}: no filter taps → 0")
     labels += ["sum of the phases", f"w ∗{d.s} x (F.conv1d, stride {d.s})"]
     z = np.vstack([d.terms, d.total[None], d.reference[None]])
-    fig = Canvas().add_trace(heatmap(z, colorscale=MAGNITUDE, label="row", fmt=".4~g", text=True, xgap=2, ygap=2, name="values"))
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(len(labels))), ticktext=labels, showgrid=False)
-    fig.update_xaxes(tickmode="array", tickvals=list(range(z.shape[1])), ticktext=[f"y{i + 1}" for i in range(z.shape[1])], side="top", showgrid=False)
+    fig = Canvas().add_trace(
+        heatmap(z, colorscale=MAGNITUDE, label="row", fmt=".4~g", text=True, xgap=2, ygap=2, name="values")
+    )
+    fig.update_yaxes(
+        autorange="reversed", tickmode="array", tickvals=list(range(len(labels))), ticktext=labels, showgrid=False
+    )
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(range(z.shape[1])),
+        ticktext=[f"y{i + 1}" for i in range(z.shape[1])],
+        side="top",
+        showgrid=False,
+    )
     y = d.s - 0.5  # a horizontal line across the plot, between the phases and the sums
-    fig.add_shape(dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", line=dict(color=HIGHLIGHT, width=2)))
+    fig.add_shape(
+        dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", line=dict(color=HIGHLIGHT, width=2))
+    )
     return base_layout(fig, height=max(height, 36 * len(labels) + 60)).figure()
 
 
@@ -187,11 +242,22 @@ class TermsData(NamedTuple):
     diff: np.ndarray  # |total − reference|
 
 
-def _terms_data(w_pq: Sequence[np.ndarray], x_pq: Sequence[np.ndarray], y_pq: Sequence[np.ndarray], reference: np.ndarray) -> TermsData:
+def _terms_data(
+    w_pq: Sequence[np.ndarray], x_pq: Sequence[np.ndarray], y_pq: Sequence[np.ndarray], reference: np.ndarray
+) -> TermsData:
     s = int(round(len(w_pq) ** 0.5))
-    total = np.sum(np.stack([np.asarray(y, dtype=float) for y in y_pq]), axis=0) if len(y_pq) else np.zeros_like(reference)
-    return TermsData(s, [np.asarray(a) for a in w_pq], [np.asarray(a) for a in x_pq], [np.asarray(a) for a in y_pq],
-                     total, np.asarray(reference), np.abs(total - np.asarray(reference)))  # fmt: skip
+    total = (
+        np.sum(np.stack([np.asarray(y, dtype=float) for y in y_pq]), axis=0) if len(y_pq) else np.zeros_like(reference)
+    )
+    return TermsData(
+        s,
+        [np.asarray(a) for a in w_pq],
+        [np.asarray(a) for a in x_pq],
+        [np.asarray(a) for a in y_pq],
+        total,
+        np.asarray(reference),
+        np.abs(total - np.asarray(reference)),
+    )
 
 
 def _mosaic(tiles: Sequence[np.ndarray], s: int, gap: int = 1) -> tuple[np.ndarray, list[tuple[float, float]]]:
@@ -220,28 +286,73 @@ def terms_figure(d: TermsData, *, height: int = HEIGHT) -> Figure:
     if d.s < 1 or not d.y_pq:
         return empty_figure("No terms to show.")
     s = d.s
-    fig = Canvas(rows=1, cols=3, horizontal_spacing=0.04, column_widths=[0.22, 0.39, 0.39], subplot_titles=(
-        "sub-sampled filters T<sub>p,q</sub>(w)", "sub-sampled images T<sub>p,q</sub>(x)", "their stride-1 convolutions"))  # fmt: skip
+    fig = Canvas(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.04,
+        column_widths=[0.22, 0.39, 0.39],
+        subplot_titles=(
+            "sub-sampled filters T<sub>p,q</sub>(w)",
+            "sub-sampled images T<sub>p,q</sub>(x)",
+            "their stride-1 convolutions",
+        ),
+    )
     wm, wc = _mosaic(d.w_pq, s)
     xm, xc = _mosaic(d.x_pq, s, gap=max(1, max(t.shape[0] for t in d.x_pq) // 16))
     ym, yc = _mosaic(d.y_pq, s, gap=max(1, max(t.shape[0] for t in d.y_pq) // 16))
     ymax = max(float(np.nanmax(np.abs(ym))) if np.isfinite(ym).any() else 0.0, 1e-12)
     yscale, ymin = (MAGNITUDE, 0.0) if not np.isfinite(ym).any() or np.nanmin(ym) >= 0 else (SIGNED, -ymax)
-    fig.add_trace(heatmap(wm, colorscale=SIGNED, name="T(w) tiles", label="w tiles", fmt=".2g", text=wm.shape[0] <= 12 and wm.shape[1] <= 12),
-                  row=1, col=1)  # fmt: skip
+    fig.add_trace(
+        heatmap(
+            wm,
+            colorscale=SIGNED,
+            name="T(w) tiles",
+            label="w tiles",
+            fmt=".2g",
+            text=wm.shape[0] <= 12 and wm.shape[1] <= 12,
+        ),
+        row=1,
+        col=1,
+    )
     fig.add_trace(heatmap(_f32(xm), colorscale=GREY, name="T(x) tiles", label="x tiles", text=False), row=1, col=2)
-    fig.add_trace(heatmap(_f32(ym), colorscale=yscale, zmin=ymin, zmax=ymax, name="term tiles", label="term tiles", text=False), row=1, col=3)
+    fig.add_trace(
+        heatmap(_f32(ym), colorscale=yscale, zmin=ymin, zmax=ymax, name="term tiles", label="term tiles", text=False),
+        row=1,
+        col=3,
+    )
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
     for i in range(s * s):
         if d.w_pq[i].size == 0:  # an empty phase filter: its tile is blank, and so is its term
             for col, centres in ((1, wc), (3, yc)):
-                fig.add_annotation(dict(text="empty", x=centres[i][1], y=centres[i][0], showarrow=False, font=dict(size=10, color=HIGHLIGHT)),
-                                   row=1, col=col)  # fmt: skip
+                fig.add_annotation(
+                    dict(
+                        text="empty",
+                        x=centres[i][1],
+                        y=centres[i][0],
+                        showarrow=False,
+                        font=dict(size=10, color=HIGHLIGHT),
+                    ),
+                    row=1,
+                    col=col,
+                )
     for col, centres in ((1, wc), (2, xc), (3, yc)):
         ax = dict(tickmode="array", ticks="", showticklabels=True)
-        fig.update_xaxes(tickvals=[centres[q][1] for q in range(s)], ticktext=[f"q={q + 1}" for q in range(s)], side="bottom", row=1, col=col, **ax)
-        fig.update_yaxes(tickvals=[centres[p * s][0] for p in range(s)], ticktext=[f"p={p + 1}" for p in range(s)], row=1, col=col, **ax)
+        fig.update_xaxes(
+            tickvals=[centres[q][1] for q in range(s)],
+            ticktext=[f"q={q + 1}" for q in range(s)],
+            side="bottom",
+            row=1,
+            col=col,
+            **ax,
+        )
+        fig.update_yaxes(
+            tickvals=[centres[p * s][0] for p in range(s)],
+            ticktext=[f"p={p + 1}" for p in range(s)],
+            row=1,
+            col=col,
+            **ax,
+        )
     return base_layout(fig, height=height).update_layout(margin=dict(t=50)).figure()
 
 
@@ -249,13 +360,34 @@ def sum_figure(d: TermsData, *, height: int = SMALL_HEIGHT + 40) -> Figure:
     """The sum of the s² terms beside F.conv2d with stride s, and their absolute difference."""
     if not d.total.size:
         return empty_figure("Empty output.")
-    fig = Canvas(rows=1, cols=3, subplot_titles=("Σ of the s² stride-1 terms", f"F.conv2d, stride {d.s}", "|difference|"),
-                 horizontal_spacing=0.05)  # fmt: skip
+    fig = Canvas(
+        rows=1,
+        cols=3,
+        subplot_titles=("Σ of the s² stride-1 terms", f"F.conv2d, stride {d.s}", "|difference|"),
+        horizontal_spacing=0.05,
+    )
     scale, lo, hi = _output_scale(d.reference)
-    fig.add_trace(heatmap(_f32(d.total), colorscale=scale, zmin=lo, zmax=hi, name="sum of terms", label="Σ"), row=1, col=1)
-    fig.add_trace(heatmap(_f32(d.reference), colorscale=scale, zmin=lo, zmax=hi, name="F.conv2d", label="y"), row=1, col=2)
-    fig.add_trace(heatmap(_f32(d.diff), colorscale=MAGNITUDE, zmin=0, zmax=max(float(d.diff.max()), 1e-12), name="|difference|", label="|Δ|",
-                          fmt=".1e", showscale=True, colorbar=dict(thickness=10, x=1.0)), row=1, col=3)  # fmt: skip
+    fig.add_trace(
+        heatmap(_f32(d.total), colorscale=scale, zmin=lo, zmax=hi, name="sum of terms", label="Σ"), row=1, col=1
+    )
+    fig.add_trace(
+        heatmap(_f32(d.reference), colorscale=scale, zmin=lo, zmax=hi, name="F.conv2d", label="y"), row=1, col=2
+    )
+    fig.add_trace(
+        heatmap(
+            _f32(d.diff),
+            colorscale=MAGNITUDE,
+            zmin=0,
+            zmax=max(float(d.diff.max()), 1e-12),
+            name="|difference|",
+            label="|Δ|",
+            fmt=".1e",
+            showscale=True,
+            colorbar=dict(thickness=10, x=1.0),
+        ),
+        row=1,
+        col=3,
+    )
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
     fig.update_xaxes(side="bottom")
@@ -281,23 +413,68 @@ def _lemma_data(w: np.ndarray, full: np.ndarray, lemma: np.ndarray, s: int, m: i
     phase = (ii % s) * s + (jj % s)
     mask = np.zeros(full.shape)
     mask[m - 1 :: s, n - 1 :: s] = 1
-    return LemmaData(s, m, n, padded, phase, np.asarray(full), mask, np.asarray(lemma), np.asarray(full)[m - 1 :: s, n - 1 :: s])
+    return LemmaData(
+        s, m, n, padded, phase, np.asarray(full), mask, np.asarray(lemma), np.asarray(full)[m - 1 :: s, n - 1 :: s]
+    )
 
 
 def lemma_figure(d: LemmaData, *, height: int = SMALL_HEIGHT + 60) -> Figure:
     """Lemma 1: the padded filter O_{m−1,n−1}(w) split into phases, the stride-1 output with the sampled grid, and the lemma's result."""
-    fig = Canvas(rows=1, cols=3, horizontal_spacing=0.06, column_widths=[0.25, 0.45, 0.3], subplot_titles=(
-        f"O<sub>{d.m - 1},{d.n - 1}</sub>(w), colour = phase (p, q)", f"w ∗ x, stride 1: grid T<sub>{d.m},{d.n}</sub> marked",
-        f"Lemma 1 result ({d.lemma.shape[0]}×{d.lemma.shape[1]})"))  # fmt: skip
-    labels = [[f"{v:.2g}" if (i >= d.m - 1 and j >= d.n - 1) else "0" for j, v in enumerate(row)] for i, row in enumerate(d.padded)]
-    fig.add_trace(dict(type="heatmap", z=d.phase, text=labels, texttemplate="%{text}" if d.padded.shape[0] <= 10 else None,
-                       colorscale=_phase_scale(d.s * d.s), zmin=-0.5, zmax=d.s * d.s - 0.5, showscale=False, xgap=2, ygap=2, name="padded filter",
-                       hovertemplate="O(w)[%{y}, %{x}] = %{text}<extra></extra>"), row=1, col=1)  # fmt: skip
+    fig = Canvas(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.06,
+        column_widths=[0.25, 0.45, 0.3],
+        subplot_titles=(
+            f"O<sub>{d.m - 1},{d.n - 1}</sub>(w), colour = phase (p, q)",
+            f"w ∗ x, stride 1: grid T<sub>{d.m},{d.n}</sub> marked",
+            f"Lemma 1 result ({d.lemma.shape[0]}×{d.lemma.shape[1]})",
+        ),
+    )
+    labels = [
+        [f"{v:.2g}" if (i >= d.m - 1 and j >= d.n - 1) else "0" for j, v in enumerate(row)]
+        for i, row in enumerate(d.padded)
+    ]
+    fig.add_trace(
+        dict(
+            type="heatmap",
+            z=d.phase,
+            text=labels,
+            texttemplate="%{text}" if d.padded.shape[0] <= 10 else None,
+            colorscale=_phase_scale(d.s * d.s),
+            zmin=-0.5,
+            zmax=d.s * d.s - 0.5,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            name="padded filter",
+            hovertemplate="O(w)[%{y}, %{x}] = %{text}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     fig.add_trace(heatmap(_f32(d.full), colorscale=GREY, name="stride-1 output", label="y", text=False), row=1, col=2)
-    fig.add_trace(dict(type="heatmap", z=(d.mask > 0).astype(np.uint8), colorscale=[[0, "rgba(0,0,0,0)"], [1, HIGHLIGHT]], zmin=0, zmax=1,
-                       opacity=0.45, showscale=False, name="sampled by T", hoverinfo="skip"), row=1, col=2)  # fmt: skip
+    fig.add_trace(
+        dict(
+            type="heatmap",
+            z=(d.mask > 0).astype(np.uint8),
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, HIGHLIGHT]],
+            zmin=0,
+            zmax=1,
+            opacity=0.45,
+            showscale=False,
+            name="sampled by T",
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=2,
+    )
     scale, lo, hi = _output_scale(d.lemma)
-    fig.add_trace(heatmap(_f32(d.lemma), colorscale=scale, zmin=lo, zmax=hi, name="Lemma 1", label="T(y)", text=False), row=1, col=3)
+    fig.add_trace(
+        heatmap(_f32(d.lemma), colorscale=scale, zmin=lo, zmax=hi, name="Lemma 1", label="T(y)", text=False),
+        row=1,
+        col=3,
+    )
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
     fig.update_xaxes(side="bottom")
@@ -317,7 +494,9 @@ class SharingData(NamedTuple):
     copies: np.ndarray  # (kh·kw,) how many entries copy each original weight
 
 
-def _sharing_data(origin: np.ndarray, kernel: tuple[int, int], in_channels: int, c: int = 0, k: int = 0) -> SharingData | None:
+def _sharing_data(
+    origin: np.ndarray, kernel: tuple[int, int], in_channels: int, c: int = 0, k: int = 0
+) -> SharingData | None:
     """The block of a lifted filter bank that comes from the original filter w[c, k] (origin from weight_origin)."""
     origin = np.asarray(origin)
     kh, kw = kernel
@@ -357,17 +536,49 @@ def sharing_figure(d: SharingData | None, *, highlight: int | None = None, heigh
     names = np.array([f"w[{a},{b}]" for a in range(kh) for b in range(kw)])
     text = np.where(np.isnan(d.grid), "0", names[np.nan_to_num(d.grid, nan=0).astype(int)])
     small = d.grid.shape[0] <= 24 and d.grid.shape[1] <= 24
-    fig = Canvas().add_traces([
-        dict(type="heatmap", z=zeros, colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]], showscale=False, hoverinfo="skip", xgap=1, ygap=1, name="zero"),
-        dict(type="heatmap", z=d.grid, text=text.tolist(), texttemplate="%{text}" if small else None, textfont=dict(size=9), colorscale=scale,
-             zmin=-0.5 if n == 1 else 0, zmax=n - 0.5 if n > 1 else 0.5, showscale=False, xgap=1, ygap=1, name="copied weight",
-             hovertemplate="row %{y}, col %{x}: copy of %{text}<extra></extra>"),
-    ])  # fmt: skip
+    fig = Canvas().add_traces(
+        [
+            dict(
+                type="heatmap",
+                z=zeros,
+                colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]],
+                showscale=False,
+                hoverinfo="skip",
+                xgap=1,
+                ygap=1,
+                name="zero",
+            ),
+            dict(
+                type="heatmap",
+                z=d.grid,
+                text=text.tolist(),
+                texttemplate="%{text}" if small else None,
+                textfont=dict(size=9),
+                colorscale=scale,
+                zmin=-0.5 if n == 1 else 0,
+                zmax=n - 0.5 if n > 1 else 0.5,
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                name="copied weight",
+                hovertemplate="row %{y}, col %{x}: copy of %{text}<extra></extra>",
+            ),
+        ]
+    )
     if highlight is not None and 0 <= highlight < n:
         fig.data[1]["opacity"] = 0.4  # the other weights step back
         yy, xx = np.nonzero(d.grid == highlight)
-        fig.add_trace(dict(type="scatter", x=xx, y=yy, mode="markers", name=f"copies of w[{highlight // kw},{highlight % kw}]", hoverinfo="skip",
-                           marker=dict(symbol="square-open", size=14 if small else 7, color=HIGHLIGHT, line=dict(width=2.5))))  # fmt: skip
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=xx,
+                y=yy,
+                mode="markers",
+                name=f"copies of w[{highlight // kw},{highlight % kw}]",
+                hoverinfo="skip",
+                marker=dict(symbol="square-open", size=14 if small else 7, color=HIGHLIGHT, line=dict(width=2.5)),
+            )
+        )
     kth, ktw = d.k_new
     line = dict(type="line", line=dict(color="black", width=1), layer="above")
     rows, cols = d.grid.shape
@@ -375,8 +586,8 @@ def sharing_figure(d: SharingData | None, *, highlight: int | None = None, heigh
     shapes += [dict(line, y0=-0.5, y1=rows - 0.5, x0=b * ktw - 0.5, x1=b * ktw - 0.5) for b in range(1, d.r_in**2)]
     fig.update_layout(shapes=shapes)
     image_axes(fig, show_ticks=False)
-    fig.update_xaxes(title=dict(text=f"{d.r_in ** 2} input phase channels (p, q), each {kth}×{ktw}"), side="bottom")
-    fig.update_yaxes(title=dict(text=f"{d.r_out ** 2} output channels (m, n)"))
+    fig.update_xaxes(title=dict(text=f"{d.r_in**2} input phase channels (p, q), each {kth}×{ktw}"), side="bottom")
+    fig.update_yaxes(title=dict(text=f"{d.r_out**2} output channels (m, n)"))
     fig.update_layout(showlegend=highlight is not None, legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return base_layout(fig, height=height).figure()
 
@@ -401,11 +612,28 @@ def params_figure(d: ParamsData, *, height: int = SMALL_HEIGHT + 40) -> Figure:
     """Learnable parameters per layer of both networks (log scale), labelled with the ratio."""
     if not d.names:
         return empty_figure("No layers with parameters.")
-    fig = Canvas().add_traces([
-        dict(type="bar", x=d.names, y=d.striding, name="striding", marker=dict(color=SAFE[0]), hovertemplate="%{x}: %{y:,} parameters<extra>striding</extra>"),
-        dict(type="bar", x=d.names, y=d.non_striding, name="non-striding", marker=dict(color=SAFE[1]), text=[f"×{r:.1f}" for r in d.ratio],
-             textposition="outside", hovertemplate="%{x}: %{y:,} parameters<extra>non-striding</extra>"),
-    ])  # fmt: skip
+    fig = Canvas().add_traces(
+        [
+            dict(
+                type="bar",
+                x=d.names,
+                y=d.striding,
+                name="striding",
+                marker=dict(color=SAFE[0]),
+                hovertemplate="%{x}: %{y:,} parameters<extra>striding</extra>",
+            ),
+            dict(
+                type="bar",
+                x=d.names,
+                y=d.non_striding,
+                name="non-striding",
+                marker=dict(color=SAFE[1]),
+                text=[f"×{r:.1f}" for r in d.ratio],
+                textposition="outside",
+                hovertemplate="%{x}: %{y:,} parameters<extra>non-striding</extra>",
+            ),
+        ]
+    )
     fig.update_yaxes(type="log", title=dict(text="parameters"))
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     return base_layout(fig, height=height).figure()
@@ -439,13 +667,27 @@ def training_figure(d: TrainingData, *, height: int = SMALL_HEIGHT + 20) -> Figu
     """Training loss, test accuracy and wall time per epoch, one line per architecture."""
     if not d.names or not any(len(e) for e in d.epochs):
         return empty_figure("No epochs yet.")
-    fig = Canvas(rows=1, cols=3, subplot_titles=("training loss", "test accuracy", "seconds per epoch"), horizontal_spacing=0.08)
+    fig = Canvas(
+        rows=1, cols=3, subplot_titles=("training loss", "test accuracy", "seconds per epoch"), horizontal_spacing=0.08
+    )
     for i, name in enumerate(d.names):
         color, dash = SAFE[i % len(SAFE)], ("solid", "dash", "dot")[i % 3]
         for col, y, fmt in ((1, d.loss[i], ".3f"), (2, d.test_accuracy[i], ".1%"), (3, d.seconds[i], ".2f")):
-            fig.add_trace(dict(type="scatter", x=d.epochs[i], y=y, mode="lines+markers", name=name, legendgroup=name, showlegend=col == 1,
-                               line=dict(color=color, dash=dash), hovertemplate=f"epoch %{{x}}: %{{y:{fmt}}}<extra>{name}</extra>"),
-                          row=1, col=col)  # fmt: skip
+            fig.add_trace(
+                dict(
+                    type="scatter",
+                    x=d.epochs[i],
+                    y=y,
+                    mode="lines+markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    line=dict(color=color, dash=dash),
+                    hovertemplate=f"epoch %{{x}}: %{{y:{fmt}}}<extra>{name}</extra>",
+                ),
+                row=1,
+                col=col,
+            )
     fig.update_xaxes(title=dict(text="epoch"), dtick=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))

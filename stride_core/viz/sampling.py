@@ -31,7 +31,14 @@ from ._style import (
     image_axes,
 )
 
-__all__ = ["grid_figure", "components_figure", "compose_figure", "filter_sampling_figure", "polyphase_figure", "grid_name"]
+__all__ = [
+    "grid_figure",
+    "components_figure",
+    "compose_figure",
+    "filter_sampling_figure",
+    "polyphase_figure",
+    "grid_name",
+]
 
 
 def grid_name(s: int | str, m: int | str, n: int | str) -> str:
@@ -61,7 +68,12 @@ def _grid_data(H: int, W: int, s: int) -> GridData:
     phase = phase_map(H, W, s).numpy()
     m, n = phase // s + 1, phase % s + 1
     small = max(H, W) <= 8
-    text = np.array([[f"{values[r, c]}<br>({m[r, c]},{n[r, c]})" if small else f"{m[r, c]},{n[r, c]}" for c in range(W)] for r in range(H)])
+    text = np.array(
+        [
+            [f"{values[r, c]}<br>({m[r, c]},{n[r, c]})" if small else f"{m[r, c]},{n[r, c]}" for c in range(W)]
+            for r in range(H)
+        ]
+    )
     return GridData(values, phase, text, coverage(H, W, s).numpy(), s)
 
 
@@ -72,14 +84,29 @@ def grid_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure:
     d = _grid_data(H, W, s)
     k = s * s
     m, n = d.phase // s + 1, d.phase % s + 1
-    fig = Canvas().add_trace(dict(
-        type="heatmap", z=d.phase, zmin=-0.5, zmax=k - 0.5, colorscale=_phase_scale(k), showscale=False, xgap=2, ygap=2, name="grids",
-        text=d.text, texttemplate="%{text}", textfont=dict(size=11 if max(H, W) <= 10 else 9),
-        customdata=np.stack([d.values, m, n], axis=-1),
-        hovertemplate=f"x[%{{y}}, %{{x}}] = %{{customdata[0]}}: kept by T<sup>({s})</sup><sub>%{{customdata[1]}},%{{customdata[2]}}</sub><extra></extra>",
-    ))
+    fig = Canvas().add_trace(
+        dict(
+            type="heatmap",
+            z=d.phase,
+            zmin=-0.5,
+            zmax=k - 0.5,
+            colorscale=_phase_scale(k),
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            name="grids",
+            text=d.text,
+            texttemplate="%{text}",
+            textfont=dict(size=11 if max(H, W) <= 10 else 9),
+            customdata=np.stack([d.values, m, n], axis=-1),
+            hovertemplate=f"x[%{{y}}, %{{x}}] = %{{customdata[0]}}: kept by "
+            f"T<sup>({s})</sup><sub>%{{customdata[1]}},%{{customdata[2]}}</sub><extra></extra>",
+        )
+    )
     image_axes(fig)
-    base_layout(fig, height=height, title=f"{H}×{W} matrix: cell label (m, n) = the grid {grid_name(s, 'm', 'n')} that keeps it")
+    base_layout(
+        fig, height=height, title=f"{H}×{W} matrix: cell label (m, n) = the grid {grid_name(s, 'm', 'n')} that keeps it"
+    )
     fig.update_layout(margin=dict(t=70))  # the title above the index ticks
     return fig.figure()
 
@@ -98,7 +125,9 @@ def _components_data(H: int, W: int, s: int) -> ComponentsData:
     return ComponentsData(parts, offsets, int(sum(p.size for p in parts)), s)
 
 
-def _mosaic(parts: list[np.ndarray], s: int, gap: int, vgap: int | None = None) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def _mosaic(
+    parts: list[np.ndarray], s: int, gap: int, vgap: int | None = None
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Tile s² arrays into an s×s mosaic separated by NaN cells (gap across, vgap down); returns it and each tile's top-centre."""
     vgap = gap if vgap is None else vgap
     h = max(p.shape[0] for p in parts)
@@ -122,11 +151,34 @@ def components_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure
     text = np.where(np.isnan(values), "", np.char.mod("%d", np.nan_to_num(values).astype(int)))
     k = s * s
     labels = dict(text=text, texttemplate="%{text}") if max(H, W) <= 12 else {}
-    fig = Canvas().add_trace(dict(type="heatmap", z=colour, zmin=-0.5, zmax=k - 0.5, colorscale=_phase_scale(k), showscale=False, xgap=2, ygap=2,
-                                  name="sub-matrices", customdata=values, hoverongaps=False, **labels,
-                                  hovertemplate="element %{customdata} of x<extra></extra>"))
+    fig = Canvas().add_trace(
+        dict(
+            type="heatmap",
+            z=colour,
+            zmin=-0.5,
+            zmax=k - 0.5,
+            colorscale=_phase_scale(k),
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            name="sub-matrices",
+            customdata=values,
+            hoverongaps=False,
+            **labels,
+            hovertemplate="element %{customdata} of x<extra></extra>",
+        )
+    )
     for (m, n), p, (y, x) in zip(d.offsets, d.parts, tops, strict=True):
-        fig.add_annotation(dict(x=x, y=y, text=f"{grid_name(s, m, n)}: {p.shape[0]}×{p.shape[1]}", showarrow=False, yanchor="bottom", font=dict(size=12)))
+        fig.add_annotation(
+            dict(
+                x=x,
+                y=y,
+                text=f"{grid_name(s, m, n)}: {p.shape[0]}×{p.shape[1]}",
+                showarrow=False,
+                yanchor="bottom",
+                font=dict(size=12),
+            )
+        )
     image_axes(fig, show_ticks=False)
     base_layout(fig, height=height)
     fig.update_layout(plot_bgcolor="white", margin=dict(t=30))
@@ -155,11 +207,26 @@ def _compose_data(H: int, W: int, s: int, m: int, n: int, s_l: int) -> ComposeDa
     T(stage, s2, m2, n2).fill_(2)
     inner_stage = torch.ones_like(inner)
     T(inner_stage, s, m, n).fill_(2)
-    return ComposeData(stage.numpy(), inner.numpy(), inner_stage.numpy(), x.numpy(), (s2, m2, n2), two.numpy(), one.numpy(),
-                       bool(two.shape == one.shape and torch.equal(two, one)))
+    return ComposeData(
+        stage.numpy(),
+        inner.numpy(),
+        inner_stage.numpy(),
+        x.numpy(),
+        (s2, m2, n2),
+        two.numpy(),
+        one.numpy(),
+        bool(two.shape == one.shape and torch.equal(two, one)),
+    )
 
 
-STAGE_SCALE = [[0, "#f4f4f4"], [1 / 3, "#f4f4f4"], [1 / 3, "#c9d9ea"], [2 / 3, "#c9d9ea"], [2 / 3, HIGHLIGHT], [1, HIGHLIGHT]]
+STAGE_SCALE = [
+    [0, "#f4f4f4"],
+    [1 / 3, "#f4f4f4"],
+    [1 / 3, "#c9d9ea"],
+    [2 / 3, "#c9d9ea"],
+    [2 / 3, HIGHLIGHT],
+    [1, HIGHLIGHT],
+]
 
 
 def compose_figure(H: int, W: int, s: int, m: int, n: int, s_l: int, *, height: int = HEIGHT) -> Figure:
@@ -173,17 +240,57 @@ def compose_figure(H: int, W: int, s: int, m: int, n: int, s_l: int, *, height: 
         return empty_figure("Nothing to sample.")
     d = _compose_data(H, W, s, m, n, s_l)
     s2, m2, n2 = d.composed
-    fig = Canvas(rows=1, cols=2, column_widths=[W / (W + d.inner.shape[1]), d.inner.shape[1] / (W + d.inner.shape[1])], horizontal_spacing=0.08,
-                 subplot_titles=(f"x: {grid_name(s_l, 1, 1)} keeps blue and orange, orange = {grid_name(s2, m2, n2)}",
-                                 f"{grid_name(s_l, 1, 1)}(x): orange = kept by {grid_name(s, m, n)}"))
+    fig = Canvas(
+        rows=1,
+        cols=2,
+        column_widths=[W / (W + d.inner.shape[1]), d.inner.shape[1] / (W + d.inner.shape[1])],
+        horizontal_spacing=0.08,
+        subplot_titles=(
+            f"x: {grid_name(s_l, 1, 1)} keeps blue and orange, orange = {grid_name(s2, m2, n2)}",
+            f"{grid_name(s_l, 1, 1)}(x): orange = kept by {grid_name(s, m, n)}",
+        ),
+    )
     marks = np.array(["", "·", "●"])
-    fig.add_trace(dict(type="heatmap", z=d.stage, zmin=0, zmax=2, colorscale=STAGE_SCALE, showscale=False, xgap=2, ygap=2, name="x",
-                       text=np.char.add(d.values.astype(str), np.where(d.stage == 2, " ●", "")) if max(H, W) <= 12 else marks[d.stage],
-                       texttemplate="%{text}", customdata=d.values,
-                       hovertemplate="x[%{y}, %{x}] = %{customdata}<extra></extra>"), row=1, col=1)
-    fig.add_trace(dict(type="heatmap", z=d.inner_stage, zmin=0, zmax=2, colorscale=STAGE_SCALE, showscale=False, xgap=2, ygap=2, name="inner",
-                       text=np.char.add(d.inner.astype(str), np.where(d.inner_stage == 2, " ●", "")), texttemplate="%{text}",
-                       customdata=d.inner, hovertemplate="y[%{y}, %{x}] = x element %{customdata}<extra></extra>"), row=1, col=2)
+    fig.add_trace(
+        dict(
+            type="heatmap",
+            z=d.stage,
+            zmin=0,
+            zmax=2,
+            colorscale=STAGE_SCALE,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            name="x",
+            text=np.char.add(d.values.astype(str), np.where(d.stage == 2, " ●", ""))
+            if max(H, W) <= 12
+            else marks[d.stage],
+            texttemplate="%{text}",
+            customdata=d.values,
+            hovertemplate="x[%{y}, %{x}] = %{customdata}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        dict(
+            type="heatmap",
+            z=d.inner_stage,
+            zmin=0,
+            zmax=2,
+            colorscale=STAGE_SCALE,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            name="inner",
+            text=np.char.add(d.inner.astype(str), np.where(d.inner_stage == 2, " ●", "")),
+            texttemplate="%{text}",
+            customdata=d.inner,
+            hovertemplate="y[%{y}, %{x}] = x element %{customdata}<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
     image_axes(fig, row=1, col=1)
     image_axes(fig, row=1, col=2)
     fig.update_annotations(font=dict(size=12), yshift=22)  # subplot titles above the index ticks
@@ -208,7 +315,9 @@ def _filter_sampling_data(filt: np.ndarray, s: int, m: int, n: int, p: int, q: i
     return FilterSamplingData(f.numpy(), padded.numpy(), picked.numpy(), T(padded, s, p, q).numpy(), (m - 1, n - 1))
 
 
-def filter_sampling_figure(filt: np.ndarray, s: int, m: int, n: int, p: int, q: int, *, height: int = SMALL_HEIGHT) -> Figure:
+def filter_sampling_figure(
+    filt: np.ndarray, s: int, m: int, n: int, p: int, q: int, *, height: int = SMALL_HEIGHT
+) -> Figure:
     """Property 4's small filter in three steps: H, the padded O_{m-1,n-1}(H) with the grid T^(s)_{p,q} marked, and the result."""
     d = _filter_sampling_data(filt, s, m, n, p, q)
     if d.filt.size == 0:
@@ -216,23 +325,87 @@ def filter_sampling_figure(filt: np.ndarray, s: int, m: int, n: int, p: int, q: 
     shapes = [d.filt.shape, d.padded.shape, d.small.shape]
     widths = [max(sh[1], 1) for sh in shapes]
     small_title = f"{grid_name(s, p, q)}(O<sub>{m - 1},{n - 1}</sub>(H)): {d.small.shape[0]}×{d.small.shape[1]}"
-    fig = Canvas(rows=1, cols=3, column_widths=[w / sum(widths) for w in widths], horizontal_spacing=0.07,
-                 subplot_titles=(f"filter H: {d.filt.shape[0]}×{d.filt.shape[1]}", f"O<sub>{m - 1},{n - 1}</sub>(H), ○ = {grid_name(s, p, q)}", small_title))
+    fig = Canvas(
+        rows=1,
+        cols=3,
+        column_widths=[w / sum(widths) for w in widths],
+        horizontal_spacing=0.07,
+        subplot_titles=(
+            f"filter H: {d.filt.shape[0]}×{d.filt.shape[1]}",
+            f"O<sub>{m - 1},{n - 1}</sub>(H), ○ = {grid_name(s, p, q)}",
+            small_title,
+        ),
+    )
     zr = np.abs(d.filt).max() or 1.0
-    fig.add_trace(heatmap(d.filt, colorscale=SIGNED, zmin=-zr, zmax=zr, name="H", label="H", xgap=2, ygap=2, fmt=".3~g"), row=1, col=1)
-    fig.add_trace(heatmap(d.padded, colorscale=SIGNED, zmin=-zr, zmax=zr, name="padded", label="O(H)", xgap=2, ygap=2, fmt=".3~g"), row=1, col=2)
+    fig.add_trace(
+        heatmap(d.filt, colorscale=SIGNED, zmin=-zr, zmax=zr, name="H", label="H", xgap=2, ygap=2, fmt=".3~g"),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        heatmap(
+            d.padded, colorscale=SIGNED, zmin=-zr, zmax=zr, name="padded", label="O(H)", xgap=2, ygap=2, fmt=".3~g"
+        ),
+        row=1,
+        col=2,
+    )
     pr, pc = np.nonzero(d.picked)
-    fig.add_trace(dict(type="scatter", x=pc, y=pr, mode="markers", name=f"grid T({s})_{p},{q}", hoverinfo="skip",
-                       marker=dict(symbol="circle-open", size=26, line=dict(width=3), color=HIGHLIGHT)), row=1, col=2)
+    fig.add_trace(
+        dict(
+            type="scatter",
+            x=pc,
+            y=pr,
+            mode="markers",
+            name=f"grid T({s})_{p},{q}",
+            hoverinfo="skip",
+            marker=dict(symbol="circle-open", size=26, line=dict(width=3), color=HIGHLIGHT),
+        ),
+        row=1,
+        col=2,
+    )
     if d.pad[0] or d.pad[1]:  # outline where H sits inside its zero padding
         (r0, c0), (r1, c1) = (v - 0.5 for v in d.pad), (v - 0.5 for v in d.padded.shape)
-        fig.add_trace(dict(type="scatter", x=[c0, c1, c1, c0, c0], y=[r0, r0, r1, r1, r0], mode="lines", name="H inside the zero padding",
-                           line=dict(color=MUTED, width=3, dash="dash"), hoverinfo="skip"), row=1, col=2)
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=[c0, c1, c1, c0, c0],
+                y=[r0, r0, r1, r1, r0],
+                mode="lines",
+                name="H inside the zero padding",
+                line=dict(color=MUTED, width=3, dash="dash"),
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=2,
+        )
     if d.small.size:
-        fig.add_trace(heatmap(d.small, colorscale=SIGNED, zmin=-zr, zmax=zr, name="small filter", label="H'", xgap=2, ygap=2, fmt=".3~g"), row=1, col=3)
+        fig.add_trace(
+            heatmap(
+                d.small,
+                colorscale=SIGNED,
+                zmin=-zr,
+                zmax=zr,
+                name="small filter",
+                label="H'",
+                xgap=2,
+                ygap=2,
+                fmt=".3~g",
+            ),
+            row=1,
+            col=3,
+        )
     else:
         x3, y3 = fig.ref(1, 3)
-        fig.add_annotation(dict(text="empty: the grid misses<br>the padded filter", showarrow=False, xref=f"{x3} domain", yref=f"{y3} domain", x=0.5, y=0.5))
+        fig.add_annotation(
+            dict(
+                text="empty: the grid misses<br>the padded filter",
+                showarrow=False,
+                xref=f"{x3} domain",
+                yref=f"{y3} domain",
+                x=0.5,
+                y=0.5,
+            )
+        )
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
     fig.update_xaxes(dtick=1)
@@ -266,8 +439,19 @@ def polyphase_figure(parts: np.ndarray, s: int, *, height: int = HEIGHT) -> Figu
     d = _polyphase_data(parts, s)
     gap = max(1, parts.shape[-1] // 24)
     z, tops = _mosaic(list(d.parts), s, gap, max(2, parts.shape[-2] // 6))  # room for the titles between rows
-    fig = Canvas().add_trace(heatmap(z, colorscale=GREY, zmin=0, zmax=1, text=False, name="components", label="mosaic", fmt=".2f",
-                                     hoverongaps=False))
+    fig = Canvas().add_trace(
+        heatmap(
+            z,
+            colorscale=GREY,
+            zmin=0,
+            zmax=1,
+            text=False,
+            name="components",
+            label="mosaic",
+            fmt=".2f",
+            hoverongaps=False,
+        )
+    )
     for title, (y, x) in zip(d.titles, tops, strict=True):
         fig.add_annotation(dict(x=x, y=y, text=title, showarrow=False, yanchor="bottom", font=dict(size=12)))
     image_axes(fig, show_ticks=False)

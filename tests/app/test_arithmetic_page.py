@@ -17,8 +17,6 @@ KEYS = ("h", "w", "kh", "kw", "p", "sh", "sw", "d")
 open_page = partial(open_lesson, PAGE)
 
 
-
-
 def test_defaults():
     at = open_page()
     assert metrics(at)["Output size"] == "5 × 5"  # 9×9, 3×3, p=1, s=2
@@ -26,10 +24,19 @@ def test_defaults():
     assert len(at.tabs) == 3
 
 
-@pytest.mark.parametrize("key, value, expected", [
-    ("h", 24, "12 × 5"), ("w", 4, "5 × 2"), ("kh", 5, "4 × 5"), ("kw", 1, "5 × 6"),
-    ("p", 0, "4 × 4"), ("sh", 3, "3 × 5"), ("sw", 1, "5 × 9"), ("d", 2, "4 × 4"),
-])
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("h", 24, "12 × 5"),
+        ("w", 4, "5 × 2"),
+        ("kh", 5, "4 × 5"),
+        ("kw", 1, "5 × 6"),
+        ("p", 0, "4 × 4"),
+        ("sh", 3, "3 × 5"),
+        ("sw", 1, "5 × 9"),
+        ("d", 2, "4 × 4"),
+    ],
+)
 def test_each_control_moves_the_output(key, value, expected):
     at = open_page()
     at.number_input(key=key).set_value(value).run()
@@ -38,7 +45,10 @@ def test_each_control_moves_the_output(key, value, expected):
     assert "matches" in at.success[0].value
 
 
-@pytest.mark.parametrize("view, chart", [("Where the kernel lands", "placement"), ("Which pixels are read", "coverage"), ("What stride saves", "cost")])
+@pytest.mark.parametrize(
+    "view, chart",
+    [("Where the kernel lands", "placement"), ("Which pixels are read", "coverage"), ("What stride saves", "cost")],
+)
 def test_only_the_open_tab_is_built_and_the_link_chooses_it(view, chart):
     at = open_page(view=view)
     charts = at.get("plotly_chart")

@@ -44,7 +44,9 @@ def test_defaults():
     assert not at.error and not at.warning
     assert len(badges(at)) == 2 and all(b.startswith("matches torch.autograd") for b in badges(at))
     specs = charts(at)
-    assert len(specs) == 7  # x|w|y|dy, ∂L/∂x animation, ∂L/∂x vs autograd, ∂L/∂w animation, ∂L/∂w vs autograd, recipes, coverage
+    assert (
+        len(specs) == 7
+    )  # x|w|y|dy, ∂L/∂x animation, ∂L/∂x vs autograd, ∂L/∂w animation, ∂L/∂w vs autograd, recipes, coverage
     anim_x, anim_w = specs[1], specs[3]
     assert len(anim_x["frames"]) == 4 + 7 * 7 + 1  # 8×8 input, 3×3 kernel, stride 2
     assert len(anim_w["frames"]) == 3 + 9 + 1
@@ -52,8 +54,10 @@ def test_defaults():
     assert any("off by up to" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("key, new", [("n", 5), ("k", 2), ("s", 3), ("p", 2), ("seed", 7), ("dy", "all ones"), ("dy", "squared error"),
-                                      ("mode", "1-D")])
+@pytest.mark.parametrize(
+    "key, new",
+    [("n", 5), ("k", 2), ("s", 3), ("p", 2), ("seed", 7), ("dy", "all ones"), ("dy", "squared error"), ("mode", "1-D")],
+)
 def test_each_control(key, new):
     at = open_page()
     widget = {"mode": at.radio, "dy": at.selectbox, "seed": at.number_input}.get(key, at.slider)(key=key)
@@ -89,7 +93,9 @@ def test_kernel_too_large_is_explained():
     assert not at.exception and not at.error and len(badges(at)) == 2
 
 
-@pytest.mark.parametrize("k, s, verdict", [(3, 2, "a checkerboard"), (4, 2, "uniform"), (2, 3, "a checkerboard"), (3, 3, "uniform")])
+@pytest.mark.parametrize(
+    "k, s, verdict", [(3, 2, "a checkerboard"), (4, 2, "uniform"), (2, 3, "a checkerboard"), (3, 3, "uniform")]
+)
 def test_coverage_verdict(k, s, verdict):
     at = open_page(cov_k=str(k), cov_s=str(s))
     text = " ".join(m.value for m in at.markdown)
@@ -110,12 +116,31 @@ def test_coverage_sliders_move():
 
 def test_url_parameters_applied():
     at = open_page(mode="1-D", n="6", k="2", s="3", p="1", dy="all ones", seed="12", cov_k="4")
-    assert [value(at, k) for k in ("mode", "n", "k", "s", "p", "dy", "seed", "cov_k")] == ["1-D", 6, 2, 3, 1, "all ones", 12, 4]
+    assert [value(at, k) for k in ("mode", "n", "k", "s", "p", "dy", "seed", "cov_k")] == [
+        "1-D",
+        6,
+        2,
+        3,
+        1,
+        "all ones",
+        12,
+        4,
+    ]
     assert not at.warning
 
 
-@pytest.mark.parametrize("bad", [{"s": "0"}, {"n": "banana"}, {"k": "99"}, {"mode": "3-D"}, {"dy": "cross entropy"}, {"seed": "1e309"},
-                                 {"cov_s": "-1"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"s": "0"},
+        {"n": "banana"},
+        {"k": "99"},
+        {"mode": "3-D"},
+        {"dy": "cross entropy"},
+        {"seed": "1e309"},
+        {"cov_s": "-1"},
+    ],
+)
 def test_invalid_url_falls_back_with_notice(bad):
     at = open_page(**bad)
     key = next(iter(bad))

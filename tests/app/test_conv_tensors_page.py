@@ -18,8 +18,6 @@ DEFAULTS = dict(filter="box", a=3, b=3, rows=5, cols=5, s=1, input="random")
 open_page = partial(open_lesson, PAGE)
 
 
-
-
 def conv_badge(at: AppTest) -> str:
     return next(x.value for x in at.success if "F.conv2d" in x.value)
 
@@ -36,14 +34,17 @@ def test_defaults():
     assert not at.info  # stride 1: nothing is dropped
 
 
-@pytest.mark.parametrize("key, value, label, expected", [
-    ("a", 5, "Tensor 𝓗 shape", "1 × 3 × 5 × 5"),
-    ("b", 1, "Tensor 𝓗 shape", "3 × 5 × 5 × 5"),
-    ("rows", 12, "Tensor 𝓗 shape", "10 × 3 × 12 × 5"),
-    ("cols", 3, "Tensor 𝓗 shape", "3 × 1 × 5 × 3"),
-    ("s", 2, "Output of stride s", "2 × 2"),
-    ("s", 4, "Slices kept by the stride", "1 of 9"),
-])
+@pytest.mark.parametrize(
+    "key, value, label, expected",
+    [
+        ("a", 5, "Tensor 𝓗 shape", "1 × 3 × 5 × 5"),
+        ("b", 1, "Tensor 𝓗 shape", "3 × 5 × 5 × 5"),
+        ("rows", 12, "Tensor 𝓗 shape", "10 × 3 × 12 × 5"),
+        ("cols", 3, "Tensor 𝓗 shape", "3 × 1 × 5 × 3"),
+        ("s", 2, "Output of stride s", "2 × 2"),
+        ("s", 4, "Slices kept by the stride", "1 of 9"),
+    ],
+)
 def test_each_control_moves_the_tensor(key, value, label, expected):
     at = open_page()
     at.number_input(key=key).set_value(value).run()
@@ -100,7 +101,9 @@ def test_url_parameters_applied():
     assert not at.warning
 
 
-@pytest.mark.parametrize("bad", [{"s": "0"}, {"rows": "banana"}, {"a": "9"}, {"filter": "gauss"}, {"input": "nope"}, {"cols": "1e309"}])
+@pytest.mark.parametrize(
+    "bad", [{"s": "0"}, {"rows": "banana"}, {"a": "9"}, {"filter": "gauss"}, {"input": "nope"}, {"cols": "1e309"}]
+)
 def test_invalid_url_falls_back_with_notice(bad):
     at = open_page(**bad)
     key = next(iter(bad))

@@ -21,8 +21,6 @@ NOTICE = "The link set"
 open_page = partial(open_lesson, PAGE)
 
 
-
-
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 

@@ -40,7 +40,13 @@ MAX_OPTIONS = 6  # options tried per selectbox/radio (first, last and evenly bet
 def _pages() -> list:
     lessons = available_lessons()
     if not lessons:
-        return [pytest.param(None, id="no-lessons", marks=pytest.mark.skip(reason="no lesson page exists yet (ui.available_lessons() is empty)"))]
+        return [
+            pytest.param(
+                None,
+                id="no-lessons",
+                marks=pytest.mark.skip(reason="no lesson page exists yet (ui.available_lessons() is empty)"),
+            )
+        ]
     return [pytest.param(x.file, id=x.slug) for x in lessons]
 
 
@@ -303,8 +309,9 @@ class TestUrlParams:
                 assert value == defaults[k] or _is_valid(now[k], value), f"{k}={raw!r} left the widget at {value!r}"
                 if raw == "" or value != defaults[k]:
                     continue  # an empty parameter is the same as a missing one
-                assert f"`{k}=" in notice, f"{k}={raw[:30]!r} fell back to the default without a notice (notice: {notice!r})"
-
+                assert f"`{k}=" in notice, (
+                    f"{k}={raw[:30]!r} fell back to the default without a notice (notice: {notice!r})"
+                )
 
     def test_image_picker_link(self, page):
         """The image picker mirrors its choice in the URL by hand (not bind=): check it the same way."""
@@ -316,7 +323,9 @@ class TestUrlParams:
             at = _open(page, {key: raw})
             picker = next(w for w in at.selectbox if w.key == key)
             assert picker.value == default, f"{key}={raw[:20]!r} gave {picker.value!r}"
-            assert "link" in _notices(at).lower() and _clip_in(raw, _notices(at)), f"{key}={raw[:20]!r}: no notice ({_notices(at)!r})"
+            assert "link" in _notices(at).lower() and _clip_in(raw, _notices(at)), (
+                f"{key}={raw[:20]!r}: no notice ({_notices(at)!r})"
+            )
         other = next(o for o in ("zone_plate", "brick", "text", "astronaut", "camera") if o != default)
         at = _open(page, {key: other})
         assert next(w for w in at.selectbox if w.key == key).value == other and not _notices(at)
@@ -366,7 +375,9 @@ class TestUploads:
             at.file_uploader[0].set_value((f"{name}.png", corpus[name].build(), "image/png")).run()
             _no_exception(at, f"uploading {name}")
             errors = [e.value for e in at.error]
-            assert any(corpus[name].refuse.lower() in e.lower() for e in errors), f"{name}: no clear st.error, got {errors}"
+            assert any(corpus[name].refuse.lower() in e.lower() for e in errors), (
+                f"{name}: no clear st.error, got {errors}"
+            )
         at.file_uploader[0].set_value(("ok.png", _png(37, 23), "image/png")).run()
         _no_exception(at, "uploading a valid image after bad ones")
         assert not at.error, [e.value for e in at.error]

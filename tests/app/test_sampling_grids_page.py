@@ -12,7 +12,9 @@ from tests.helpers import open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/03_sampling_grids.py"
-DEFAULTS = dict(n=6, s=2, cn_size=12, sl=2, cs=2, cm=2, cn=1, pf="random", psize=7, ps=2, pm=1, pn=2, pp=2, pq=1, imgs=2)
+DEFAULTS = dict(
+    n=6, s=2, cn_size=12, sl=2, cs=2, cm=2, cn=1, pf="random", psize=7, ps=2, pm=1, pn=2, pp=2, pq=1, imgs=2
+)
 SLIDERS = ("n", "s", "cn_size", "sl", "cs", "psize", "ps", "imgs")
 
 
@@ -43,22 +45,25 @@ def test_defaults():
     assert not at.warning and not at.error
 
 
-@pytest.mark.parametrize("key, value, check", [
-    ("n", 16, lambda at: "all 256 elements" in badges(at)[0]),
-    ("s", 4, lambda at: "the 16 sub-matrices" in badges(at)[0]),
-    ("s", 1, lambda at: "the 1 sub-matrices hold all 36" in badges(at)[0]),
-    ("sl", 3, lambda at: r"T^{(6)}_{4,1}" in latex(at)),
-    ("cs", 4, lambda at: r"T^{(8)}_{3,1}" in latex(at)),  # m keeps its value 2 when s grows
-    ("cm", 1, lambda at: r"T^{(4)}_{1,1}" in latex(at)),
-    ("cn", 2, lambda at: r"T^{(4)}_{3,3}" in latex(at)),
-    ("cn_size", 4, lambda at: "Equation 26" in badges(at)[1]),
-    ("pf", "sobel", lambda at: "small filter" in badges(at)[2]),
-    ("psize", 10, lambda at: "small filter" in badges(at)[2]),
-    ("ps", 3, lambda at: r"S^{3,4}_{2,1,3}" in latex(at)),
-    ("pm", 2, lambda at: r"O_{1,1}" in latex(at)),
-    ("pp", 1, lambda at: r"T^{(2)}_{1,1}" in latex(at)),
-    ("imgs", 3, lambda at: "pixel_unshuffle(x, 3)" in badges(at)[-1]),
-])
+@pytest.mark.parametrize(
+    "key, value, check",
+    [
+        ("n", 16, lambda at: "all 256 elements" in badges(at)[0]),
+        ("s", 4, lambda at: "the 16 sub-matrices" in badges(at)[0]),
+        ("s", 1, lambda at: "the 1 sub-matrices hold all 36" in badges(at)[0]),
+        ("sl", 3, lambda at: r"T^{(6)}_{4,1}" in latex(at)),
+        ("cs", 4, lambda at: r"T^{(8)}_{3,1}" in latex(at)),  # m keeps its value 2 when s grows
+        ("cm", 1, lambda at: r"T^{(4)}_{1,1}" in latex(at)),
+        ("cn", 2, lambda at: r"T^{(4)}_{3,3}" in latex(at)),
+        ("cn_size", 4, lambda at: "Equation 26" in badges(at)[1]),
+        ("pf", "sobel", lambda at: "small filter" in badges(at)[2]),
+        ("psize", 10, lambda at: "small filter" in badges(at)[2]),
+        ("ps", 3, lambda at: r"S^{3,4}_{2,1,3}" in latex(at)),
+        ("pm", 2, lambda at: r"O_{1,1}" in latex(at)),
+        ("pp", 1, lambda at: r"T^{(2)}_{1,1}" in latex(at)),
+        ("imgs", 3, lambda at: "pixel_unshuffle(x, 3)" in badges(at)[-1]),
+    ],
+)
 def test_each_control(key, value, check):
     at = open_page()
     widget(at, key).set_value(value).run()
@@ -97,7 +102,9 @@ def test_url_parameters_applied():
     assert not at.warning
 
 
-@pytest.mark.parametrize("bad", [{"n": "99"}, {"s": "banana"}, {"cm": "4"}, {"pf": "gauss"}, {"imgs": "-1"}, {"psize": "1e309"}])
+@pytest.mark.parametrize(
+    "bad", [{"n": "99"}, {"s": "banana"}, {"cm": "4"}, {"pf": "gauss"}, {"imgs": "-1"}, {"psize": "1e309"}]
+)
 def test_invalid_url_falls_back_with_notice(bad):
     at = open_page(**bad)
     key = next(iter(bad))

@@ -153,4 +153,3 @@ def test_badge_states():
     assert at.success[0].value == "matches torch · max |Δ| = 0.0e+00"
     assert "max |Δ| = 1.00e+00" in at.error[0].value
     assert "shape (2,) against (3,)" in at.error[1].value
-

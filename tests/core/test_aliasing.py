@@ -133,7 +133,14 @@ class TestSeed001Image:
         assert not torch.equal(seed001_image(24, 7), seed001_image(24, 8))
 
     def test_exception(self):
-        for kwargs in (dict(size=1), dict(size=2.5), dict(seed=-1), dict(noise=1.5), dict(noise=-0.1), dict(dtype=torch.int32)):
+        for kwargs in (
+            dict(size=1),
+            dict(size=2.5),
+            dict(seed=-1),
+            dict(noise=1.5),
+            dict(noise=-0.1),
+            dict(dtype=torch.int32),
+        ):
             with pytest.raises(ValueCheckError):
                 seed001_image(**kwargs)
 
@@ -177,7 +184,9 @@ class TestStridedConvolve:
     def test_matches_source_loop(self):
         x = seed001_image(dtype=torch.float64)[0]
         for s in (1, 2, 3):
-            assert_close(strided_convolve(x, s), torch.from_numpy(_loop_strided_convolve(x.numpy(), np.full((3, 3), 1 / 9), s)))
+            assert_close(
+                strided_convolve(x, s), torch.from_numpy(_loop_strided_convolve(x.numpy(), np.full((3, 3), 1 / 9), s))
+            )
 
     def test_exception(self):
         with pytest.raises(ShapeError):
@@ -217,7 +226,9 @@ class TestBlurPool:
         for s in (1, 2, 3, 4):
             for k in (1, 2, 3, 5, 7):
                 y = blur_pool(x, s, k)
-                assert y.shape == (2, math.ceil(24 / s), math.ceil(23 / s)) and y.device == x.device and y.dtype == dtype
+                assert (
+                    y.shape == (2, math.ceil(24 / s), math.ceil(23 / s)) and y.device == x.device and y.dtype == dtype
+                )
 
     @given(hst.integers(4, 12), hst.integers(4, 12), hst.integers(1, 4), hst.integers(1, 4))
     def test_matches_torch(self, H, W, s, k):
@@ -234,7 +245,9 @@ class TestBlurPool:
 
     def test_tiny_input(self):
         # Too small to reflect: replicate padding keeps it working and keeps constants constant.
-        assert_close(blur_pool(torch.full((2, 2), 0.7, dtype=torch.float64), 2, 7), torch.full((1, 1), 0.7, dtype=torch.float64))
+        assert_close(
+            blur_pool(torch.full((2, 2), 0.7, dtype=torch.float64), 2, 7), torch.full((1, 1), 0.7, dtype=torch.float64)
+        )
 
     def test_exception(self):
         with pytest.raises(ValueCheckError):
@@ -453,11 +466,18 @@ class TestFolding:
         folded = sum(np.roll(X, (-a * h, -b * w), axis=(0, 1))[:h, :w] for a in range(s) for b in range(s)) / s**2
         f = folding(torch.from_numpy(x), s)
         assert_close(torch.expm1(f.subsampled), torch.from_numpy(np.fft.fftshift(np.abs(folded))), atol=1e-9, rtol=1e-9)
-        assert_close(torch.expm1(f.subsampled), torch.from_numpy(np.fft.fftshift(np.abs(np.fft.fft2(x[::s, ::s])))), atol=1e-9, rtol=1e-9)
+        assert_close(
+            torch.expm1(f.subsampled),
+            torch.from_numpy(np.fft.fftshift(np.abs(np.fft.fft2(x[::s, ::s])))),
+            atol=1e-9,
+            rtol=1e-9,
+        )
         base = np.fft.fftshift(X)[H // 2 - h // 2 : H // 2 - h // 2 + h, W // 2 - w // 2 : W // 2 - w // 2 + w] / s**2
         assert_close(torch.expm1(f.baseband), torch.from_numpy(np.abs(base)), atol=1e-9, rtol=1e-9)
         alias = np.fft.fft2(x[::s, ::s]) - np.fft.ifftshift(base)
-        assert f.aliased_fraction == pytest.approx(float((np.abs(alias) ** 2).sum() / (np.abs(folded) ** 2).sum()), abs=1e-10)
+        assert f.aliased_fraction == pytest.approx(
+            float((np.abs(alias) ** 2).sum() / (np.abs(folded) ** 2).sum()), abs=1e-10
+        )
 
     def test_cosine_above_nyquist_folds_down(self):
         # 5 cycles across 16 pixels, subsampled by 2 (new band: −4..3 cycles): it reappears at 5 − 8 = −3.
@@ -465,7 +485,9 @@ class TestFolding:
         x = torch.cos(2 * math.pi * 5 * j / 16).repeat(16, 1)
         f = folding(x, 2)
         assert f.aliased_fraction == pytest.approx(1.0)
-        peaks = set((torch.expm1(f.subsampled[0 + 4]) > 1).nonzero().flatten().tolist())  # row of zero vertical frequency
+        peaks = set(
+            (torch.expm1(f.subsampled[0 + 4]) > 1).nonzero().flatten().tolist()
+        )  # row of zero vertical frequency
         assert peaks == {4 - 3, 4 + 3}  # centred index 4 is frequency 0
 
     def test_band_limited_does_not_fold(self):
@@ -516,7 +538,12 @@ class TestShiftConsistency:
     def test_shape(self, device, dtype):
         x = seed001_image(dtype=dtype, device=device)
         r = shift_consistency(x, "blur_pool", 3)
-        assert r.method == "blur_pool" and r.stride == 3 and isinstance(r.consistency, float) and isinstance(r.change, float)
+        assert (
+            r.method == "blur_pool"
+            and r.stride == 3
+            and isinstance(r.consistency, float)
+            and isinstance(r.change, float)
+        )
 
     def test_matches_torch(self):
         # Loop over the shifts, downsample each cropped window with torch operators, correlate with numpy.
@@ -565,7 +592,9 @@ class TestSeedSweep:
     def test_matches_torch(self):
         sweep = seed_sweep([3, 1904], noise=0.25)
         for i, seed in enumerate((3, 1904)):
-            rows = pyramid_experiment(seed001_image(24, seed, noise=0.25, dtype=torch.float64), (1, 2, 3), SOURCE_METHODS)
+            rows = pyramid_experiment(
+                seed001_image(24, seed, noise=0.25, dtype=torch.float64), (1, 2, 3), SOURCE_METHODS
+            )
             got = [r.correlation for r in rows]
             assert sweep[i].flatten().tolist() == pytest.approx(got, abs=1e-12)
 

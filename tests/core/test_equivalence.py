@@ -135,9 +135,14 @@ class TestStridedViaPolyphase:
         assert_close(strided_via_polyphase(x, w, s, pad), F.conv2d(x, w, stride=s, padding=pad))
 
     @given(
-        h=hst.integers(1, 13), wd=hst.integers(1, 13), kh=hst.integers(1, 6), kw=hst.integers(1, 6),
-        s=hst.integers(1, 5), pad=hst.integers(0, 2), c=hst.integers(1, 3),
-    )  # fmt: skip
+        h=hst.integers(1, 13),
+        wd=hst.integers(1, 13),
+        kh=hst.integers(1, 6),
+        kw=hst.integers(1, 6),
+        s=hst.integers(1, 5),
+        pad=hst.integers(0, 2),
+        c=hst.integers(1, 3),
+    )
     def test_property_any_size(self, h, wd, kh, kw, s, pad, c):
         x, w = _rand(1, c, h, wd), _rand(2, c, kh, kw, seed=1)
         if kh > h + 2 * pad or kw > wd + 2 * pad:
@@ -205,10 +210,19 @@ class TestTheorem1Terms:
 
 class TestLemma1Phase:
     def test_shape(self, device, dtype):
-        y = lemma1_phase(_rand(2, 3, 9, 8, dtype=dtype, device=device), _rand(4, 3, 3, 2, dtype=dtype, device=device), 2, 2, 1)
+        y = lemma1_phase(
+            _rand(2, 3, 9, 8, dtype=dtype, device=device), _rand(4, 3, 3, 2, dtype=dtype, device=device), 2, 2, 1
+        )
         assert y.shape == (2, 4, 3, 4) and y.device.type == device.type
 
-    @given(h=hst.integers(1, 11), wd=hst.integers(1, 11), kh=hst.integers(1, 5), kw=hst.integers(1, 5), s=hst.integers(1, 4), data=hst.data())
+    @given(
+        h=hst.integers(1, 11),
+        wd=hst.integers(1, 11),
+        kh=hst.integers(1, 5),
+        kw=hst.integers(1, 5),
+        s=hst.integers(1, 4),
+        data=hst.data(),
+    )
     def test_matches_torch(self, h, wd, kh, kw, s, data):
         m, n = data.draw(hst.integers(1, s)), data.draw(hst.integers(1, s))
         if kh > h or kw > wd:
@@ -246,7 +260,13 @@ def conv_nets(draw, dtype=F64):
     """A random all-convolutional net: 1–4 convs, strides 1–3, kernels 1–5, activations, maybe a head."""
     depth = draw(hst.integers(1, 4))
     specs = [
-        (draw(hst.integers(1, 5)), draw(hst.integers(1, 5)), draw(hst.integers(1, 3)), draw(hst.integers(1, 3)), draw(hst.integers(1, 3)))
+        (
+            draw(hst.integers(1, 5)),
+            draw(hst.integers(1, 5)),
+            draw(hst.integers(1, 3)),
+            draw(hst.integers(1, 3)),
+            draw(hst.integers(1, 3)),
+        )
         for _ in range(depth)
     ]  # (kh, kw, sh, sw, channels)
     size = [1, 1]
@@ -282,7 +302,12 @@ class TestToNonStriding:
         convs = _convs(net2)
         assert [(c.kernel_size[0], c.out_channels) for c in convs] == [(2, 320), (1, 80), (3, 200), (1, 50)]
         assert all(c.stride == (1, 1) for c in convs)
-        assert [r.shape for r in layer_table(net2, (16, 7, 7))][:4] == [(320, 6, 6), (80, 6, 6), (200, 4, 4), (50, 4, 4)]
+        assert [r.shape for r in layer_table(net2, (16, 7, 7))][:4] == [
+            (320, 6, 6),
+            (80, 6, 6),
+            (200, 4, 4),
+            (50, 4, 4),
+        ]
 
     @pytest.mark.parametrize("dtype_", [torch.float32, F64], ids=["float32", "float64"])
     def test_matches_torch(self, dtype_):
@@ -414,7 +439,16 @@ class TestLayerTable:
     def test_shape(self):
         rows = layer_table(lenet_striding(), (1, 28, 28))
         assert [r.name for r in rows] == ["conv1", "conv2", "conv3", "conv4", "flatten", "fc1", "relu", "fc2"]
-        assert [r.shape for r in rows] == [(20, 24, 24), (20, 12, 12), (50, 8, 8), (50, 4, 4), (800,), (500,), (500,), (10,)]
+        assert [r.shape for r in rows] == [
+            (20, 24, 24),
+            (20, 12, 12),
+            (50, 8, 8),
+            (50, 4, 4),
+            (800,),
+            (500,),
+            (500,),
+            (10,),
+        ]
         assert [r.stride for r in rows[:4]] == [1, 2, 1, 2] and rows[1].kernel == "2×2"
 
     def test_matches_torch(self):
@@ -434,8 +468,11 @@ class TestLenetStriding:
         net = lenet_striding()
         assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
         assert [(c.kernel_size, c.out_channels, c.stride) for c in _convs(net)] == [
-            ((5, 5), 20, (1, 1)), ((2, 2), 20, (2, 2)), ((5, 5), 50, (1, 1)), ((2, 2), 50, (2, 2)),
-        ]  # fmt: skip
+            ((5, 5), 20, (1, 1)),
+            ((2, 2), 20, (2, 2)),
+            ((5, 5), 50, (1, 1)),
+            ((2, 2), 50, (2, 2)),
+        ]
 
     def test_seeded(self):
         state = torch.random.get_rng_state()
@@ -477,7 +514,13 @@ class TestDigits28:
 class TestTrainEpoch:
     def test_shape(self):
         net = nn.Sequential(nn.Flatten(), nn.Linear(2, 2))
-        stats = train_epoch(net, torch.optim.SGD(net.parameters(), lr=0.1), torch.randn(10, 2), torch.zeros(10, dtype=torch.long), batch_size=3)
+        stats = train_epoch(
+            net,
+            torch.optim.SGD(net.parameters(), lr=0.1),
+            torch.randn(10, 2),
+            torch.zeros(10, dtype=torch.long),
+            batch_size=3,
+        )
         assert isinstance(stats, EpochStats) and stats.seconds >= 0 and 0 <= stats.accuracy <= 1
 
     def test_learns(self):

@@ -22,7 +22,13 @@ class TestLayering:
         offenders = []
         for path in (ROOT / "stride_core").rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
+                )
                 if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
                     offenders.append(str(path.relative_to(ROOT)))
         assert not offenders, f"stride_core must not import streamlit: {offenders}"
@@ -33,7 +39,11 @@ class TestLayering:
             for p in (ROOT / "stride_core").rglob("*.py")
             if p.name != "__init__.py"
         )
-        code = "import sys, importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in mods) + "print('streamlit' in sys.modules)"
+        code = (
+            "import sys, importlib\n"
+            + "".join(f"importlib.import_module({m!r})\n" for m in mods)
+            + "print('streamlit' in sys.modules)"
+        )
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "False"

@@ -237,4 +237,3 @@ class TestPadFilter:
         f = torch.randn(3, 2, dtype=torch.float64, requires_grad=True)
         assert torch.autograd.gradcheck(lambda t: pad_filter(t, 1, 2), (f,))
         close(pad_filter(f, 0, 0), f)
-
