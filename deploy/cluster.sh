@@ -12,7 +12,9 @@
 # RUN_DIR (pid files, logs, generated nginx.conf; default /tmp/stride-lab-cluster-$PORT),
 # PY (default .venv/bin/python), NGINX_BIN (default: nginx on PATH or /usr/sbin/nginx; not NGINX,
 # which nginx itself reads),
-# STRIDE_LAB_COOKIE_SECRET (default: generated once per RUN_DIR and shared by all replicas).
+# STRIDE_LAB_COOKIE_SECRET (default: generated once per RUN_DIR and shared by all replicas),
+# STRIDE_LAB_DATA (classroom polls: the directory of the one SQLite file every replica shares;
+# default .stride-lab/ in the project, as for `make run`), STRIDE_LAB_DB (a database URL instead).
 # Only processes recorded in RUN_DIR's pid files are ever stopped.
 set -euo pipefail
 
@@ -20,6 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PORT="${PORT:-8080}"
 REPLICA_PORT="${REPLICA_PORT:-8601}"
 RUN_DIR="${RUN_DIR:-/tmp/stride-lab-cluster-$PORT}"
+DATA_DIR="${STRIDE_LAB_DATA:-$ROOT/.stride-lab}"
 PY="${PY:-$ROOT/.venv/bin/python}"
 NGINX_BIN="${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}"
 CMD="${1:-run}"
@@ -59,6 +62,7 @@ start_replica() {  # index
   (
     cd "$ROOT"
     STREAMLIT_SERVER_COOKIE_SECRET="$(cat "$RUN_DIR/cookie_secret")" STRIDE_LAB_THREADS="${STRIDE_LAB_THREADS:-1}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
+    STRIDE_LAB_DATA="$DATA_DIR" \
       exec "$PY" -m streamlit run app.py --server.address 127.0.0.1 --server.port "$port" --server.headless true \
       </dev/null >"$RUN_DIR/replica-$i.log" 2>&1
   ) &
@@ -86,7 +90,7 @@ start() {
   [ -x "$NGINX_BIN" ] || die "nginx not found (Debian: apt-get install -y nginx)"
   [ -x "$PY" ] || die "$PY not found (make run sets up .venv)"
   [[ "$N" =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$N'"
-  mkdir -p "$RUN_DIR"
+  mkdir -p "$RUN_DIR" "$DATA_DIR"
   echo "$N" >"$RUN_DIR/replicas"
   if [ ! -s "$RUN_DIR/cookie_secret" ]; then
     if [ -n "${STRIDE_LAB_COOKIE_SECRET:-}" ]; then echo "$STRIDE_LAB_COOKIE_SECRET" >"$RUN_DIR/cookie_secret"
