@@ -22,8 +22,9 @@ if str(ROOT) not in sys.path:
 import torch  # noqa: E402
 
 from bench._rerun import median_rerun  # noqa: E402
-from stride_core.aliasing import METHODS, aliased_energy, format_table, pyramid_experiment, seed001_image  # noqa: E402
+from stride_core.aliasing import METHODS, aliased_energy  # noqa: E402
 from stride_core.images import load_sample  # noqa: E402
+from stride_core.pyramid import format_table, pyramid_experiment, seed001_image  # noqa: E402
 
 PAGE = "lessons/05_aliasing_pyramid.py"
 PHOTO = "A sample or your upload"  # the image radio's label, as the URL carries it

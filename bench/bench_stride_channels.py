@@ -23,7 +23,8 @@ from sklearn.datasets import load_digits  # noqa: E402
 
 from bench._rerun import median_rerun, print_budget_table  # noqa: E402
 from stride_core.device import bound_threads  # noqa: E402
-from stride_core.equivalence import digits_28, fit_alternating, lenet_striding, reinitialised, to_non_striding  # noqa: E402
+from stride_core.non_striding import lenet_striding, reinitialised, to_non_striding  # noqa: E402
+from stride_core.training import digits_28, fit_alternating  # noqa: E402
 
 PAGE = "lessons/04_stride_channels.py"
 

@@ -9,18 +9,9 @@ import torch
 import torch.nn.functional as F
 
 import stride_core.viz.equivalence as V
-from stride_core.equivalence import (
-    digits_28,
-    fit_alternating,
-    layer_table,
-    lemma1_phase,
-    lenet_striding,
-    reinitialised,
-    strided_via_polyphase,
-    theorem1_terms,
-    to_non_striding,
-    weight_origin,
-)
+from stride_core.equivalence import lemma1_phase, strided_via_polyphase, theorem1_terms
+from stride_core.non_striding import layer_table, lenet_striding, reinitialised, to_non_striding, weight_origin
+from stride_core.training import digits_28, fit_alternating
 from stride_core.verify import compare
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header
 

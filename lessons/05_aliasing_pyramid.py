@@ -9,11 +9,40 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
+from lessons.cached import PyramidView, SpectrumView, StridesView, SweepView
 from stride_core import StrideLabError
-from stride_core import aliasing as A
+from stride_core.aliasing import (
+    METHODS,
+    aliased_energy,
+    downsample,
+    folding,
+    log_spectrum,
+    shift_consistency,
+    strided_convolve,
+)
 from stride_core.images import zone_plate
+from stride_core.pyramid import (
+    SOURCE_METHODS,
+    SOURCE_NOISE,
+    SOURCE_SEED,
+    SOURCE_TABLE,
+    display_copy,
+    format_table,
+    pyramid,
+    pyramid_experiment,
+    seed001_image,
+    seed_sweep,
+)
 from stride_core.verify import compare
-from stride_core.viz import aliasing as V
+from stride_core.viz.aliasing import (
+    METHOD_SHORT,
+    correlation_figure,
+    pyramid_figure,
+    seed_sweep_figure,
+    shift_figure,
+    spectra_figure,
+    spectrum_figure,
+)
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 
 lesson_header("aliasing")
@@ -29,35 +58,35 @@ SWEEP = 200  # noise draws in the spread view
 
 def _np(t: torch.Tensor, mode: str = "spectral") -> np.ndarray:
     """A display copy (at most DISPLAY pixels per side) as a 2-D float32 array."""
-    small = A.display_copy(t, DISPLAY, mode=mode)
+    small = display_copy(t, DISPLAY, mode=mode)
     return small.reshape(small.shape[-2:]).float().numpy()
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def base_image(kind: str, size: int, seed: int, noise: float) -> np.ndarray:
-    return (A.seed001_image(size, seed, noise=noise) if kind == "seed001" else zone_plate(size))[0].numpy()
+    return (seed001_image(size, seed, noise=noise) if kind == "seed001" else zone_plate(size))[0].numpy()
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
-def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
+def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> StridesView:
     x = torch.from_numpy(_image)[None]
-    recs = A.pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur)
-    return dict(
+    recs = pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur)
+    return StridesView(
         original=_np(x),
         rows={m: [_np(r.output) for r in recs if r.method == m] for m in methods},
         sizes={m: [r.shape for r in recs if r.method == m] for m in methods},
-        table=A.format_table(recs),
+        table=format_table(recs),
         records=[(r.stride, r.method, r.shape, r.correlation) for r in recs],
-        energy=[A.aliased_energy(x, r.method, r.stride, blur_size=blur) for r in recs],
-        check=compare(A.strided_convolve(x, s), F.avg_pool2d(x[None], 3, s)[0]),
+        energy=[aliased_energy(x, r.method, r.stride, blur_size=blur) for r in recs],
+        check=compare(strided_convolve(x, s), F.avg_pool2d(x[None], 3, s)[0]),
     )
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
-def pyramid_view(key: str, s: int, depth: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
+def pyramid_view(key: str, s: int, depth: int, methods: tuple, blur: int, _image: np.ndarray) -> PyramidView:
     x = torch.from_numpy(_image)[None]
-    levels = {m: A.pyramid(x, m, s, depth, blur_size=blur)[1:] for m in methods}
-    return dict(
+    levels = {m: pyramid(x, m, s, depth, blur_size=blur)[1:] for m in methods}
+    return PyramidView(
         original=_np(x),
         rows={m: [_np(t) for t in v] for m, v in levels.items()},
         n=min(len(v) for v in levels.values()),
@@ -66,34 +95,33 @@ def pyramid_view(key: str, s: int, depth: int, methods: tuple, blur: int, _image
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
-def spectrum_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> dict:
+def spectrum_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> SpectrumView:
     x = torch.from_numpy(_image)[None]
-    f = A.folding(x, s)
+    f = folding(x, s)
     shown = f._replace(
         **{k: _np(getattr(f, k), "area") for k in ("spectrum", "subsampled", "baseband", "aliased")},
         band=f.band.numpy(),
     )
-    spectra = {V.METHOD_SHORT[m]: A.log_spectrum(A.downsample(x, m, s, blur_size=blur)) for m in methods}
+    spectra = {METHOD_SHORT[m]: log_spectrum(downsample(x, m, s, blur_size=blur)) for m in methods}
     shapes = {k: tuple(v.shape[-2:]) for k, v in spectra.items()}
-    return dict(folding=shown, spectra={k: _np(v, "area") for k, v in spectra.items()}, shapes=shapes)
+    return SpectrumView(folding=shown, spectra={k: _np(v, "area") for k, v in spectra.items()}, shapes=shapes)
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
 def shift_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> list:
     x = torch.from_numpy(_image)
-    return [tuple(A.shift_consistency(x, m, s, blur_size=blur)) for m in methods]
+    return [tuple(shift_consistency(x, m, s, blur_size=blur)) for m in methods]
 
 
 @st.cache_data(max_entries=16, max_size="16MB", show_spinner=False)
-def sweep_view(noise: float, seed: int) -> dict:
-    sweep = A.seed_sweep([*range(SWEEP), seed], noise=noise).numpy()  # the last row is the draw on screen
+def sweep_view(noise: float, seed: int) -> SweepView:
+    sweep = seed_sweep([*range(SWEEP), seed], noise=noise).numpy()  # the last row is the draw on screen
     wins = [(sweep[:SWEEP, i, 0] > sweep[:SWEEP, i, 1]).mean() for i in (1, 2)]
-    return dict(
+    return SweepView(
         sweep=sweep,
         text=f"Over seeds 0–{SWEEP - 1} with {noise:.0%} of the pixels hit, the strided convolution beats naive "
         f"subsampling in **{wins[0]:.0%}** of the draws at stride 2 and **{wins[1]:.0%}** at stride 3, and each "
-        "correlation "
-        f"moves by about ±{sweep[:SWEEP, 1:].std(axis=0).mean():.2f} from draw to draw.",
+        f"correlation moves by about ±{sweep[:SWEEP, 1:].std(axis=0).mean():.2f} from draw to draw.",
     )
 
 
@@ -104,10 +132,10 @@ def lab() -> None:
         a, b, c = st.columns([2, 2, 3])
         kind = a.radio("Image", list(IMAGES), format_func=lambda k: IMAGES.get(k, k), key="image", bind="query-params")
         size = b.select_slider("Working size (pixels per side)", SIZES, value=24, key="size", bind="query-params")
-        seed, noise = A.SOURCE_SEED, A.SOURCE_NOISE
+        seed, noise = SOURCE_SEED, SOURCE_NOISE
         if kind == "seed001":
-            noise = c.slider("Salt-and-pepper amount", 0.0, 1.0, A.SOURCE_NOISE, 0.01, key="noise", bind="query-params")
-            seed = c.number_input("Noise seed", 0, 99_999, A.SOURCE_SEED, key="seed", bind="query-params")
+            noise = c.slider("Salt-and-pepper amount", 0.0, 1.0, SOURCE_NOISE, 0.01, key="noise", bind="query-params")
+            seed = c.number_input("Noise seed", 0, 99_999, SOURCE_SEED, key="seed", bind="query-params")
             image, key = base_image(kind, size, seed, noise), f"seed001:{size}:{seed}:{noise}"
         elif kind == "zone":
             image, key = base_image(kind, size, 0, 0.0), f"zone:{size}"
@@ -124,9 +152,7 @@ def lab() -> None:
             s = b.slider("Stride of each step", 2, 4, 2, key="step", bind="query-params")
             depth = b.slider("Steps", 1, 5, 3, key="depth", bind="query-params")
         methods = tuple(
-            c.multiselect(
-                "Methods", A.METHODS, default=list(A.SOURCE_METHODS), format_func=V.METHOD_SHORT.get, key="methods"
-            )
+            c.multiselect("Methods", METHODS, default=list(SOURCE_METHODS), format_func=METHOD_SHORT.get, key="methods")
         )
         blur = (
             c.slider("BlurPool filter size", 1, 7, 3, key="blur", bind="query-params") if "blur_pool" in methods else 3
@@ -143,7 +169,7 @@ def lab() -> None:
         elif view == VIEWS[1]:
             _spectrum(spectrum_view(key, s_view, methods, blur, image), s_view)
         elif view == VIEWS[2]:
-            st.plotly_chart(V.shift_figure(shift_view(key, s_view, methods, blur, image)), width="stretch", key="shift")
+            st.plotly_chart(shift_figure(shift_view(key, s_view, methods, blur, image)), width="stretch", key="shift")
             st.caption(
                 f"Each input is moved by every sub-grid shift (0 … {s_view - 1} pixels down and right), "
                 f"downsampled by {s_view}, "
@@ -163,14 +189,14 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
     if mode == "pyramid":
         d = pyramid_view(key, s, depth, methods, blur, image)
         titles = [f"step {i}" for i in range(1, depth + 1)]
-        fig = V.pyramid_figure(d["original"], d["rows"], col_titles=titles, sizes=d["sizes"], original_size=image.shape)
+        fig = pyramid_figure(d.original, d.rows, col_titles=titles, sizes=d.sizes, original_size=image.shape)
         st.plotly_chart(fig, width="stretch", key="pyr")
-        if d["n"] < depth:
-            st.caption(f"Some rows stop after {d['n']} step(s): the image became too small to shrink by {s} again.")
+        if d.n < depth:
+            st.caption(f"Some rows stop after {d.n} step(s): the image became too small to shrink by {s} again.")
         return
     d = strides_view(key, s, methods, blur, image)
     titles = [f"s = {i}" for i in range(1, s + 1)]
-    fig = V.pyramid_figure(d["original"], d["rows"], col_titles=titles, sizes=d["sizes"], original_size=image.shape)
+    fig = pyramid_figure(d.original, d.rows, col_titles=titles, sizes=d.sizes, original_size=image.shape)
     st.plotly_chart(fig, width="stretch", key="pyr")
     if max(image.shape) > DISPLAY:
         st.caption(
@@ -186,10 +212,10 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
             "method": r[1],
             "dims": f"{r[2][0]}×{r[2][1]}",
             "corr vs orig": round(r[3], 3),
-            "source": A.SOURCE_TABLE[r[0], r[1]][1] if source and (r[0], r[1]) in A.SOURCE_TABLE else None,
+            "source": SOURCE_TABLE[r[0], r[1]][1] if source and (r[0], r[1]) in SOURCE_TABLE else None,
             "aliased": f"{e:.0%}",
         }
-        for r, e in zip(d["records"], d["energy"], strict=True)
+        for r, e in zip(d.records, d.energy, strict=True)
     ]
     left.dataframe(
         rows,
@@ -202,28 +228,28 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
             ),
         },
     )
-    right.code(d["table"], language=None)
-    badge(f"F.avg_pool2d(3, stride {s}) for the 3×3 box convolution", d["check"], container=left)
-    st.plotly_chart(V.correlation_figure(d["records"], show_source=source), width="stretch", key="bars")
+    right.code(d.table, language=None)
+    badge(f"F.avg_pool2d(3, stride {s}) for the 3×3 box convolution", d.check, container=left)
+    st.plotly_chart(correlation_figure(d.records, show_source=source), width="stretch", key="bars")
     if source:
         st.caption(
-            f"Diamonds: the source's printed numbers. Seed {A.SOURCE_SEED} with {A.SOURCE_NOISE:.0%} of the pixels "
+            f"Diamonds: the source's printed numbers. Seed {SOURCE_SEED} with {SOURCE_NOISE:.0%} of the pixels "
             "hit is the "
-            f"draw (searched: seeds 0–1999, amounts 0.26–0.34) closest to them. {sweep_view(noise, seed)['text']} "
+            f"draw (searched: seeds 0–1999, amounts 0.26–0.34) closest to them. {sweep_view(noise, seed).text} "
             "More in *Other noise draws*."
         )
 
 
-def _spectrum(d: dict, s: int) -> None:
-    f = d["folding"]
-    st.plotly_chart(V.spectrum_figure(f, s), width="stretch", key="folding")
+def _spectrum(d: SpectrumView, s: int) -> None:
+    f = d.folding
+    st.plotly_chart(spectrum_figure(f, s), width="stretch", key="folding")
     st.markdown(
         f"Naive subsampling by {s}: **{f.aliased_fraction:.0%}** of the result's spectrum (mean removed) folded in "
         "from outside the box: the s² shifted copies of the image's spectrum add up on the coarse grid."
     )
     st.latex(r"Y[k,l] = \frac{1}{s^2}\sum_{a,b=0}^{s-1} X\!\left[k + a\tfrac{H}{s},\; l + b\tfrac{W}{s}\right]")
     st.plotly_chart(
-        V.spectra_figure(d["spectra"], {k: s for k in d["spectra"]}, shapes=d["shapes"]), width="stretch", key="spectra"
+        spectra_figure(d.spectra, {k: s for k in d.spectra}, shapes=d.shapes), width="stretch", key="spectra"
     )
     st.caption(
         f"The spectrum of each method's output at stride {s}, on the same frequency axes (cycles per original pixel)."
@@ -232,11 +258,9 @@ def _spectrum(d: dict, s: int) -> None:
 
 def _noise_draws(seed: int, noise: float) -> None:
     d = sweep_view(noise, seed)
-    st.plotly_chart(
-        V.seed_sweep_figure(d["sweep"], [*range(SWEEP), seed], chosen_seed=seed), width="stretch", key="sweep"
-    )
+    st.plotly_chart(seed_sweep_figure(d.sweep, [*range(SWEEP), seed], chosen_seed=seed), width="stretch", key="sweep")
     st.markdown(
-        f"The source's 24×24 experiment, once per noise draw. {d['text']} Seed {A.SOURCE_SEED} at {A.SOURCE_NOISE} "
+        f"The source's 24×24 experiment, once per noise draw. {d.text} Seed {SOURCE_SEED} at {SOURCE_NOISE} "
         "comes closest "
         "to the source's printed table; most other draws keep its ordering, none its exact numbers."
     )

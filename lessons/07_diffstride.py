@@ -13,15 +13,15 @@ import torch
 from stride_core.device import bound_threads
 from stride_core.diffstride import (
     diff_stride,
+    diff_stride_size,
     diff_stride_steps,
     downsample_all,
-    output_size,
     paper_output_size,
     spectral_pool,
     stride_gradient,
     thresholds,
-    train_strides,
 )
+from stride_core.training import train_strides
 from stride_core.verify import compare
 from stride_core.viz.diffstride import compare_figure, profiles_figure, spectrum_figure, training_figure
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
@@ -89,7 +89,7 @@ def explorer() -> None:
         )
         return
     spectrum, profiles, side_by_side, s_int, agreement = figures(picked.key, sh, sw, r, picked.image)
-    ho, wo = output_size(h, w, (sh, sw), float(r))
+    ho, wo = diff_stride_size(h, w, (sh, sw), float(r))
     ph, pw = paper_output_size(h, w, (sh, sw), float(r))
     with right:
         a, b, c = st.columns(3)

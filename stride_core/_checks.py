@@ -7,6 +7,7 @@ inside a module trust their callers and do not check again.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -18,7 +19,10 @@ __all__ = [
     "ValueCheckError",
     "check",
     "check_choice",
+    "check_grid",
+    "check_image",
     "check_int",
+    "check_number",
     "check_shape",
     "is_int",
     "pair",
@@ -63,12 +67,43 @@ def check_int(v: object, name: str, lo: int | None = None, hi: int | None = None
         raise ValueCheckError(f"{name} must be an integer, got {v!r}")
     v = int(v)  # type: ignore[arg-type]
     if lo is not None and hi is not None and not lo <= v <= hi:
-        raise ValueCheckError(f"{name} must be between {lo} and {hi}, got {v}")
+        raise ValueCheckError(f"{name} must be in {lo}..{hi}, got {v}")
     if lo is not None and v < lo:
         raise ValueCheckError(f"{name} must be >= {lo}, got {v}")
     if hi is not None and v > hi:
         raise ValueCheckError(f"{name} must be <= {hi}, got {v}")
     return v
+
+
+def check_number(v: object, name: str, lo: float | None = None) -> float:
+    """Return v as a float after checking that it is a finite real number (not a bool), >= lo if given.
+
+    Example:
+        >>> check_number(2, "smoothness R", 0)
+        2.0
+    """
+    if not isinstance(v, numbers.Real) or isinstance(v, bool):
+        raise ValueCheckError(f"{name} must be a number, got {v!r}")
+    v = float(v)
+    if not math.isfinite(v) or (lo is not None and v < lo):
+        raise ValueCheckError(
+            f"{name} must be >= {lo}, got {v}" if lo is not None else f"{name} must be finite, got {v}"
+        )
+    return v
+
+
+def check_grid(s: object, offsets: dict[str, object]) -> None:
+    """Check a stride s >= 1 and 1-based grid offsets (m, n, p, q) in 1..s, as in T^(s)_{m,n}.
+
+    Example:
+        >>> check_grid(2, {"m": 3})
+        Traceback (most recent call last):
+        ...
+        stride_core._checks.ValueCheckError: m must be in 1..2, got 3
+    """
+    s = check_int(s, "stride s", 1)
+    for name, v in offsets.items():
+        check_int(v, name, 1, s)
 
 
 def check_choice(v: object, name: str, choices: Sequence[object]) -> object:
@@ -97,6 +132,15 @@ def check_shape(x: torch.Tensor, pattern: str, *, name: str = "x") -> None:
             raise ShapeError(f"{name} must have at least {len(dims) - 1} dims ({pattern}), got shape {tuple(x.shape)}")
     elif x.dim() != len(dims):
         raise ShapeError(f"{name} must have {len(dims)} dims ({pattern}), got shape {tuple(x.shape)}")
+
+
+def check_image(x: torch.Tensor, name: str = "x") -> None:
+    """Check that x is a floating tensor (..., H, W) with H, W >= 1."""
+    check_shape(x, "* H W", name=name)
+    if not x.is_floating_point():
+        raise ValueCheckError(f"{name} must be a floating tensor, got dtype {x.dtype}")
+    if x.shape[-1] == 0 or x.shape[-2] == 0:
+        raise ShapeError(f"{name} must have H, W >= 1, got shape {tuple(x.shape)}")
 
 
 def pair(v: int | Sequence[int], name: str, *, minimum: int) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ._checks import check, pair
+from ._checks import check, check_int, pair
 
 __all__ = [
     "output_size",
@@ -55,8 +55,7 @@ def output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
         [22, 11, 8]
     """
     for name, v, lo in (("n", n, 1), ("k", k, 1), ("s", s, 1), ("p", p, 0), ("d", d, 1)):
-        check(isinstance(v, int) and not isinstance(v, bool), f"{name} must be an int, got {v!r}")
-        check(v >= lo, f"{name} must be >= {lo}, got {v}")
+        check_int(v, name, lo)
     span = n + 2 * p - d * (k - 1) - 1
     return span // s + 1 if span >= 0 else 0
 

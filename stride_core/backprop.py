@@ -124,7 +124,7 @@ def rot180(w: torch.Tensor) -> torch.Tensor:
 # The gradients.
 
 
-class _Conv(NamedTuple):
+class _Geometry(NamedTuple):
     h: int
     w: int
     kh: int
@@ -137,7 +137,7 @@ class _Conv(NamedTuple):
     wo: int
 
 
-def _geometry(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, input_size: Size2) -> _Conv:
+def _geometry(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, input_size: Size2) -> _Geometry:
     """Check dy, w and the settings against each other; return every size involved."""
     check_shape(dy, "N C_out H_out W_out", name="dy")
     check_shape(w, "C_out C_in kh kw", name="w")
@@ -162,10 +162,10 @@ def _geometry(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, 
         dy.is_floating_point() and w.is_floating_point(),
         f"dy and w must be floating point, got {dy.dtype} and {w.dtype}",
     )
-    return _Conv(h, wd, kh, kw, sh, sw, ph, pw, ho, wo)
+    return _Geometry(h, wd, kh, kw, sh, sw, ph, pw, ho, wo)
 
 
-def _to_input(g: torch.Tensor, c: _Conv) -> torch.Tensor:
+def _to_input(g: torch.Tensor, c: _Geometry) -> torch.Tensor:
     """Place a gradient that starts at row/col 0 of the padded input into x's coordinates.
 
     Rows past g's end get zero gradient (never read); the padding border is cut off. F.pad with
@@ -482,10 +482,6 @@ def _slide(grid: torch.Tensor, kernel: torch.Tensor) -> tuple[torch.Tensor, torc
 MAX_POSITIONS = 1024  # the step-by-step functions keep P × P numbers; they are meant for small arrays
 
 
-def _check_2d(a: torch.Tensor, name: str) -> None:
-    check_shape(a, "H W", name=name)
-
-
 def _check_positions(grid: torch.Tensor, kernel: torch.Tensor) -> None:
     p = (grid.shape[0] - kernel.shape[0] + 1) * (grid.shape[1] - kernel.shape[1] + 1)
     check(
@@ -525,8 +521,8 @@ def input_grad_steps(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: 
                 [1., 2., 1., 2.],
                 [3., 4., 3., 4.]])
     """
-    _check_2d(dy, "dy")
-    _check_2d(w, "w")
+    check_shape(dy, "H W", name="dy")
+    check_shape(w, "H W", name="w")
     c = _geometry(dy[None, None], w[None, None], stride, padding, input_size)
     dtype = torch.promote_types(dy.dtype, w.dtype)
     dy, w = dy.to(dtype), w.to(dtype)
@@ -567,8 +563,8 @@ def weight_grad_steps(
         (['x', 'padded', 'dy', 'dilated'], (3, 3), tensor([[20., 24.],
                 [36., 40.]]))
     """
-    _check_2d(x, "x")
-    _check_2d(dy, "dy")
+    check_shape(x, "H W", name="x")
+    check_shape(dy, "H W", name="dy")
     kh, kw = pair(kernel_size, "kernel_size", minimum=1)
     c = _geometry(dy[None, None], torch.empty(1, 1, kh, kw, device=dy.device), stride, padding, tuple(x.shape))
     dtype = torch.promote_types(x.dtype, dy.dtype)
@@ -629,7 +625,7 @@ def gradient_coverage(w: torch.Tensor, stride: Size2, padding: Size2, input_size
         >>> cov.interior_values, cov.uniform, cov.conclusive
         ((1, 2, 4), False, True)
     """
-    _check_2d(w, "w")
+    check_shape(w, "H W", name="w")
     kh, kw = w.shape
     h, wd = pair(input_size, "input_size", minimum=1)
     sh, sw = pair(stride, "stride", minimum=1)

@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import torch
 
-from ._checks import ShapeError, check, check_shape, pair
-from .sampling import S, T, _check_grid, _check_int, pad_filter
+from ._checks import ShapeError, check, check_grid, check_int, check_shape, pair
+from .sampling import S, T, pad_filter
 
 __all__ = [
     "FILTERS",
@@ -84,22 +84,22 @@ def example_filter(
     return torch.randint(-3, 4, (a, b), generator=g).to(dtype)
 
 
-def conv_tensor(filt: torch.Tensor, in_shape: int | Sequence[int]) -> torch.Tensor:
-    r"""The convolutional tensor 𝓗 of a filter H for an input of shape (H_in, W_in).
+def conv_tensor(w: torch.Tensor, in_shape: int | Sequence[int]) -> torch.Tensor:
+    r"""The convolutional tensor 𝓗 of a filter w (the paper's H) for an input of shape (H_in, W_in).
 
     Definition 2 of the striding paper: 𝓗(i, j, i : i+a-1, j : j+b-1) = H, zero elsewhere, so
     slice 𝓗[i, j] is the filter placed with its top-left corner at (i, j) (Figure 2). Built by
     one scatter (index_put) of the a·b filter values into each slice, not by loops over pixels.
 
     Args:
-        filt: filter (a, b) on any device, any floating dtype; differentiable.
+        w: the filter (the paper's H), (a, b) on any device, any floating dtype; differentiable.
         in_shape: (H_in, W_in), or one int for a square input; H_in >= a and W_in >= b.
 
     Returns:
-        Tensor (H_in-a+1, W_in-b+1, H_in, W_in) with filt's device and dtype.
+        Tensor (H_in-a+1, W_in-b+1, H_in, W_in) with w's device and dtype.
 
     Raises:
-        ShapeError: if filt is not 2-D or has a zero-size dim.
+        ShapeError: if w is not 2-D or has a zero-size dim.
         ValueCheckError: if in_shape is not a pair of ints or the filter does not fit in it.
 
     Example:
@@ -109,22 +109,22 @@ def conv_tensor(filt: torch.Tensor, in_shape: int | Sequence[int]) -> torch.Tens
         >>> C[0, 1]
         tensor([[0., 1., 2.]])
     """
-    check_shape(filt, "a b", name="filt")
-    a, b = filt.shape
+    check_shape(w, "a b", name="w")
+    a, b = w.shape
     if a == 0 or b == 0:
-        raise ShapeError(f"filt must not be empty, got shape {tuple(filt.shape)}")
+        raise ShapeError(f"w must not be empty, got shape {tuple(w.shape)}")
     Hi, Wi = pair(in_shape if not isinstance(in_shape, torch.Size) else tuple(in_shape), "in_shape", minimum=1)
     check(Hi >= a and Wi >= b, f"the {a}×{b} filter must fit in the input, got in_shape {(Hi, Wi)}")
     P, Q = Hi - a + 1, Wi - b + 1
-    dev = filt.device
+    dev = w.device
     i = torch.arange(P, device=dev).view(P, 1, 1, 1)
     j = torch.arange(Q, device=dev).view(1, Q, 1, 1)
     u = torch.arange(a, device=dev).view(1, 1, a, 1)
     v = torch.arange(b, device=dev).view(1, 1, 1, b)
     shape = (P, Q, a, b)
     index = tuple(t.expand(shape) for t in (i, j, i + u, j + v))
-    values = filt.view(1, 1, a, b).expand(shape)
-    return filt.new_zeros(P, Q, Hi, Wi).index_put(index, values)
+    values = w.view(1, 1, a, b).expand(shape)
+    return w.new_zeros(P, Q, Hi, Wi).index_put(index, values)
 
 
 def tensor_product(C: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
@@ -245,9 +245,9 @@ def stride_mask(P: int, Q: int, s: int, *, device: torch.device | str | None = N
                 [False, False],
                 [ True, False]])
     """
-    _check_int(P, "P", 1)
-    _check_int(Q, "Q", 1)
-    _check_int(s, "stride s", 1)
+    check_int(P, "P", 1)
+    check_int(Q, "Q", 1)
+    check_int(s, "stride s", 1)
     mask = torch.zeros(P, Q, dtype=torch.bool, device=device)
     T(mask, s, 1, 1).fill_(True)
     return mask
@@ -301,10 +301,10 @@ def shift_orbit(shape: Sequence[int], i: int, j: int, k: int, l: int) -> torch.T
     """
     check(isinstance(shape, Sequence) and len(shape) == 4, f"shape must be four sizes (P, Q, H, W), got {shape!r}")
     for name, v in zip("PQHW", shape, strict=True):
-        _check_int(v, name, 1)
+        check_int(v, name, 1)
     P, Q, H, W = (int(v) for v in shape)
     for name, v, hi in (("i", i, P), ("j", j, Q), ("k", k, H), ("l", l, W)):
-        _check_int(v, name, 0, hi - 1)
+        check_int(v, name, 0, hi - 1)
     t = torch.arange(-min(i, k), min(P - 1 - i, H - 1 - k) + 1)
     u = torch.arange(-min(j, l), min(Q - 1 - j, W - 1 - l) + 1)
     tt, uu = torch.meshgrid(t, u, indexing="ij")
@@ -312,7 +312,7 @@ def shift_orbit(shape: Sequence[int], i: int, j: int, k: int, l: int) -> torch.T
     return torch.stack([i + tt, j + uu, k + tt, l + uu], dim=1)
 
 
-def subsampled_filter(filt: torch.Tensor, s: int, m: int, n: int, p: int, q: int) -> torch.Tensor:
+def subsampled_filter(w: torch.Tensor, s: int, m: int, n: int, p: int, q: int) -> torch.Tensor:
     r"""The filter T^(s)_{p,q}(O_{m-1,n-1}(H)) of Property 4.
 
     Property 4 of the striding paper (Equation 7): pad the filter with m-1 zero rows and n-1
@@ -321,7 +321,7 @@ def subsampled_filter(filt: torch.Tensor, s: int, m: int, n: int, p: int, q: int
     tensor is zero.
 
     Args:
-        filt: filter (..., a, b) on any device.
+        w: the filter (the paper's H), (..., a, b) on any device.
         s: stride, s >= 1.
         m, n, p, q: grid offsets, each in 1..s.
 
@@ -329,7 +329,7 @@ def subsampled_filter(filt: torch.Tensor, s: int, m: int, n: int, p: int, q: int
         Tensor (..., ceil((a+m-p)/s), ceil((b+n-q)/s)), same device and dtype.
 
     Raises:
-        ShapeError: if filt has fewer than 2 dims.
+        ShapeError: if w has fewer than 2 dims.
         ValueCheckError: if s < 1 or an offset is outside 1..s.
 
     Example:
@@ -337,9 +337,9 @@ def subsampled_filter(filt: torch.Tensor, s: int, m: int, n: int, p: int, q: int
         tensor([[0.],
                 [5.]])
     """
-    check_shape(filt, "* a b", name="filt")
-    _check_grid(s, {"m": m, "n": n, "p": p, "q": q})
-    return T(pad_filter(filt, m - 1, n - 1), s, p, q)
+    check_shape(w, "* a b", name="w")
+    check_grid(s, {"m": m, "n": n, "p": p, "q": q})
+    return T(pad_filter(w, m - 1, n - 1), s, p, q)
 
 
 class Property4(NamedTuple):
@@ -348,7 +348,7 @@ class Property4(NamedTuple):
     rebuilt: torch.Tensor  # conv_tensor(filter, (H', W')) cut to (P', Q'); zeros when filter is empty
 
 
-def property4(filt: torch.Tensor, in_shape: int | Sequence[int], s: int, m: int, n: int, p: int, q: int) -> Property4:
+def property4(w: torch.Tensor, in_shape: int | Sequence[int], s: int, m: int, n: int, p: int, q: int) -> Property4:
     r"""Sub-sample a convolutional tensor on both planes, and rebuild it from the smaller filter.
 
     Property 4 of the striding paper: S^{3,4}_{p,q,s}(S^{1,2}_{m,n,s}(𝓗)) is again convolutional,
@@ -359,7 +359,7 @@ def property4(filt: torch.Tensor, in_shape: int | Sequence[int], s: int, m: int,
     have one more position per axis, where the small filter still fits but H does not).
 
     Args:
-        filt: filter (a, b) on any device.
+        w: the filter (the paper's H), (a, b) on any device.
         in_shape: (H_in, W_in) or one int; the filter must fit.
         s: stride, s >= 1.
         m, n: output grid offsets (S^{1,2}), each in 1..s.
@@ -367,10 +367,10 @@ def property4(filt: torch.Tensor, in_shape: int | Sequence[int], s: int, m: int,
 
     Returns:
         Property4(tensor, filter, rebuilt); the property holds when tensor equals rebuilt and
-        is_convolutional_tensor(tensor) is True. All on filt's device.
+        is_convolutional_tensor(tensor) is True. All on w's device.
 
     Raises:
-        ShapeError: if filt is not a non-empty 2-D tensor.
+        ShapeError: if w is not a non-empty 2-D tensor.
         ValueCheckError: if the filter does not fit, s < 1 or an offset is outside 1..s.
 
     Example:
@@ -380,11 +380,11 @@ def property4(filt: torch.Tensor, in_shape: int | Sequence[int], s: int, m: int,
         >>> torch.equal(r.tensor, r.rebuilt)
         True
     """
-    check_shape(filt, "a b", name="filt")
-    _check_grid(s, {"m": m, "n": n, "p": p, "q": q})
-    C = conv_tensor(filt, in_shape)
+    check_shape(w, "a b", name="w")
+    check_grid(s, {"m": m, "n": n, "p": p, "q": q})
+    C = conv_tensor(w, in_shape)
     G = S(S(C, (0, 1), m, n, s), (2, 3), p, q, s)
-    small = subsampled_filter(filt, s, m, n, p, q)
+    small = subsampled_filter(w, s, m, n, p, q)
     P2, Q2, H2, W2 = G.shape
     if G.numel() == 0 or small.numel() == 0:
         rebuilt = torch.zeros_like(G)

@@ -33,21 +33,20 @@ differ, we follow the code:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import ShapeError, ValueCheckError, check, check_shape, pair
+from ._checks import ShapeError, ValueCheckError, check, check_int, check_number, check_shape, is_int, pair
 
 __all__ = [
     "spectral_masks",
     "spectral_window",
     "thresholds",
-    "output_size",
+    "diff_stride_size",
     "paper_output_size",
     "diff_stride",
     "diff_stride_steps",
@@ -61,8 +60,6 @@ __all__ = [
     "downsample_all",
     "Downsampled",
     "StrideNet",
-    "TrainRecord",
-    "train_strides",
 ]
 
 StridesLike = torch.Tensor | float | int | Sequence[float]
@@ -88,9 +85,7 @@ def _strides_tensor(strides: StridesLike, *, like: torch.Tensor | None = None) -
     if isinstance(strides, (int, float)):
         values = [float(strides), float(strides)]
     elif (
-        isinstance(strides, Sequence)
-        and len(strides) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in strides)
+        isinstance(strides, Sequence) and len(strides) == 2 and all(isinstance(v, float) or is_int(v) for v in strides)
     ):
         values = [float(v) for v in strides]
     else:
@@ -109,17 +104,12 @@ def _check_strides(s: torch.Tensor) -> None:
 
 
 def _check_smoothness(smoothness: float) -> None:
-    check(
-        isinstance(smoothness, (int, float)) and not isinstance(smoothness, bool),
-        f"smoothness R must be a number, got {smoothness!r}",
-    )
-    check(math.isfinite(smoothness) and smoothness >= 0, f"smoothness R must be >= 0, got {smoothness}")
+    check_number(smoothness, "smoothness R", 0)
 
 
 def _check_size(height: int, width: int) -> None:
-    for name, v in (("height", height), ("width", width)):
-        check(isinstance(v, int) and not isinstance(v, bool), f"{name} must be an int, got {v!r}")
-        check(v >= 2, f"{name} must be >= 2, got {v}")
+    check_int(height, "height", 2)
+    check_int(width, "width", 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +229,7 @@ def spectral_window(height: int, width: int, strides: StridesLike, smoothness: f
     return torch.outer(mh, mw)
 
 
-def output_size(height: int, width: int, strides: StridesLike, smoothness: float = 4.0) -> tuple[int, int]:
+def diff_stride_size(height: int, width: int, strides: StridesLike, smoothness: float = 4.0) -> tuple[int, int]:
     r"""The (H', W') DiffStride produces, counted from the mask as the reference does.
 
     Rows are kept where ``mask_h > 0`` and the horizontal rfft bins where ``mask_w > 0``; the
@@ -257,9 +247,9 @@ def output_size(height: int, width: int, strides: StridesLike, smoothness: float
         ValueCheckError, ShapeError: as :func:`spectral_masks`.
 
     Example:
-        >>> output_size(64, 64, (2.0, 4.0), 4.0)
+        >>> diff_stride_size(64, 64, (2.0, 4.0), 4.0)
         (40, 24)
-        >>> output_size(64, 64, (3.0, 3.0), 4.0)
+        >>> diff_stride_size(64, 64, (3.0, 3.0), 4.0)
         (30, 30)
     """
     mh, mw = spectral_masks(height, width, strides, smoothness)
@@ -391,7 +381,7 @@ def diff_stride(
             constant image keeps its value (False reproduces the reference's numbers).
 
     Returns:
-        Tensor (..., H', W') with (H', W') = :func:`output_size`, on x's device and dtype.
+        Tensor (..., H', W') with (H', W') = :func:`diff_stride_size`, on x's device and dtype.
 
     Raises:
         ShapeError: if x has fewer than 2 dims or strides has the wrong number of values.
@@ -829,129 +819,3 @@ class StrideNet(nn.Module):
     def penalty(self) -> torch.Tensor:
         """Equation 6 over this network's DiffStride layers."""
         return complexity_penalty([p.strides for p in self.pools])
-
-
-class TrainRecord(NamedTuple):
-    step: int  # 1-based
-    loss: float  # cross-entropy on the batch (without the penalty)
-    penalty: float  # J of Equation 6 (without λ)
-    accuracy: float | None  # held-out accuracy in [0, 1], on evaluation steps only
-    strides: tuple[tuple[float, float], ...]  # (S_h, S_w) per DiffStride layer after the step
-    sizes: tuple[tuple[int, int], ...]  # feature-map size after each DiffStride layer
-
-
-def train_strides(
-    images: torch.Tensor | np.ndarray,
-    labels: torch.Tensor | np.ndarray,
-    *,
-    steps: int = 150,
-    lam: float = 0.0,
-    strides: float = 2.0,
-    smoothness: float = 2.0,
-    channels: int = 16,
-    layers: int = 2,
-    batch: int = 64,
-    lr: float = 0.01,
-    stride_lr: float = 0.03,
-    holdout: float = 0.2,
-    eval_every: int = 10,
-    seed: int = 0,
-    size: int | None = None,
-) -> Iterator[TrainRecord]:
-    r"""Train a :class:`StrideNet` and yield a record after every step (the DiffStride paper, Section 3.2 and Figure 3a).
-
-    The loss is cross-entropy + λ·J (Equation 6). Adam updates the weights with ``lr`` and the
-    strides with ``stride_lr``; the layers project the strides onto their floors at each
-    forward. A fixed random ``holdout`` fraction is kept out of training and scored every
-    ``eval_every`` steps and at the last step. Runs on the images' device; the caller may stop
-    iterating at any time (the generator holds no resources).
-
-    Args:
-        images: (N, 1, H, W) float images (tensor or numpy), H, W > R.
-        labels: (N,) integer class labels 0..C−1.
-        steps: number of optimisation steps >= 1.
-        lam: λ >= 0, the weight of Equation 6.
-        strides, smoothness, channels, layers: the network (see :class:`StrideNet`).
-        batch: mini-batch size >= 1.
-        lr, stride_lr: Adam learning rates (> 0).
-        holdout: fraction in (0, 1) of images held out for accuracy.
-        eval_every: evaluate every this many steps (>= 1).
-        seed: seed of the split, the initialisation and the batches.
-        size: if given, images are first resized (bilinear) to size × size, e.g. the 8×8
-            scikit-learn digits to 24×24 so that a DiffStride layer has room to crop.
-
-    Yields:
-        TrainRecord after every step.
-
-    Raises:
-        ShapeError: if images is not (N, 1, H, W) or labels not (N,).
-        ValueCheckError: for out-of-range settings.
-
-    Example:
-        >>> x = torch.rand(40, 1, 16, 16); y = torch.arange(40) % 2
-        >>> rec = list(train_strides(x, y, steps=2, batch=8, channels=2))
-        >>> rec[-1].step, len(rec[-1].strides), rec[-1].accuracy is not None
-        (2, 2, True)
-    """
-    images = torch.as_tensor(images)
-    labels = torch.as_tensor(labels)
-    check_shape(images, "N C H W", name="images")
-    check_shape(labels, "N", name="labels")
-    if images.shape[1] != 1 or labels.shape[0] != images.shape[0]:
-        raise ShapeError(
-            f"images must be (N, 1, H, W) with N labels, got images {tuple(images.shape)} and labels "
-            f"{tuple(labels.shape)}"
-        )
-    check(images.is_floating_point(), f"images must be floating point, got {images.dtype}")
-    if size is not None:
-        check(isinstance(size, int) and size >= 2, f"size must be an int >= 2, got {size!r}")
-        images = F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
-    check(
-        steps >= 1 and batch >= 1 and eval_every >= 1,
-        f"steps, batch and eval_every must be >= 1, got {steps}, {batch}, {eval_every}",
-    )
-    check(lam >= 0, f"λ must be >= 0, got {lam}")
-    check(lr > 0 and stride_lr > 0, f"learning rates must be > 0, got {lr}, {stride_lr}")
-    check(0 < holdout < 1, f"holdout must be in (0, 1), got {holdout}")
-    _check_smoothness(smoothness)
-    check(
-        min(images.shape[-2:]) > smoothness,
-        f"images must be larger than R = {smoothness}, got {tuple(images.shape[-2:])}",
-    )
-    labels = labels.long()
-    classes = int(labels.max()) + 1
-    gen = torch.Generator().manual_seed(seed)
-    order = torch.randperm(images.shape[0], generator=gen)
-    n_test = max(1, int(round(holdout * images.shape[0])))
-    test, train = order[:n_test].to(images.device), order[n_test:].to(images.device)
-    check(train.numel() >= 1, "holdout leaves no training images")
-    torch.manual_seed(seed)
-    net = StrideNet(classes, channels, layers, strides, smoothness).to(images.device, images.dtype)
-    stride_params = [p.strides for p in net.pools]
-    ids = {id(p) for p in stride_params}
-    weights = [p for p in net.parameters() if id(p) not in ids]
-    opt = torch.optim.Adam([dict(params=weights, lr=lr), dict(params=stride_params, lr=stride_lr)])
-    for step in range(1, steps + 1):
-        net.train()
-        pick = train[torch.randint(train.numel(), (min(batch, train.numel()),), generator=gen).to(images.device)]
-        logits = net(images[pick])
-        ce = F.cross_entropy(logits, labels[pick])
-        penalty = net.penalty()
-        opt.zero_grad(set_to_none=True)
-        (ce + lam * penalty).backward()
-        opt.step()
-        accuracy = None
-        if step % eval_every == 0 or step == steps:
-            net.eval()
-            with torch.no_grad():
-                accuracy = float((net(images[test]).argmax(-1) == labels[test]).float().mean())
-        sizes = []
-        h, w = images.shape[-2:]
-        for p in net.pools:
-            floor = p.minimum_strides(h, w)
-            sh, sw = (max(v, lo) for v, lo in zip(p.strides.detach().expand(2).cpu().tolist(), floor, strict=True))
-            h, w = output_size(h, w, (sh, sw), smoothness)
-            sizes.append((h, w))
-        yield TrainRecord(
-            step, float(ce.detach()), float(penalty.detach()), accuracy, tuple(net.layer_strides()), tuple(sizes)
-        )

@@ -18,23 +18,9 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import check, check_shape
+from ._checks import check, check_grid, check_int, check_shape, is_int
 
 __all__ = ["T", "S", "polyphase", "phase_map", "coverage", "compose", "pad_filter"]
-
-
-def _check_int(v: object, name: str, lo: int, hi: int | None = None) -> None:
-    check(isinstance(v, int) and not isinstance(v, bool), f"{name} must be an int, got {v!r}")
-    if hi is None:
-        check(v >= lo, f"{name} must be >= {lo}, got {v}")
-    else:
-        check(lo <= v <= hi, f"{name} must be in {lo}..{hi}, got {v}")
-
-
-def _check_grid(s: int, offsets: dict[str, int]) -> None:
-    _check_int(s, "stride s", 1)
-    for name, v in offsets.items():
-        _check_int(v, name, 1, s)
 
 
 def T(x: torch.Tensor, s: int, m: int, n: int) -> torch.Tensor:
@@ -62,7 +48,7 @@ def T(x: torch.Tensor, s: int, m: int, n: int) -> torch.Tensor:
                 [ 9., 11.]])
     """
     check_shape(x, "* H W")
-    _check_grid(s, {"m": m, "n": n})
+    check_grid(s, {"m": m, "n": n})
     return x[..., m - 1 :: s, n - 1 :: s]
 
 
@@ -98,12 +84,12 @@ def S(t: torch.Tensor, dims: Sequence[int], p: int, q: int, s: int) -> torch.Ten
     check(isinstance(dims, Sequence) and len(dims) == 2, f"dims must be a pair of dims, got {dims!r}")
     for d in dims:
         check(
-            isinstance(d, int) and not isinstance(d, bool) and -t.dim() <= d < t.dim(),
+            is_int(d) and -t.dim() <= d < t.dim(),
             f"dims must be ints in {-t.dim()}..{t.dim() - 1}, got {dims!r}",
         )
     d0, d1 = (d % t.dim() for d in dims)
     check(d0 != d1, f"dims must be two different dims, got {dims!r}")
-    _check_grid(s, {"p": p, "q": q})
+    check_grid(s, {"p": p, "q": q})
     index = [slice(None)] * t.dim()
     index[d0] = slice(p - 1, None, s)
     index[d1] = slice(q - 1, None, s)
@@ -139,7 +125,7 @@ def polyphase(x: torch.Tensor, s: int) -> torch.Tensor:
         torch.Size([4, 2, 2])
     """
     check_shape(x, "* H W")
-    _check_int(s, "stride s", 1)
+    check_int(s, "stride s", 1)
     H, W = x.shape[-2:]
     ph, pw = -H % s, -W % s
     if ph or pw:
@@ -175,9 +161,9 @@ def phase_map(H: int, W: int, s: int, *, device: torch.device | str | None = Non
                 [2, 3, 2, 3],
                 [0, 1, 0, 1]])
     """
-    _check_int(H, "H", 1)
-    _check_int(W, "W", 1)
-    _check_int(s, "stride s", 1)
+    check_int(H, "H", 1)
+    check_int(W, "W", 1)
+    check_int(s, "stride s", 1)
     r = torch.arange(H, device=device) % s
     c = torch.arange(W, device=device) % s
     return r[:, None] * s + c[None, :]
@@ -204,9 +190,9 @@ def coverage(H: int, W: int, s: int, *, device: torch.device | str | None = None
         >>> bool((coverage(5, 7, 3) == 1).all())
         True
     """
-    _check_int(H, "H", 1)
-    _check_int(W, "W", 1)
-    _check_int(s, "stride s", 1)
+    check_int(H, "H", 1)
+    check_int(W, "W", 1)
+    check_int(s, "stride s", 1)
     count = torch.zeros(H, W, dtype=torch.long, device=device)
     for m in range(1, s + 1):
         for n in range(1, s + 1):
@@ -237,27 +223,27 @@ def compose(s: int, m: int, n: int, s_l: int) -> tuple[int, int, int]:
         >>> compose(2, 2, 1, 3)
         (6, 4, 1)
     """
-    _check_grid(s, {"m": m, "n": n})
-    _check_int(s_l, "stride s_l", 1)
+    check_grid(s, {"m": m, "n": n})
+    check_int(s_l, "stride s_l", 1)
     return s * s_l, (m - 1) * s_l + 1, (n - 1) * s_l + 1
 
 
-def pad_filter(filt: torch.Tensor, m: int, n: int) -> torch.Tensor:
+def pad_filter(w: torch.Tensor, m: int, n: int) -> torch.Tensor:
     r"""Zero padding O_{m,n}: prepend m zero rows and n zero columns to the last two dims.
 
     The operator O of Property 4 of the striding paper, used there as O_{m-1,n-1}(H): padding the
     filter by the grid offset before sampling it with T^(s)_{p,q}.
 
     Args:
-        filt: tensor (..., a, b) on any device.
+        w: the filter (the paper's H), a tensor (..., a, b) on any device.
         m: zero rows added on top, m >= 0.
         n: zero columns added on the left, n >= 0.
 
     Returns:
-        Tensor (..., a+m, b+n), same device and dtype; differentiable in filt.
+        Tensor (..., a+m, b+n), same device and dtype; differentiable in w.
 
     Raises:
-        ShapeError: if filt has fewer than 2 dims.
+        ShapeError: if w has fewer than 2 dims.
         ValueCheckError: if m or n is negative.
 
     Example:
@@ -266,7 +252,7 @@ def pad_filter(filt: torch.Tensor, m: int, n: int) -> torch.Tensor:
                 [1., 1.],
                 [1., 1.]])
     """
-    check_shape(filt, "* a b", name="filt")
-    _check_int(m, "m", 0)
-    _check_int(n, "n", 0)
-    return F.pad(filt, (n, 0, m, 0))
+    check_shape(w, "* a b", name="w")
+    check_int(m, "m", 0)
+    check_int(n, "n", 0)
+    return F.pad(w, (n, 0, m, 0))

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..aliasing import METHODS, SOURCE_TABLE
+from ..aliasing import METHODS
+from ..pyramid import SOURCE_TABLE
 from ._style import (
     GREY,
     HIGHLIGHT,

@@ -13,7 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..equivalence import EpochStats, LayerRow, phase_order, strided_toeplitz
+from ..equivalence import phase_order, strided_toeplitz
+from ..non_striding import LayerRow
+from ..training import EpochStats
 from ._style import (
     GREY,
     HEIGHT,

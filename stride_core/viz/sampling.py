@@ -300,15 +300,15 @@ def compose_figure(H: int, W: int, s: int, m: int, n: int, s_l: int, *, height: 
 
 
 class FilterSamplingData(NamedTuple):
-    filt: np.ndarray  # (a, b)
+    w: np.ndarray  # (a, b)
     padded: np.ndarray  # O_{m-1,n-1}(H), (a+m-1, b+n-1)
     picked: np.ndarray  # bool mask on padded: the grid T^(s)_{p,q}
     small: np.ndarray  # T^(s)_{p,q}(O_{m-1,n-1}(H))
     pad: tuple[int, int]  # (m-1, n-1)
 
 
-def _filter_sampling_data(filt: np.ndarray, s: int, m: int, n: int, p: int, q: int) -> FilterSamplingData:
-    f = torch.as_tensor(np.asarray(filt, dtype=float))
+def _filter_sampling_data(w: np.ndarray, s: int, m: int, n: int, p: int, q: int) -> FilterSamplingData:
+    f = torch.as_tensor(np.asarray(w, dtype=float))
     padded = pad_filter(f, m - 1, n - 1)
     picked = torch.zeros(padded.shape, dtype=torch.bool)
     T(picked, s, p, q).fill_(True)
@@ -316,13 +316,13 @@ def _filter_sampling_data(filt: np.ndarray, s: int, m: int, n: int, p: int, q: i
 
 
 def filter_sampling_figure(
-    filt: np.ndarray, s: int, m: int, n: int, p: int, q: int, *, height: int = SMALL_HEIGHT
+    w: np.ndarray, s: int, m: int, n: int, p: int, q: int, *, height: int = SMALL_HEIGHT
 ) -> Figure:
     """Property 4's small filter in three steps: H, the padded O_{m-1,n-1}(H) with the grid T^(s)_{p,q} marked, and the result."""
-    d = _filter_sampling_data(filt, s, m, n, p, q)
-    if d.filt.size == 0:
+    d = _filter_sampling_data(w, s, m, n, p, q)
+    if d.w.size == 0:
         return empty_figure("No filter.")
-    shapes = [d.filt.shape, d.padded.shape, d.small.shape]
+    shapes = [d.w.shape, d.padded.shape, d.small.shape]
     widths = [max(sh[1], 1) for sh in shapes]
     small_title = f"{grid_name(s, p, q)}(O<sub>{m - 1},{n - 1}</sub>(H)): {d.small.shape[0]}×{d.small.shape[1]}"
     fig = Canvas(
@@ -331,14 +331,14 @@ def filter_sampling_figure(
         column_widths=[w / sum(widths) for w in widths],
         horizontal_spacing=0.07,
         subplot_titles=(
-            f"filter H: {d.filt.shape[0]}×{d.filt.shape[1]}",
+            f"filter H: {d.w.shape[0]}×{d.w.shape[1]}",
             f"O<sub>{m - 1},{n - 1}</sub>(H), ○ = {grid_name(s, p, q)}",
             small_title,
         ),
     )
-    zr = np.abs(d.filt).max() or 1.0
+    zr = np.abs(d.w).max() or 1.0
     fig.add_trace(
-        heatmap(d.filt, colorscale=SIGNED, zmin=-zr, zmax=zr, name="H", label="H", xgap=2, ygap=2, fmt=".3~g"),
+        heatmap(d.w, colorscale=SIGNED, zmin=-zr, zmax=zr, name="H", label="H", xgap=2, ygap=2, fmt=".3~g"),
         row=1,
         col=1,
     )

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from stride_core.aliasing import SOURCE_NOISE, SOURCE_SEED, format_table, pyramid_experiment, seed001_image
+from stride_core.pyramid import SOURCE_NOISE, SOURCE_SEED, format_table, pyramid_experiment, seed001_image
 from tests.helpers import open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from stride_core.diffstride import TrainRecord
+from stride_core.training import TrainRecord
 from tests.helpers import metrics, open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,26 +14,28 @@ from hypothesis import given
 from stride_core._checks import ShapeError, ValueCheckError
 from stride_core.aliasing import (
     METHODS,
-    SOURCE_METHODS,
-    SOURCE_TABLE,
     aliased_energy,
     binomial_kernel,
     blur_pool,
     box_kernel,
-    display_copy,
     downsample,
     folding,
-    format_table,
     log_spectrum,
     naive_subsample,
     pearson,
+    shift_consistency,
+    spectral_crop,
+    strided_convolve,
+)
+from stride_core.pyramid import (
+    SOURCE_METHODS,
+    SOURCE_TABLE,
+    display_copy,
+    format_table,
     pyramid,
     pyramid_experiment,
     seed001_image,
     seed_sweep,
-    shift_consistency,
-    spectral_pool,
-    strided_convolve,
     upsample_nearest,
 )
 from tests.conftest import assert_close
@@ -263,7 +265,7 @@ class TestBlurPool:
 class TestSpectralPool:
     def test_shape(self, device, dtype):
         x = torch.rand(2, 12, 9, device=device, dtype=dtype)
-        y = spectral_pool(x, (5, 4))
+        y = spectral_crop(x, (5, 4))
         assert y.shape == (2, 5, 4) and y.device == x.device and y.dtype == dtype
 
     def test_matches_torch(self):
@@ -274,30 +276,30 @@ class TestSpectralPool:
             Xc = np.fft.fftshift(np.fft.fft2(x))
             r0, c0 = H // 2 - h // 2, W // 2 - w // 2
             ref = np.fft.ifft2(np.fft.ifftshift(Xc[r0 : r0 + h, c0 : c0 + w])).real * h * w / (H * W)
-            assert_close(spectral_pool(torch.from_numpy(x), (h, w)), torch.from_numpy(ref))
+            assert_close(spectral_crop(torch.from_numpy(x), (h, w)), torch.from_numpy(ref))
 
     @given(hst.integers(1, 4), hst.integers(1, 4), hst.integers(2, 4), hst.integers(0, 10_000))
     def test_band_limited_is_exact(self, h, w, s, seed):
         # Spectral pooling of a band-limited image equals plain subsampling: nothing was above the band.
         x = torch.from_numpy(_band_limited(h * s, w * s, s, np.random.default_rng(seed)))
-        assert_close(spectral_pool(x, (h, w)), x[::s, ::s])
+        assert_close(spectral_crop(x, (h, w)), x[::s, ::s])
 
     def test_keeps_mean(self):
         x = torch.rand(11, 13, dtype=torch.float64)
-        assert spectral_pool(x, (3, 5)).mean().item() == pytest.approx(x.mean().item())
-        assert_close(spectral_pool(x, (11, 13)), x)
+        assert spectral_crop(x, (3, 5)).mean().item() == pytest.approx(x.mean().item())
+        assert_close(spectral_crop(x, (11, 13)), x)
 
     def test_exception(self):
         with pytest.raises(ValueCheckError):
-            spectral_pool(torch.ones(4, 4), 5)
+            spectral_crop(torch.ones(4, 4), 5)
         with pytest.raises(ValueCheckError):
-            spectral_pool(torch.ones(4, 4), 0)
+            spectral_crop(torch.ones(4, 4), 0)
         with pytest.raises(ShapeError):
-            spectral_pool(torch.ones(4), 2)
+            spectral_crop(torch.ones(4), 2)
 
     def test_gradcheck(self):
         x = torch.rand(6, 5, dtype=torch.float64, requires_grad=True)
-        assert torch.autograd.gradcheck(lambda t: spectral_pool(t, (3, 2)), (x,))
+        assert torch.autograd.gradcheck(lambda t: spectral_crop(t, (3, 2)), (x,))
 
 
 class TestDownsample:
@@ -651,7 +653,7 @@ class TestDisplayCopy:
         x = (0.5 + 0.5 * torch.cos(2 * math.pi * 5 * j / 16)).repeat(16, 1)
         assert_close(display_copy(x, 8, mode="spectral"), torch.full((8, 8), 0.5, dtype=torch.float64))
         y = torch.rand(20, 10, dtype=torch.float64)
-        assert_close(display_copy(y, 10, mode="spectral"), spectral_pool(y, (10, 5)))
+        assert_close(display_copy(y, 10, mode="spectral"), spectral_crop(y, (10, 5)))
 
     def test_exception(self):
         with pytest.raises(ValueCheckError):

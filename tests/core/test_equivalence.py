@@ -15,25 +15,17 @@ from hypothesis import strategies as hst
 from torch import nn
 
 from stride_core._checks import ShapeError, StrideLabError, ValueCheckError
-from stride_core.equivalence import (
-    EpochStats,
+from stride_core.equivalence import lemma1_phase, phase_order, strided_toeplitz, strided_via_polyphase, theorem1_terms
+from stride_core.non_striding import (
     NonStriding,
     PolyphaseInput,
-    digits_28,
-    evaluate,
-    fit_alternating,
     layer_table,
-    lemma1_phase,
     lenet_striding,
-    phase_order,
     reinitialised,
-    strided_toeplitz,
-    strided_via_polyphase,
-    theorem1_terms,
     to_non_striding,
-    train_epoch,
     weight_origin,
 )
+from stride_core.training import EpochStats, digits_28, evaluate, fit_alternating, train_epoch
 from tests.conftest import assert_close
 
 F64 = torch.float64

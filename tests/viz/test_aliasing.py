@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from stride_core.aliasing import (
-    METHODS,
+from stride_core.aliasing import METHODS, folding, shift_consistency
+from stride_core.pyramid import (
     SOURCE_METHODS,
     SOURCE_TABLE,
     display_copy,
-    folding,
     pyramid_experiment,
     seed001_image,
     seed_sweep,
-    shift_consistency,
 )
 from stride_core.viz import aliasing as V
 
@@ -135,7 +133,11 @@ class TestSpectrumFigure:
     def test_edge_inputs(self):
         empty = folding(torch.rand(2, 2), 1)._replace(spectrum=np.zeros((0, 0)))
         assert V.spectrum_figure(empty, 1).layout.annotations[0].text == "No spectrum to show"
-        V.spectrum_figure(folding(torch.rand(2, 2), 2), 2).to_dict()
+        tiny = V.spectrum_figure(folding(torch.rand(2, 2), 2), 2)  # .data: plotly validates it
+        assert [t.type for t in tiny.data] == ["heatmap"] * 4
+        assert np.shape(tiny.data[0].z) == (2, 2) and all(np.shape(t.z) == (1, 1) for t in tiny.data[1:])
+        box = tiny.layout.shapes[0]  # the new band: the single centre bin of the 2×2 spectrum
+        assert (box.x1 - box.x0, box.y1 - box.y0) == (1, 1)
 
 
 class TestSpectraFigure:
@@ -148,7 +150,8 @@ class TestSpectraFigure:
 
     def test_edge_inputs(self):
         assert V.spectra_figure({}).layout.annotations[0].text == "No spectra to show"
-        V.spectra_figure({"zero": np.zeros((3, 3))}).to_dict()
+        zero = V.spectra_figure({"zero": np.zeros((3, 3))})
+        assert [t.name for t in zero.data] == ["zero"] and np.array_equal(zero.data[0].z, np.zeros((3, 3)))
 
 
 class TestShiftFigure:
@@ -167,7 +170,9 @@ class TestShiftFigure:
 
     def test_edge_inputs(self):
         assert V.shift_figure([]).layout.annotations[0].text == "No shift results to show"
-        V.shift_figure([("naive_subsample", 2, float("nan"), 0.0)]).to_dict()
+        undefined = V.shift_figure([("naive_subsample", 2, float("nan"), 0.0)])
+        (bar,) = undefined.data  # one bar, labelled, whose text says r is undefined rather than a number
+        assert list(bar.y) == ["naive subsample"] and np.isnan(bar.x[0]) and bar.text[0].startswith("r = nan")
 
 
 class TestSeedSweepFigure:

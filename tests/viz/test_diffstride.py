@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from stride_core.diffstride import TrainRecord, diff_stride_steps, spectral_masks, thresholds
+from stride_core.diffstride import diff_stride_steps, spectral_masks, thresholds
+from stride_core.training import TrainRecord
 from stride_core.viz.diffstride import (
     _compare_data,
     _profiles_data,
@@ -57,7 +58,12 @@ class TestSpectrumFigure:
         assert len(fig.data) == 0
         # the smallest input: 2×2, everything kept
         v = steps(2, 2, (1.0, 1.0), 1.0)
-        spectrum_figure(*(v[k] for k in SPECTRUM_KEYS)).to_dict()
+        small = spectrum_figure(*(v[k] for k in SPECTRUM_KEYS))
+        assert [t.name for t in small.data] == ["spectrum", "mask W", "masked", "cropped"]
+        np.testing.assert_allclose(small.data[2].z, small.data[0].z)  # the mask keeps every bin unchanged
+        assert np.shape(small.data[3].z) == (2, 2) and small.layout.annotations[-1].text == "cropped 2×2"
+        box = small.layout.shapes[0]
+        assert (box.x1 - box.x0, box.y1 - box.y0) == (2, 2)  # the crop box holds all 2×2 bins
 
 
 class TestProfilesFigure:

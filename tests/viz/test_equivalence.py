@@ -7,7 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from stride_core.equivalence import EpochStats, layer_table, lemma1_phase, lenet_striding, theorem1_terms, to_non_striding, weight_origin
+from stride_core.equivalence import lemma1_phase, theorem1_terms
+from stride_core.non_striding import layer_table, lenet_striding, to_non_striding, weight_origin
+from stride_core.training import EpochStats
 from stride_core.viz.equivalence import (
     _figure1_data,
     _lemma_data,
@@ -63,7 +65,9 @@ class TestFigure1:
     def test_edge_inputs(self):
         assert _figure1_data([1, 2, 3], [1, 2], 1) is None
         for build in (toeplitz_figure, phase_sum_figure):
-            assert isinstance(build(None).to_dict(), dict)
+            empty = build(None)  # reading .data validates the figure with plotly
+            message = "No output: the filter is longer than the signal."
+            assert len(empty.data) == 0 and [a.text for a in empty.layout.annotations] == [message]
         d = _figure1_data([1, 2], [1, 2, 3], 4)  # s larger than the filter: phases 3, 4 have no taps
         assert "no filter taps" in phase_sum_figure(d).layout.yaxis.ticktext[2]
 
@@ -104,7 +108,8 @@ class TestTerms:
 
     def test_edge_inputs(self):
         empty = _terms_data([], [], [], np.zeros((0, 0)))
-        assert isinstance(terms_figure(empty).to_dict(), dict) and isinstance(sum_figure(empty).to_dict(), dict)
+        for fig, message in ((terms_figure(empty), "No terms to show."), (sum_figure(empty), "Empty output.")):
+            assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == [message]
 
 
 class TestLemma:
@@ -151,7 +156,8 @@ class TestSharing:
 
     def test_edge_inputs(self):
         assert _sharing_data(np.zeros((2, 2)), (1, 1), 1) is None
-        assert isinstance(sharing_figure(None).to_dict(), dict)
+        fig = sharing_figure(None)
+        assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No filter bank to show."]
 
 
 class TestParams:
@@ -167,7 +173,8 @@ class TestParams:
         fig.to_dict()
 
     def test_edge_inputs(self):
-        assert isinstance(params_figure(_params_data([], [])).to_dict(), dict)
+        fig = params_figure(_params_data([], []))
+        assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No layers with parameters."]
 
 
 class TestTraining:
@@ -181,5 +188,6 @@ class TestTraining:
         fig.to_dict()
 
     def test_edge_inputs(self):
-        assert isinstance(training_figure(_training_data({})).to_dict(), dict)
-        assert isinstance(training_figure(_training_data({"striding": []})).to_dict(), dict)
+        for history in ({}, {"striding": []}):
+            fig = training_figure(_training_data(history))
+            assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No epochs yet."]
