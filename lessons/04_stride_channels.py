@@ -8,11 +8,20 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
-import stride_core.viz.equivalence as V
 from stride_core.equivalence import lemma1_phase, strided_via_polyphase, theorem1_terms
 from stride_core.non_striding import layer_table, lenet_striding, reinitialised, to_non_striding, weight_origin
 from stride_core.training import digits_28, fit_alternating
 from stride_core.verify import compare
+from stride_core.viz.equivalence import (
+    lemma_figure,
+    lenet_training_figure,
+    params_figure,
+    phase_sum_figure,
+    sharing_figure,
+    strided_toeplitz_figure,
+    sum_figure,
+    terms_figure,
+)
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header
 
 lesson_header("stride-channels")
@@ -64,8 +73,13 @@ def _numbers(text: str, name: str, longest: int) -> list[float] | None:
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def figure1_figures(w: tuple[float, ...], x: tuple[float, ...], s: int):
-    d = V._figure1_data(w, x, s)
-    return V.toeplitz_figure(d), V.phase_sum_figure(d), compare(torch.tensor(d.total), torch.tensor(d.reference))
+    wt, xt = torch.tensor(w, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
+    phase_sum = strided_via_polyphase(xt[None, None, None], wt[None, None, None], s)[0, 0, 0]  # 1×n: Theorem 1 in 1-D
+    return (
+        strided_toeplitz_figure(w, x, s),
+        phase_sum_figure(w, x, s),
+        compare(phase_sum, F.conv1d(xt[None, None], wt[None, None], stride=s)[0, 0]),
+    )
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
@@ -79,12 +93,9 @@ def kernel(name: str) -> np.ndarray:
 def theorem1_figures(key: str, size: int, kname: str, s: int, pad: int, _image: torch.Tensor):
     x, w = _image[None, :1], torch.from_numpy(kernel(kname))[None, None]
     terms, ref = theorem1_terms(x, w, s, pad), F.conv2d(x, w, stride=s, padding=pad)
-    d = V._terms_data(
-        *[[getattr(t, f)[0, 0].numpy() for t in terms] for f in ("w_pq", "x_pq", "y_pq")], ref[0, 0].numpy()
-    )
     return (
-        V.terms_figure(d),
-        V.sum_figure(d),
+        terms_figure(terms, ref),
+        sum_figure(terms, ref),
         compare(sum(t.y_pq for t in terms), ref),
         compare(strided_via_polyphase(x, w, s, pad), ref),
     )
@@ -94,7 +105,7 @@ def theorem1_figures(key: str, size: int, kname: str, s: int, pad: int, _image: 
 def lemma_figures(key: str, size: int, kname: str, s: int, m: int, n: int, _image: torch.Tensor):
     x, w = _image[None, :1], torch.from_numpy(kernel(kname))[None, None]
     full, got = F.conv2d(x, w), lemma1_phase(x, w, s, m, n)
-    return V.lemma_figure(V._lemma_data(w[0, 0].numpy(), full[0, 0].numpy(), got[0, 0].numpy(), s, m, n)), compare(
+    return lemma_figure(w[0, 0].numpy(), full[0, 0].numpy(), got[0, 0].numpy(), s, m, n), compare(
         got, full[..., m - 1 :: s, n - 1 :: s]
     )
 
@@ -128,14 +139,14 @@ def lenet_summary():
         transform.size,
         [weight_origin(net, (1, 28, 28), i).numpy() for i in range(4)],
         convs,
-        V.params_figure(V._params_data(*rows)),
+        params_figure(*rows),
     )
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
 def sharing(i: int, c: int, k: int, hl: int | None):
     _, _, _, origins, convs, _ = lenet_summary()
-    return V.sharing_figure(V._sharing_data(origins[i], convs[i][0], convs[i][1], c, k), highlight=hl)
+    return sharing_figure(origins[i], convs[i][0], convs[i][1], c, k, highlight=hl)
 
 
 def _table(rows) -> list[dict]:
@@ -330,10 +341,10 @@ def experiment() -> None:
         for p in st.session_state.get("partial", []):
             history.setdefault(p.name, []).append((p.stats, p.test_accuracy))
         st.warning("Training stopped before the end; the epochs that finished are shown. Press Train to run again.")
-        st.plotly_chart(V.training_figure(V._training_data(history)), width="stretch", key="partial_curves")
+        st.plotly_chart(lenet_training_figure(history), width="stretch", key="partial_curves")
     done = _results().get((mode, epochs, n_train)) or (_train(mode, epochs, n_train) if start else None)
     if done:
-        st.plotly_chart(V.training_figure(V._training_data(done[0])), width="stretch", key="curves")
+        st.plotly_chart(lenet_training_figure(done[0]), width="stretch", key="curves")
         st.markdown(done[1])
 
 
@@ -362,7 +373,7 @@ def _train(mode: str, epochs: int, n_train: int):
             bar.progress(
                 (i + 1) / (epochs * len(models)), f"{p.name}: epoch {p.epoch}, test accuracy {p.test_accuracy:.1%}"
             )
-            live.plotly_chart(V.training_figure(V._training_data(history)), width="stretch")
+            live.plotly_chart(lenet_training_figure(history), width="stretch")
             if time.perf_counter() - t0 > cap:
                 st.info(f"Stopped at the {cap:.0f} s time cap.")
                 break

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..equivalence import phase_order, strided_toeplitz
+from ..equivalence import Term, phase_order, strided_toeplitz
 from ..non_striding import LayerRow
 from ..training import EpochStats
 from ._style import (
@@ -35,14 +35,14 @@ from ._style import (
 )
 
 __all__ = [
-    "toeplitz_figure",
+    "strided_toeplitz_figure",
     "phase_sum_figure",
     "terms_figure",
     "sum_figure",
     "lemma_figure",
     "sharing_figure",
     "params_figure",
-    "training_figure",
+    "lenet_training_figure",
 ]
 
 
@@ -128,13 +128,16 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
-def toeplitz_figure(d: Figure1Data | None, *, height: int = SMALL_HEIGHT + 60) -> Figure:
+def strided_toeplitz_figure(
+    w: Sequence[float], x: Sequence[float], s: int, *, height: int = SMALL_HEIGHT + 60
+) -> Figure:
     """Figure 1: the banded strided Toeplitz matrix, whose columns slide into one block per phase.
 
     A client-side animation with s+1 frames: frame 0 is the matrix as w ∗_s x uses it; frame k has
     the columns of phases 1..k gathered into blocks. A strip above the matrix names each column's
     signal element and phase (colour and the label p=…).
     """
+    d = _figure1_data(w, x, s)
     if d is None:
         return empty_figure("No output: the filter is longer than the signal.")
     orders = _column_orders(d)
@@ -200,8 +203,9 @@ def toeplitz_figure(d: Figure1Data | None, *, height: int = SMALL_HEIGHT + 60) -
     return base_layout(fig, height=height, **animation_controls(names, duration_ms=700, prefix="columns: ")).figure()
 
 
-def phase_sum_figure(d: Figure1Data | None, *, height: int = SMALL_HEIGHT) -> Figure:
+def phase_sum_figure(w: Sequence[float], x: Sequence[float], s: int, *, height: int = SMALL_HEIGHT) -> Figure:
     """The s stride-1 convolutions of the phase pieces, their sum, and torch's strided result, as labelled rows."""
+    d = _figure1_data(w, x, s)
     if d is None:
         return empty_figure("No output: the filter is longer than the signal.")
     labels = []
@@ -244,22 +248,21 @@ class TermsData(NamedTuple):
     diff: np.ndarray  # |total − reference|
 
 
-def _terms_data(
-    w_pq: Sequence[np.ndarray], x_pq: Sequence[np.ndarray], y_pq: Sequence[np.ndarray], reference: np.ndarray
-) -> TermsData:
+def _plane(t: torch.Tensor | np.ndarray) -> np.ndarray:
+    """The first (H, W) plane of a tensor (..., H, W) as a numpy array."""
+    a = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+    return a[(0,) * (a.ndim - 2)] if a.ndim > 2 else a
+
+
+def _terms_data(terms: Sequence[Term], reference: torch.Tensor | np.ndarray) -> TermsData:
+    """Theorem 1's terms for one image and one filter (the first of each), and F.conv2d's strided result."""
+    w_pq, x_pq, y_pq = ([_plane(getattr(t, f)) for t in terms] for f in ("w_pq", "x_pq", "y_pq"))
+    reference = _plane(reference)
     s = int(round(len(w_pq) ** 0.5))
     total = (
         np.sum(np.stack([np.asarray(y, dtype=float) for y in y_pq]), axis=0) if len(y_pq) else np.zeros_like(reference)
     )
-    return TermsData(
-        s,
-        [np.asarray(a) for a in w_pq],
-        [np.asarray(a) for a in x_pq],
-        [np.asarray(a) for a in y_pq],
-        total,
-        np.asarray(reference),
-        np.abs(total - np.asarray(reference)),
-    )
+    return TermsData(s, w_pq, x_pq, y_pq, total, reference, np.abs(total - reference))
 
 
 def _mosaic(tiles: Sequence[np.ndarray], s: int, gap: int = 1) -> tuple[np.ndarray, list[tuple[float, float]]]:
@@ -280,11 +283,12 @@ def _mosaic(tiles: Sequence[np.ndarray], s: int, gap: int = 1) -> tuple[np.ndarr
     return out, centres
 
 
-def terms_figure(d: TermsData, *, height: int = HEIGHT) -> Figure:
+def terms_figure(terms: Sequence[Term], reference: torch.Tensor, *, height: int = HEIGHT) -> Figure:
     """Theorem 1's s² terms as tiles: T(w)_{p,q}, T(x)_{p,q} and their stride-1 convolution, each tile at the same place (p, q) of three mosaics.
 
     Empty phase filters (stride larger than the kernel) are labelled "empty"; their term is zero.
     """
+    d = _terms_data(terms, reference)
     if d.s < 1 or not d.y_pq:
         return empty_figure("No terms to show.")
     s = d.s
@@ -358,8 +362,9 @@ def terms_figure(d: TermsData, *, height: int = HEIGHT) -> Figure:
     return base_layout(fig, height=height).update_layout(margin=dict(t=50)).figure()
 
 
-def sum_figure(d: TermsData, *, height: int = SMALL_HEIGHT + 40) -> Figure:
+def sum_figure(terms: Sequence[Term], reference: torch.Tensor, *, height: int = SMALL_HEIGHT + 40) -> Figure:
     """The sum of the s² terms beside F.conv2d with stride s, and their absolute difference."""
+    d = _terms_data(terms, reference)
     if not d.total.size:
         return empty_figure("Empty output.")
     fig = Canvas(
@@ -420,8 +425,11 @@ def _lemma_data(w: np.ndarray, full: np.ndarray, lemma: np.ndarray, s: int, m: i
     )
 
 
-def lemma_figure(d: LemmaData, *, height: int = SMALL_HEIGHT + 60) -> Figure:
+def lemma_figure(
+    w: np.ndarray, full: np.ndarray, lemma: np.ndarray, s: int, m: int, n: int, *, height: int = SMALL_HEIGHT + 60
+) -> Figure:
     """Lemma 1: the padded filter O_{m−1,n−1}(w) split into phases, the stride-1 output with the sampled grid, and the lemma's result."""
+    d = _lemma_data(w, full, lemma, s, m, n)
     fig = Canvas(
         rows=1,
         cols=3,
@@ -520,13 +528,23 @@ def _sharing_data(
     return SharingData(grid, r_out, r_in, (kth, ktw), (kh, kw), copies)
 
 
-def sharing_figure(d: SharingData | None, *, highlight: int | None = None, height: int = HEIGHT + 80) -> Figure:
+def sharing_figure(
+    origin: np.ndarray,
+    kernel: tuple[int, int],
+    in_channels: int,
+    c: int = 0,
+    k: int = 0,
+    *,
+    highlight: int | None = None,
+    height: int = HEIGHT + 80,
+) -> Figure:
     """One original filter's share of a non-striding filter bank: entries copied from the same weight share a colour.
 
     Rows are the r'² new output channels (m, n), columns the r² phase channels (p, q), each a k̃h×k̃w
     block; grey cells are structural zeros. `highlight` (a kernel position a·kw + b) outlines every
     copy of one weight.
     """
+    d = _sharing_data(origin, kernel, in_channels, c, k)
     if d is None:
         return empty_figure("No filter bank to show.")
     kh, kw = d.kernel
@@ -610,8 +628,11 @@ def _params_data(a: Sequence[LayerRow], b: Sequence[LayerRow]) -> ParamsData:
     return ParamsData(names, sa, sb, np.divide(sb, sa, out=np.zeros_like(sb), where=sa > 0))
 
 
-def params_figure(d: ParamsData, *, height: int = SMALL_HEIGHT + 40) -> Figure:
+def params_figure(
+    striding: Sequence[LayerRow], non_striding: Sequence[LayerRow], *, height: int = SMALL_HEIGHT + 40
+) -> Figure:
     """Learnable parameters per layer of both networks (log scale), labelled with the ratio."""
+    d = _params_data(striding, non_striding)
     if not d.names:
         return empty_figure("No layers with parameters.")
     fig = Canvas().add_traces(
@@ -665,8 +686,11 @@ def _training_data(history: dict[str, Sequence[tuple[EpochStats, float]]]) -> Tr
     )
 
 
-def training_figure(d: TrainingData, *, height: int = SMALL_HEIGHT + 20) -> Figure:
+def lenet_training_figure(
+    history: dict[str, Sequence[tuple[EpochStats, float]]], *, height: int = SMALL_HEIGHT + 20
+) -> Figure:
     """Training loss, test accuracy and wall time per epoch, one line per architecture."""
+    d = _training_data(history)
     if not d.names or not any(len(e) for e in d.epochs):
         return empty_figure("No epochs yet.")
     fig = Canvas(

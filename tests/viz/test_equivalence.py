@@ -24,8 +24,8 @@ from stride_core.viz.equivalence import (
     sharing_figure,
     sum_figure,
     terms_figure,
-    toeplitz_figure,
-    training_figure,
+    lenet_training_figure,
+    strided_toeplitz_figure,
 )
 
 
@@ -46,8 +46,7 @@ class TestFigure1:
         assert len(d.terms) == s
 
     def test_toeplitz_figure(self):
-        d = _figure1_data([1, 2, 3, 4], range(1, 9), 2)
-        fig = toeplitz_figure(d)
+        fig = strided_toeplitz_figure([1, 2, 3, 4], range(1, 9), 2)
         assert len(fig.data) == 2 and [t.type for t in fig.data] == ["heatmap", "heatmap"]
         assert [f.name for f in fig.frames] == ["start", "phase 1", "phase 2"]
         last = fig.frames[-1]
@@ -57,19 +56,19 @@ class TestFigure1:
         fig.to_dict()
 
     def test_phase_sum_figure(self):
-        fig = phase_sum_figure(_figure1_data([1, 2, 3, 4], range(1, 9), 2))
+        fig = phase_sum_figure([1, 2, 3, 4], range(1, 9), 2)
         assert len(fig.data) == 1 and np.array(fig.data[0].z).shape == (4, 3)
         assert fig.layout.yaxis.ticktext[0].startswith("p=1: [1, 3]")
         fig.to_dict()
 
     def test_edge_inputs(self):
         assert _figure1_data([1, 2, 3], [1, 2], 1) is None
-        for build in (toeplitz_figure, phase_sum_figure):
-            empty = build(None)  # reading .data validates the figure with plotly
+        for build in (strided_toeplitz_figure, phase_sum_figure):
+            empty = build([1, 2, 3], [1, 2], 1)  # reading .data validates the figure with plotly
             message = "No output: the filter is longer than the signal."
             assert len(empty.data) == 0 and [a.text for a in empty.layout.annotations] == [message]
-        d = _figure1_data([1, 2], [1, 2, 3], 4)  # s larger than the filter: phases 3, 4 have no taps
-        assert "no filter taps" in phase_sum_figure(d).layout.yaxis.ticktext[2]
+        # s larger than the filter: phases 3, 4 have no taps
+        assert "no filter taps" in phase_sum_figure([1, 2], [1, 2, 3], 4).layout.yaxis.ticktext[2]
 
 
 def _terms(s, pad=0, size=(11, 9), k=3):
@@ -77,13 +76,13 @@ def _terms(s, pad=0, size=(11, 9), k=3):
     w = torch.randn(1, 1, k, k, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     terms = theorem1_terms(x, w, s, pad)
     ref = F.conv2d(x, w, stride=s, padding=pad)
-    return _terms_data([t.w_pq[0, 0].numpy() for t in terms], [t.x_pq[0, 0].numpy() for t in terms], [t.y_pq[0, 0].numpy() for t in terms], ref[0, 0].numpy())
+    return terms, ref
 
 
 class TestTerms:
     @pytest.mark.parametrize("s", [1, 2, 3, 4])
     def test_data(self, s):
-        d = _terms(s)
+        d = _terms_data(*_terms(s))
         assert d.s == s and len(d.y_pq) == s * s
         assert d.diff.max() < 1e-12
 
@@ -96,19 +95,20 @@ class TestTerms:
 
     @pytest.mark.parametrize("s", [1, 2, 4])
     def test_figures(self, s):
-        d = _terms(s, k=2)
-        fig = terms_figure(d)
+        terms, ref = _terms(s, k=2)
+        d = _terms_data(terms, ref)
+        fig = terms_figure(terms, ref)
         assert [t.name for t in fig.data] == ["T(w) tiles", "T(x) tiles", "term tiles"]
         empties = [a.text for a in fig.layout.annotations if "empty" in (a.text or "")]
         assert len(empties) == 2 * sum(w.size == 0 for w in d.w_pq)
         fig.to_dict()
-        fig2 = sum_figure(d)
+        fig2 = sum_figure(terms, ref)
         assert [t.name for t in fig2.data] == ["sum of terms", "F.conv2d", "|difference|"]
         fig2.to_dict()
 
     def test_edge_inputs(self):
-        empty = _terms_data([], [], [], np.zeros((0, 0)))
-        for fig, message in ((terms_figure(empty), "No terms to show."), (sum_figure(empty), "Empty output.")):
+        empty = ([], np.zeros((0, 0)))
+        for fig, message in ((terms_figure(*empty), "No terms to show."), (sum_figure(*empty), "Empty output.")):
             assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == [message]
 
 
@@ -125,7 +125,7 @@ class TestLemma:
     def test_figure(self):
         x, w = torch.rand(1, 1, 6, 6), torch.ones(1, 1, 2, 2)
         full = F.conv2d(x, w)
-        fig = lemma_figure(_lemma_data(w[0, 0].numpy(), full[0, 0].numpy(), lemma1_phase(x, w, 2, 2, 2)[0, 0].numpy(), 2, 2, 2))
+        fig = lemma_figure(w[0, 0].numpy(), full[0, 0].numpy(), lemma1_phase(x, w, 2, 2, 2)[0, 0].numpy(), 2, 2, 2)
         assert [t.name for t in fig.data] == ["padded filter", "stride-1 output", "sampled by T", "Lemma 1"]
         fig.to_dict()
 
@@ -146,17 +146,18 @@ class TestSharing:
         assert (block[~used] == 0).all()
 
     def test_figure(self):
-        d = _sharing_data(weight_origin(lenet_striding(), (1, 28, 28), 2).numpy(), (5, 5), 20, c=1, k=4)
-        fig = sharing_figure(d, highlight=7)
+        args = (weight_origin(lenet_striding(), (1, 28, 28), 2).numpy(), (5, 5), 20, 1, 4)
+        d = _sharing_data(*args)
+        fig = sharing_figure(*args, highlight=7)
         assert [t.name for t in fig.data] == ["zero", "copied weight", "copies of w[1,2]"]
         assert len(fig.data[2].x) == d.copies[7] == 4
         assert len(fig.layout.shapes) == (4 - 1) + (4 - 1)
         fig.to_dict()
-        assert fig.data[1].opacity == 0.4 and len(sharing_figure(d).data) == 2 and sharing_figure(d).data[1].opacity is None
+        assert fig.data[1].opacity == 0.4 and len(sharing_figure(*args).data) == 2 and sharing_figure(*args).data[1].opacity is None
 
     def test_edge_inputs(self):
         assert _sharing_data(np.zeros((2, 2)), (1, 1), 1) is None
-        fig = sharing_figure(None)
+        fig = sharing_figure(np.zeros((2, 2)), (1, 1), 1)
         assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No filter bank to show."]
 
 
@@ -164,16 +165,17 @@ class TestParams:
     def test_data(self):
         net = lenet_striding()
         net2, tr = to_non_striding(net, (1, 28, 28))
-        d = _params_data(layer_table(net, (1, 28, 28)), layer_table(net2, (16, 7, 7)))
+        rows = layer_table(net, (1, 28, 28)), layer_table(net2, (16, 7, 7))
+        d = _params_data(*rows)
         assert d.names == ["conv1", "conv2", "conv3", "conv4", "fc1", "fc2"]
         assert d.striding[:4].tolist() == [520, 1620, 25050, 10050] and d.non_striding[:4].tolist() == [20800, 25680, 144200, 10050]
         assert d.ratio[0] == 40 and d.ratio[4] == 1
-        fig = params_figure(d)
+        fig = params_figure(*rows)
         assert [t.name for t in fig.data] == ["striding", "non-striding"]
         fig.to_dict()
 
     def test_edge_inputs(self):
-        fig = params_figure(_params_data([], []))
+        fig = params_figure([], [])
         assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No layers with parameters."]
 
 
@@ -183,11 +185,11 @@ class TestTraining:
         d = _training_data(h)
         assert d.names == ["striding", "non-striding"] and d.loss[0].tolist() == [1.0, 0.5] and d.seconds[1].tolist() == [0.4]
         assert d.epochs[0].tolist() == [1, 2] and d.test_accuracy[0].tolist() == [0.6, 0.85]
-        fig = training_figure(d)
+        fig = lenet_training_figure(h)
         assert len(fig.data) == 6 and sum(t.showlegend for t in fig.data) == 2
         fig.to_dict()
 
     def test_edge_inputs(self):
         for history in ({}, {"striding": []}):
-            fig = training_figure(_training_data(history))
+            fig = lenet_training_figure(history)
             assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No epochs yet."]
