@@ -1,0 +1,482 @@
+"""Classroom rooms in the app (issue 18): joining, class polls, the teacher's view, presenter mode.
+
+Without a room nothing here is called and every page works as before (predictions stay private).
+With one, a page's predict-then-reveal question becomes a poll of the room:
+
+    room = current_room()                  # None without ?room=... in the link (or in this session)
+    if room is not None:
+        poll(question, answer, key="q_even", page="transposed", room=room, choices=..., correct=...)
+
+The store is classroom.store (SQLite file or PostgreSQL, shared by every replica). Students'
+pages pick up the teacher's reveal in a small fragment that reruns every few seconds; the teacher's
+counts refresh the same way. Nothing a student types is echoed as HTML: room codes are checked
+against their alphabet, answers come from the question's own choices or a number input, and the QR
+code is a PNG made here with segno.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import secrets
+from collections.abc import Sequence
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+import segno
+import streamlit as st
+
+from classroom.figures import choices_figure, numbers_figure
+from classroom.store import (
+    ROOM_ALPHABET,
+    ROOM_LENGTH,
+    BadInputError,
+    ClassroomError,
+    PollStore,
+    normalize_room,
+    open_store,
+    question_id,
+)
+
+from .url import clip
+
+__all__ = [
+    "STUDENT_REFRESH",
+    "TEACHER_REFRESH",
+    "Room",
+    "current_room",
+    "join_box",
+    "join_form",
+    "leave_room",
+    "poll",
+    "presenter_mode",
+    "store",
+    "student_link",
+    "teacher_view",
+]
+
+TEACHER_REFRESH = 3  # seconds between refreshes of the teacher's counts
+STUDENT_REFRESH = 4  # seconds between a student's checks for a reveal
+PRESENTER_FONT = 18  # px: figure text in presenter mode
+_ROOM = "_classroom_room"  # session state: (code, teacher secret or None)
+_STUDENT = "_classroom_student"  # session state: this browser session's random id
+_LATE = "_classroom_late"  # session state: questions answered after the reveal (not stored)
+_OWN_PARAMS = ("room", "teacher", "present")
+_MAX_LINK = 1200  # characters: longer student links drop the lesson state (the QR code stays scannable)
+
+# Presenter mode: our own constant CSS (no user text): no sidebar, no captions, larger text and figures.
+_PRESENTER_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stCaptionContainer"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {font-size: 1.25rem;}
+.js-plotly-plot .main-svg text {font-size: 18px !important;}
+</style>"""
+
+
+class Room(NamedTuple):
+    code: str
+    secret: str | None  # the teacher secret when this browser holds the teacher link
+    student: str  # this session's random id (no account, no name)
+    present: bool  # presenter mode (?present=1)
+
+    @property
+    def teacher(self) -> bool:
+        return self.secret is not None
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> PollStore:
+    """The process's poll store: $STRIDE_LAB_DB, else the SQLite file in $STRIDE_LAB_DATA (./.stride-lab)."""
+    return open_store()
+
+
+@st.cache_data(ttl=2, max_entries=2048, max_size="16MB", show_spinner=False)
+def _room_state(code: str, qid: str) -> tuple[bool, dict[str, int]]:
+    """(revealed, results) shared by every student of a replica for 2 s: one query per poll, not per student."""
+    s = store()
+    return s.revealed(code, qid), s.results(code, qid)
+
+
+@st.cache_data(max_entries=64, max_size="8MB", show_spinner=False)
+def _qr_png(link: str, scale: int) -> bytes:
+    buf = io.BytesIO()
+    segno.make(link, error="m").save(buf, kind="png", scale=scale, border=2, dark="#000000", light="#ffffff")
+    return buf.getvalue()
+
+
+def _student_id() -> str:
+    if _STUDENT not in st.session_state:
+        st.session_state[_STUDENT] = secrets.token_hex(8)
+    return st.session_state[_STUDENT]
+
+
+def _drop_params(*keys: str) -> None:
+    for k in keys:
+        st.query_params.pop(k, None)
+
+
+def current_room() -> Room | None:
+    """The room of this session, from the link (?room=CODE[&teacher=SECRET][&present=1]) or remembered.
+
+    `?room=new` creates a room and turns the link into the teacher link. A bad or expired code, or
+    a wrong teacher secret, gives one st.error sentence saying what to do; the page goes on without
+    the room (or as a student). The room is remembered for the session, so moving to another
+    lesson keeps it (and it is written back into the link).
+    """
+    qp = st.query_params
+    raw = qp.get("room")
+    try:
+        if raw is not None and raw.strip().lower() == "new":
+            code, secret = store().create_room()
+            st.session_state[_ROOM] = (code, secret)
+        elif raw is not None:
+            try:
+                code = normalize_room(raw)
+            except BadInputError:
+                st.error(
+                    f"“{clip(raw, 16)}” is not a room code: a code is {ROOM_LENGTH} letters and digits "
+                    "(no 0, O, 1, I or L). Check it on the teacher's screen and type it again.",
+                    icon=":material/meeting_room:",
+                )
+                _drop_params(*_OWN_PARAMS)
+                st.session_state.pop(_ROOM, None)
+                return None
+            if not store().room_exists(code):
+                st.error(
+                    f"Room {code} does not exist or has ended (rooms last 24 hours). "
+                    "Ask your teacher for the current code.",
+                    icon=":material/meeting_room:",
+                )
+                _drop_params(*_OWN_PARAMS)
+                st.session_state.pop(_ROOM, None)
+                return None
+            secret = None
+            given = qp.get("teacher")
+            if given is not None:
+                if store().check_teacher(code, given):
+                    secret = given
+                else:
+                    st.error(
+                        f"This teacher link is not valid for room {code}, so you joined as a student. "
+                        "Use the teacher link from the browser that started the room.",
+                        icon=":material/key_off:",
+                    )
+                    _drop_params("teacher")
+            kept = st.session_state.get(_ROOM)
+            if secret is None and kept is not None and kept[0] == code:
+                secret = kept[1]  # the teacher's own browser keeps its secret on every page
+            st.session_state[_ROOM] = (code, secret)
+        else:
+            kept = st.session_state.get(_ROOM)
+            if kept is None:
+                return None
+            code, secret = kept
+            if not store().room_exists(code):
+                st.session_state.pop(_ROOM, None)
+                st.warning(f"Room {code} has ended (rooms last 24 hours).", icon=":material/meeting_room:")
+                return None
+    except ClassroomError as exc:  # the database URL itself is wrong: say so once, run without rooms
+        st.error(f"Class rooms are unavailable on this server: {exc}", icon=":material/database:")
+        return None
+    # Keep the room in the link (page switches drop query parameters), so a reload stays in it.
+    present = qp.get("present") == "1"
+    if qp.get("room") != code:
+        qp["room"] = code
+    if secret is not None and present:
+        _drop_params("teacher")  # a projected address bar must not show the secret; the session keeps it
+    elif secret is not None and qp.get("teacher") != secret:
+        qp["teacher"] = secret
+    return Room(code, secret, _student_id(), present)
+
+
+def leave_room() -> None:
+    """Forget the room for this session and drop it from the link."""
+    st.session_state.pop(_ROOM, None)
+    _drop_params(*_OWN_PARAMS)
+
+
+def student_link(code: str, *, with_state: bool = True) -> str:
+    """The link students open: this page's address, its current settings, and ?room=CODE (never the secret)."""
+    base = st.context.url or "http://localhost:8501/"
+    params: list[tuple[str, str]] = []
+    if with_state:
+        for k in st.query_params.keys():
+            if k not in _OWN_PARAMS:
+                params.extend((k, v) for v in st.query_params.get_all(k))
+    params.append(("room", code))
+    link = f"{base}?{urlencode(params)}"
+    if len(link) > _MAX_LINK and with_state:
+        return student_link(code, with_state=False)
+    return link
+
+
+def join_box(room: Room, *, container=None, qr_width: int | None = None) -> None:
+    """ "Join: CODE" and a QR code of the student link, large enough to scan from the back of a room."""
+    box = container if container is not None else st
+    link = student_link(room.code)
+    width = qr_width or (420 if room.present else 300)
+    box.markdown(f"## Join: `{room.code}`")  # the code is 6 characters of ROOM_ALPHABET
+    box.image(_qr_png(link, 10), width=width, caption="Scan to join this lesson with its current settings")
+    if room.teacher and not room.present:  # never on the projector
+        with box.expander("Links"):
+            st.markdown("Student link (the QR code):")
+            st.code(link, language=None)
+            st.markdown("Your teacher link: keep it private, it can reveal and reset answers.")
+            teacher = (
+                f"{st.context.url or 'http://localhost:8501/'}?{urlencode({'room': room.code, 'teacher': room.secret})}"
+            )
+            st.code(teacher, language=None)
+
+
+def join_form(*, key: str = "classroom_join") -> Room | None:
+    """A box to type a room code (no account, no name); joins and returns the room, or None."""
+    with st.form(key, border=True):
+        typed = st.text_input(
+            "Room code",
+            max_chars=12,
+            placeholder="e.g. " + ROOM_ALPHABET[:3] + ROOM_ALPHABET[-3:],
+            key=f"{key}_code",
+            help=f"{ROOM_LENGTH} letters and digits, shown on the teacher's screen",
+        )
+        go = st.form_submit_button("Join the class", icon=":material/login:")
+    if not go:
+        return None
+    try:
+        code = normalize_room(typed)
+    except BadInputError:
+        st.error(
+            f"“{clip(typed, 16)}” is not a room code: type the {ROOM_LENGTH} letters and digits shown by your teacher.",
+            icon=":material/meeting_room:",
+        )
+        return None
+    if not store().room_exists(code):
+        st.error(
+            f"There is no open room {code}. Check the code on the teacher's screen.", icon=":material/meeting_room:"
+        )
+        return None
+    st.session_state[_ROOM] = (code, None)
+    st.query_params["room"] = code
+    return Room(code, None, _student_id(), False)
+
+
+def presenter_mode(room: Room | None) -> bool:
+    """In presenter mode (?present=1 in a room), hide the sidebar and captions, enlarge text; True if on."""
+    if room is None or not room.present:
+        return False
+    st.html(_PRESENTER_CSS)
+    return True
+
+
+def _as_answer(value: object, numeric: bool) -> str | None:
+    """The stored form of a widget value: the choice itself, or a number written without noise ("4", "2.5")."""
+    if value is None or value == "":
+        return None
+    if not numeric:
+        return str(value)
+    x = float(value)
+    if not math.isfinite(x):
+        return None
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else format(x, ".6g")
+
+
+def _submit(code: str, qid: str, student: str, widget_key: str, numeric: bool) -> None:
+    answer = _as_answer(st.session_state.get(widget_key), numeric)
+    if answer is None:
+        return
+    late = st.session_state.setdefault(_LATE, set())
+    if store().revealed(code, qid):
+        late.add(qid)  # the answer is already shown: a change now is not counted
+        return
+    late.discard(qid)
+    try:
+        store().submit(code, qid, student, answer)
+    except ClassroomError as exc:
+        st.session_state[f"{widget_key}_error"] = str(exc)
+
+
+def _figure(results: dict[str, int], choices: Sequence[str] | None, correct, tolerance: float, font: int):
+    if choices is not None:
+        return choices_figure(results, list(choices), correct=correct, font_size=font)
+    return numbers_figure(results, correct=correct, tolerance=tolerance, font_size=font)
+
+
+def _is_right(mine: str | None, choices, correct, tolerance: float) -> bool | None:
+    if mine is None or correct is None:
+        return None
+    if choices is not None:
+        return mine == correct
+    try:
+        return abs(float(mine) - float(correct)) <= tolerance
+    except ValueError:
+        return False
+
+
+def poll(
+    question: str,
+    answer: str,
+    *,
+    key: str,
+    page: str,
+    room: Room,
+    choices: Sequence[str] | None = None,
+    correct: str | float | None = None,
+    tolerance: float = 0.0,
+) -> None:
+    """A predict-then-reveal question as a poll of the room.
+
+    A student's answer is stored as soon as it is picked (one per student; picking again
+    replaces it). The answer and the class's distribution stay hidden until the teacher reveals
+    them; a small fragment checks every STUDENT_REFRESH seconds, so the page need not reload.
+    The teacher sees the live count and distribution with Reveal, Hide and Reset buttons.
+    Questions are told apart by page, key and the question's wording (see question_id), so
+    answers given at different settings never mix.
+    """
+    qid = question_id(page, key, question)
+    font = PRESENTER_FONT if room.present else 14
+    with st.container(border=True, key=f"{key}_poll_box"):
+        st.markdown(f"**Class poll.** {question}")
+        if room.teacher:
+            _teacher_panel(
+                room, qid, key=key, answer=answer, choices=choices, correct=correct, tolerance=tolerance, font=font
+            )
+            return
+        numeric = choices is None
+        widget_key = f"{key}_poll"
+        label = "Your answer (the class sees only the counts, never your name)"
+        args = (room.code, qid, room.student, widget_key, numeric)
+        if choices is not None:
+            st.radio(
+                label,
+                list(choices),
+                index=None,
+                key=widget_key,
+                horizontal=len(choices) <= 4,
+                on_change=_submit,
+                args=args,
+            )
+        else:
+            st.number_input(label, value=None, key=widget_key, placeholder="A number…", on_change=_submit, args=args)
+        if err := st.session_state.pop(f"{widget_key}_error", None):
+            st.error(f"Your answer was not saved: {err}", icon=":material/error:")
+        if qid in st.session_state.get(_LATE, set()):
+            st.info("The answer is already revealed, so a changed answer is not counted.", icon=":material/info:")
+        mine = store().answer_of(room.code, qid, room.student)
+        st.fragment(run_every=STUDENT_REFRESH, key=f"{key}_poll_reveal")(_student_reveal)(
+            room.code, qid, mine, answer, choices, correct, tolerance, font, key
+        )
+
+
+def _student_reveal(code, qid, mine, answer, choices, correct, tolerance, font, key) -> None:
+    revealed, results = _room_state(code, qid)
+    n = sum(results.values())
+    if not revealed:
+        said = "Your answer is in." if mine is not None else "Pick an answer."
+        st.caption(
+            f"{said} {n} answer{'s' if n != 1 else ''} so far; the answer appears here when your teacher reveals it."
+        )
+        return
+    st.plotly_chart(_figure(results, choices, correct, tolerance, font), width="stretch", key=f"{key}_poll_dist")
+    right = _is_right(mine, choices, correct, tolerance)
+    if right is True:
+        st.success("Your answer was right.", icon=":material/check_circle:")
+    elif right is False:
+        st.info(f"Your answer: {mine}. The answer: {correct}.", icon=":material/info:")
+    st.markdown(answer)
+
+
+def _teacher_panel(
+    room: Room, qid: str, *, key: str, answer: str, choices, correct, tolerance: float, font: int
+) -> None:
+    def act(what: str) -> None:
+        s = store()
+        if what == "reset":
+            s.reset(room.code, qid, secret=room.secret)
+        else:
+            s.set_revealed(room.code, qid, what == "reveal", secret=room.secret)
+        _room_state.clear()
+
+    @st.fragment(run_every=TEACHER_REFRESH, key=f"{key}_poll_teacher")
+    def live() -> None:
+        s = store()
+        results, revealed = s.results(room.code, qid), s.revealed(room.code, qid)
+        n = sum(results.values())
+        state = "revealed to the class" if revealed else "hidden from the class"
+        st.markdown(f"**{n} answer{'s' if n != 1 else ''}** · {state}")
+        st.plotly_chart(_figure(results, choices, correct, tolerance, font), width="stretch", key=f"{key}_poll_tdist")
+        a, b, c = st.columns(3)
+        a.button(
+            "Reveal",
+            key=f"{key}_poll_reveal_btn",
+            on_click=act,
+            args=("reveal",),
+            disabled=revealed,
+            icon=":material/visibility:",
+        )
+        b.button(
+            "Hide",
+            key=f"{key}_poll_hide_btn",
+            on_click=act,
+            args=("hide",),
+            disabled=not revealed,
+            icon=":material/visibility_off:",
+        )
+        c.button(
+            "Reset",
+            key=f"{key}_poll_reset_btn",
+            on_click=act,
+            args=("reset",),
+            disabled=n == 0 and not revealed,
+            icon=":material/restart_alt:",
+        )
+
+    live()
+    with st.expander("The answer (students see it when you reveal)"):
+        st.markdown(answer)
+
+
+def teacher_view(room: Room) -> None:
+    """Every question of the room with its live count, reveal state and Reveal / Hide / Reset buttons.
+
+    Refreshes itself every TEACHER_REFRESH seconds. Also the presenter-mode toggle (?present=1).
+    """
+    if not room.teacher:
+        st.error("Only the teacher link shows the teacher's view.", icon=":material/key_off:")
+        return
+
+    def toggle_present() -> None:
+        if st.session_state.get("_classroom_present"):
+            st.query_params["present"] = "1"
+            st.query_params.pop("teacher", None)
+        else:
+            st.query_params.pop("present", None)
+            st.query_params["teacher"] = room.secret
+
+    st.toggle("Presenter mode", value=room.present, key="_classroom_present", on_change=toggle_present)
+
+    def act(qid: str, what: str) -> None:
+        s = store()
+        if what == "reset":
+            s.reset(room.code, qid, secret=room.secret)
+        else:
+            s.set_revealed(room.code, qid, what == "reveal", secret=room.secret)
+        _room_state.clear()
+
+    @st.fragment(run_every=TEACHER_REFRESH, key="classroom_teacher_view")
+    def overview() -> None:
+        s = store()
+        counts = s.questions(room.code)
+        shown = s.revealed_questions(room.code)
+        st.markdown(f"**Room {room.code}** · {len(counts)} question{'s' if len(counts) != 1 else ''} with answers")
+        if not counts:
+            st.caption("No answers yet. Open a lesson: its questions become polls of this room.")
+        for qid, n in counts.items():
+            page, qkey = qid.split("/")[:2] if qid.count("/") >= 2 else (qid, "")
+            revealed = qid in shown
+            cols = st.columns([3, 1, 1, 1, 1])
+            cols[0].markdown(f"`{page}` · `{qkey}`")  # ids are built from our page slugs and widget keys
+            cols[1].markdown(f"**{n}** answer{'s' if n != 1 else ''}")
+            cols[2].button("Reveal", key=f"tv_reveal_{qid}", on_click=act, args=(qid, "reveal"), disabled=revealed)
+            cols[3].button("Hide", key=f"tv_hide_{qid}", on_click=act, args=(qid, "hide"), disabled=not revealed)
+            cols[4].button("Reset", key=f"tv_reset_{qid}", on_click=act, args=(qid, "reset"))
+
+    overview()
