@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
+from lessons.cached import TensorProduct
 from stride_core.conv_tensor import (
     conv_tensor,
     example_filter,
@@ -54,12 +55,12 @@ def starting_input(name: str, h: int, w: int) -> Grid:
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
-def compute(filt: Grid, x: Grid, s: int) -> dict:
-    f, X = torch.tensor(filt, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
+def compute(w: Grid, x: Grid, s: int) -> TensorProduct:
+    f, X = torch.tensor(w, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
     C = conv_tensor(f, tuple(X.shape))
     by_tensor = tensor_product(S(C, (0, 1), 1, 1, s), X)
     by_torch = F.conv2d(X[None, None], f[None, None], stride=s)[0, 0]
-    return dict(
+    return TensorProduct(
         C=C.numpy(),
         by_tensor=by_tensor.numpy(),
         by_torch=by_torch.numpy(),
@@ -69,11 +70,11 @@ def compute(filt: Grid, x: Grid, s: int) -> dict:
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
-def figures(filt: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
-    r = compute(filt, x, s)
-    orbit = shift_orbit(r["C"].shape, *pick).numpy()
-    product = product_figure(np.array(x), r["by_tensor"], r["by_torch"], s=s)
-    return slices_figure(r["C"], s=s, orbit=orbit, selected=pick), toeplitz_figure(r["C"], s=s), product
+def figures(w: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
+    r = compute(w, x, s)
+    orbit = shift_orbit(r.C.shape, *pick).numpy()
+    product = product_figure(np.array(x), r.by_tensor, r.by_torch, s=s)
+    return slices_figure(r.C, s=s, orbit=orbit, selected=pick), toeplitz_figure(r.C, s=s), product
 
 
 def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
@@ -110,33 +111,33 @@ def lesson() -> None:
     if name in ("sobel", "laplacian"):
         a = b = 3
         st.caption("Sobel and Laplacian are always 3×3; the size controls apply to the box, random and typed filters.")
-    filt, x = np.array(starting_filter(name, a, b)), np.array(starting_input(source, h, w))
+    w_cells, x = np.array(starting_filter(name, a, b)), np.array(starting_input(source, h, w))
     if name == "typed" or source == "typed":
         left, right = st.columns(2)
         if name == "typed":
             with left:
                 st.caption(f"Edit the {a}×{b} filter (its size follows the controls above).")
-                filt = _editor("filter", _grid(filt), f"filter_cells_{a}x{b}")
+                w_cells = _editor("filter", _grid(w_cells), f"filter_cells_{a}x{b}")
         if source == "typed":
             with right:
                 st.caption(f"Edit the {h}×{w} input.")
                 x = _editor("input", _grid(x), f"input_cells_{h}x{w}")
-        if filt is None or x is None:
+        if w_cells is None or x is None:
             return
     if a > h or b > w:
         st.error(f"The {a}×{b} filter does not fit in a {h}×{w} input: make the input larger or the filter smaller.")
         return
 
-    r = compute(_grid(filt), _grid(x), int(s))
-    P, Q = r["C"].shape[:2]
+    r = compute(_grid(w_cells), _grid(x), int(s))
+    P, Q = r.C.shape[:2]
     m = st.columns(4)
     m[0].metric("Tensor 𝓗 shape", f"{P} × {Q} × {h} × {w}")
-    m[1].metric("Entries (non-zero)", f"{r['C'].size:,} ({int(np.count_nonzero(r['C'])):,})")
-    m[2].metric("Output of stride s", f"{r['by_torch'].shape[0]} × {r['by_torch'].shape[1]}")
-    m[3].metric("Slices kept by the stride", f"{len(r['kept'])} of {P * Q}")
+    m[1].metric("Entries (non-zero)", f"{r.C.size:,} ({int(np.count_nonzero(r.C)):,})")
+    m[2].metric("Output of stride s", f"{r.by_torch.shape[0]} × {r.by_torch.shape[1]}")
+    m[3].metric("Slices kept by the stride", f"{len(r.kept)} of {P * Q}")
     badge(
         "F.conv2d(X, H, stride=s) (Property 3)",
-        compare(torch.from_numpy(r["by_tensor"]), torch.from_numpy(r["by_torch"])),
+        compare(torch.from_numpy(r.by_tensor), torch.from_numpy(r.by_torch)),
     )
 
     tab_slices, tab_matrix, tab_product = st.tabs(
@@ -148,18 +149,18 @@ def lesson() -> None:
         j = p[1].number_input("Slice col j", 1, Q, 1, key="pick_j")
         k = p[2].number_input("Entry row k", 1, h, min(2, h), key="pick_k")
         el = p[3].number_input("Entry col l", 1, w, min(2, w), key="pick_l")
-        fig_slices, fig_matrix, fig_product = figures(_grid(filt), _grid(x), int(s), (i - 1, j - 1, k - 1, el - 1))
+        fig_slices, fig_matrix, fig_product = figures(_grid(w_cells), _grid(x), int(s), (i - 1, j - 1, k - 1, el - 1))
         st.plotly_chart(fig_slices, width="stretch", key="slices")
-        n_equal = len(shift_orbit(r["C"].shape, i - 1, j - 1, k - 1, el - 1))
+        n_equal = len(shift_orbit(r.C.shape, i - 1, j - 1, k - 1, el - 1))
         st.caption(
             "Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its top-left tap at input (i, j). The ✕ "
             "marks entry "
-            f"𝓗({i}, {j}, {k}, {el}) = {r['C'][i - 1, j - 1, k - 1, el - 1]:.3g}; the {n_equal} outlined entries "
+            f"𝓗({i}, {j}, {k}, {el}) = {r.C[i - 1, j - 1, k - 1, el - 1]:.3g}; the {n_equal} outlined entries "
             "lie on its "
             "shift diagonal — one step down or right in both the slice and the input — and Property 1 says they "
             "are all equal."
         )
-        if r["convolutional"]:
+        if r.convolutional:
             st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
     with tab_matrix:
         st.plotly_chart(fig_matrix, width="stretch", key="matrix")
@@ -171,11 +172,11 @@ def lesson() -> None:
     with tab_product:
         st.plotly_chart(fig_product, width="stretch", key="product")
     if s > 1:
-        rows = ", ".join(str(v + 1) for v in r["kept"][:12]) + (" …" if len(r["kept"]) > 12 else "")
+        rows = ", ".join(str(v + 1) for v in r.kept[:12]) + (" …" if len(r.kept) > 12 else "")
         st.info(
             f"With stride {s} only the outputs (i, j) with i, j ∈ {{1, {1 + s}, {1 + 2 * s}, …}} are computed: "
             f"rows {rows} of the "
-            f"unrolled matrix ({len(r['kept'])} of {P * Q}). The other slices, greyed out above, are never used.",
+            f"unrolled matrix ({len(r.kept)} of {P * Q}). The other slices, greyed out above, are never used.",
             icon=":material/filter_alt:",
         )
 

@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
+from lessons.cached import Subsampled
 from stride_core.conv_tensor import example_filter, is_convolutional_tensor, property4
 from stride_core.sampling import T, compose, coverage, polyphase
 from stride_core.verify import Agreement, compare
@@ -34,18 +35,18 @@ FILTER_NAMES = (
 
 
 @st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
-def composed(n: int, s: int, m: int, k: int, s_l: int) -> tuple[tuple[int, int, int], Agreement]:
-    x = torch.arange(float(n * n)).reshape(n, n)
-    s2, m2, n2 = compose(s, m, k, s_l)
-    return (s2, m2, n2), compare(T(T(x, s_l, 1, 1), s, m, k), T(x, s2, m2, n2))
+def composed(size: int, s: int, m: int, n: int, s_l: int) -> tuple[tuple[int, int, int], Agreement]:
+    x = torch.arange(float(size * size)).reshape(size, size)
+    s2, m2, n2 = compose(s, m, n, s_l)
+    return (s2, m2, n2), compare(T(T(x, s_l, 1, 1), s, m, n), T(x, s2, m2, n2))
 
 
 @st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
-def subsampled(name: str, size: int, s: int, m: int, n: int, p: int, q: int) -> dict:
-    filt = example_filter(name, 3, seed=size)
-    r = property4(filt, (size, size), s, m, n, p, q)
-    return dict(
-        filt=filt.numpy(),
+def subsampled(name: str, size: int, s: int, m: int, n: int, p: int, q: int) -> Subsampled:
+    w = example_filter(name, 3, seed=size)
+    r = property4(w, (size, size), s, m, n, p, q)
+    return Subsampled(
+        w=w.numpy(),
         tensor=r.tensor.numpy(),
         small=r.filter.numpy(),
         convolutional=is_convolutional_tensor(r.tensor),
@@ -63,25 +64,38 @@ def components(key: str, s: int, _image: torch.Tensor) -> tuple[np.ndarray, Agre
     return parts.numpy(), ok, tuple(img.shape[-2:])
 
 
+# Figures are cached too, one entry per setting for the whole class: a figure builds in under a millisecond, but
+# the math behind some of them does not.
 @st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
-def figure(kind: str, *args):
-    # One entry per setting for the whole class (a figure builds in under a millisecond; the math behind some does not).
-    builders = dict(
-        grid=grid_figure, components=components_figure, compose=compose_figure, filter=filter_sampling_figure
-    )
-    return builders[kind](*args)
+def grids_figures(size: int, s: int):
+    return grid_figure(size, size, s), components_figure(size, size, s)
+
+
+@st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
+def composition_figure(size: int, s: int, m: int, n: int, s_l: int):
+    return compose_figure(size, size, s, m, n, s_l)
+
+
+@st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
+def property4_figure(w: tuple[tuple[float, ...], ...], s: int, m: int, n: int, p: int, q: int):
+    return filter_sampling_figure(np.array(w), s, m, n, p, q)
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
-def figure_of(kind: str, key: tuple, _data: np.ndarray, *args):
-    return slices_figure(_data, name="𝓖") if kind == "slices" else polyphase_figure(_data, *args)
+def subsampled_slices_figure(settings: tuple, _tensor: np.ndarray):
+    return slices_figure(_tensor, name="𝓖")
+
+
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
+def components_image_figure(key: str, s: int, _parts: np.ndarray):
+    return polyphase_figure(_parts, s)
 
 
 @st.fragment
 def grids() -> None:
     snap = link.take("n", "s")
     c = st.columns([1, 1, 4])
-    n = c[0].slider("Matrix size", 4, 16, 6, key="n", bind="query-params")
+    size = c[0].slider("Matrix size", 4, 16, 6, key="n", bind="query-params")
     s = c[1].slider("Stride s", 1, 4, 2, key="s", bind="query-params")
     link.notice(snap)
     c[2].markdown(
@@ -90,15 +104,16 @@ def grids() -> None:
         "directions. Every element is labelled with the grid that keeps it."
     )
     left, right = st.columns(2)
-    left.plotly_chart(figure("grid", n, n, s), width="stretch", key="grid")
-    right.plotly_chart(figure("components", n, n, s), width="stretch", key="components")
+    grid, parts = grids_figures(size, s)
+    left.plotly_chart(grid, width="stretch", key="grid")
+    right.plotly_chart(parts, width="stretch", key="components")
     st.caption(
         "Axis numbers count rows and columns from 0, as Python does; the grid offsets (m, n) count from 1, as the "
         "paper does."
     )
     badge(
-        f"exactly one grid per element: the {s * s} sub-matrices hold all {n * n} elements once",
-        compare(coverage(n, n, s).double(), torch.ones(n, n, dtype=torch.float64)),
+        f"exactly one grid per element: the {s * s} sub-matrices hold all {size * size} elements once",
+        compare(coverage(size, size, s).double(), torch.ones(size, size, dtype=torch.float64)),
     )
 
 
@@ -106,18 +121,18 @@ def grids() -> None:
 def composition() -> None:
     snap = link.take("cn_size", "sl", "cs", "cm", "cn")
     c = st.columns(5)
-    n = c[0].slider("Matrix size", 4, 16, 12, key="cn_size", bind="query-params")
+    size = c[0].slider("Matrix size", 4, 16, 12, key="cn_size", bind="query-params")
     s_l = c[1].slider("First stride s_l", 1, 4, 2, key="sl", bind="query-params")
     s = c[2].slider("Then stride s", 1, 4, 2, key="cs", bind="query-params")
     m = c[3].number_input("offset m", 1, s, min(2, s), key="cm", bind="query-params")
-    k = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params")
+    n = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params")
     link.notice(snap)
-    (s2, m2, n2), ok = composed(n, s, m, k, s_l)
+    (s2, m2, n2), ok = composed(size, s, m, n, s_l)
     st.latex(
-        rf"T^{{({s})}}_{{{m},{k}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
+        rf"T^{{({s})}}_{{{m},{n}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
         rf"s' = s\,s_\ell = {s2},\; m' = (m-1)s_\ell + 1 = {m2},\; n' = (n-1)s_\ell + 1 = {n2}"
     )
-    st.plotly_chart(figure("compose", n, n, s, m, k, s_l), width="stretch", key="compose")
+    st.plotly_chart(composition_figure(size, s, m, n, s_l), width="stretch", key="compose")
     badge(f"T^({s2})_{m2},{n2} applied once (Equation 26)", ok)
 
 
@@ -139,22 +154,22 @@ def property_4() -> None:
         rf"\ \text{{has the filter}}\ T^{{({s})}}_{{{p},{q}}}\big(O_{{{m - 1},{n - 1}}}(H)\big)"
     )
     st.plotly_chart(
-        figure("filter", tuple(map(tuple, r["filt"].tolist())), s, m, n, p, q), width="stretch", key="filter_sampling"
+        property4_figure(tuple(map(tuple, r.w.tolist())), s, m, n, p, q), width="stretch", key="filter_sampling"
     )
-    if r["tensor"].size:
+    if r.tensor.size:
         settings = (name, size, s, m, n, p, q)
-        st.plotly_chart(figure_of("slices", settings, r["tensor"]), width="stretch", key="subsampled_slices")
-        shape = " × ".join(str(v) for v in r["tensor"].shape)
+        st.plotly_chart(subsampled_slices_figure(settings, r.tensor), width="stretch", key="subsampled_slices")
+        shape = " × ".join(str(v) for v in r.tensor.shape)
         st.caption(
             f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m}, {n}), ({m}+{s}, {n}), … of the {size}×{size} "
             f"convolution, read only at input pixels ({p}, {q}), ({p}+{s}, {q}), …"
         )
     else:
         st.info("The grid (m, n) has no output position for this input size: the sub-sampled tensor is empty.")
-    if not r["small"].size:
+    if not r.small.size:
         st.info("The grid (p, q) misses the padded filter entirely, so every entry of the sub-sampled tensor is zero.")
-    badge("the convolutional tensor of the small filter", r["agree"])
-    if r["convolutional"]:
+    badge("the convolutional tensor of the small filter", r.agree)
+    if r.convolutional:
         st.success(
             "The sub-sampled tensor satisfies the shift equalities of Properties 1–2: it is convolutional.",
             icon=":material/check_circle:",
@@ -179,7 +194,7 @@ def image_components() -> None:
         return
     parts, ok, (h, w) = components(picked.key, s, picked.image)
     with right:
-        st.plotly_chart(figure_of("polyphase", (picked.key, s), parts, s), width="stretch", key="polyphase")
+        st.plotly_chart(components_image_figure(picked.key, s, parts), width="stretch", key="polyphase")
     left.caption(
         f"{h}×{w} pixels become {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
         + (" (zero-padded at the bottom and right to a multiple of s)." if h % s or w % s else ".")

@@ -1,4 +1,7 @@
-"""Stride = channels: Figure 1, Theorem 1, Lemma 1, Theorem 2, Section 6 and Table 1 of Kong and Lucey's striding paper."""
+"""Stride = channels: a strided convolution as stride-1 convolutions over more channels.
+
+Source: Figure 1, Theorem 1, Lemma 1, Theorem 2, Section 6 and Table 1 of Kong and Lucey's striding paper.
+"""
 
 import time
 from collections import OrderedDict

@@ -7,6 +7,7 @@ stride > 1 (2018), and Odena, Dumoulin and Olah, "Deconvolution and Checkerboard
 import streamlit as st
 import torch
 
+from lessons.cached import BackpropView
 from stride_core import StrideLabError
 from stride_core.backprop import (
     UPSTREAM_KINDS,
@@ -41,7 +42,7 @@ def _settings(one_d: bool, n: int, k: int, s: int, p: int) -> tuple:
 
 
 @st.cache_data(max_entries=24, max_size="16MB", show_spinner=False)
-def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) -> dict:
+def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) -> BackpropView:
     """Every number and figure of one setting, cached for the whole class."""
     size, ks, stride, pad = _settings(one_d, n, k, s, p)
     ex = make_example(size, ks, stride, pad, kind, seed=seed)
@@ -52,16 +53,13 @@ def lesson(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int) ->
     sw = weight_grad_steps(ex.x, ex.dy, stride, pad, ks)
     wrong = naive_input_grad(ex.dy[None, None], ex.w[None, None], stride, pad, size)[0, 0]
     raw = tuple(naive_input_grad(ex.dy[None, None], ex.w[None, None], stride, pad, size, fit=False).shape[-2:])
-    figs = dict(
+    return BackpropView(
         forward=forward_figure(ex.x, ex.w, ex.y, ex.dy, stride=stride, padding=pad),
         anim_x=animation_figure(sx, INPUT, padding=pad),
         pair_x=pair_figure(sx.result, dx_ref, titles=("dilate, pad, rotate, correlate", "torch.autograd")),
         anim_w=animation_figure(sw, WEIGHT, padding=pad),
         pair_w=pair_figure(sw.result, dw_ref, titles=("x ⋆ dilate(dy)", "torch.autograd")),
         recipe=recipe_figure(sx.result, wrong, dx_ref, raw),
-    )
-    return dict(
-        figs=figs,
         ok_x=compare(sx.result, dx_ref),
         ok_w=compare(sw.result, dw_ref),
         wrong=compare(wrong, dx_ref),
@@ -108,7 +106,6 @@ def explorer() -> None:
             icon=":material/error:",
         )
         return
-    figs = r["figs"]
 
     st.subheader("Forward pass")
     if one_d:
@@ -117,8 +114,8 @@ def explorer() -> None:
             "padding, rotation and sliding work along the row exactly as in 2-D."
         )
     st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
-    st.plotly_chart(figs["forward"], width="stretch", key="forward")
-    if r["target"]:
+    st.plotly_chart(r.forward, width="stretch", key="forward")
+    if r.target:
         st.caption("Squared-error loss L = ½‖y − t‖² against a random integer target t, so dy = y − t.")
 
     st.subheader("∂L/∂x: dilate, pad, rotate, correlate")
@@ -133,13 +130,13 @@ def explorer() -> None:
         r"\frac{\partial L}{\partial x_p} = \operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy)\big) \star "
         r"\operatorname{rot180}(w)"
     )
-    st.plotly_chart(figs["anim_x"], width="stretch", key="anim_x")
+    st.plotly_chart(r.anim_x, width="stretch", key="anim_x")
     st.caption(
         "▶ plays the steps in your browser; the slider picks one. Orange: the window and the entry it fills. "
         "Dotted: the dilated dy inside its padding. Dashed: the area of x."
     )
-    st.plotly_chart(figs["pair_x"], width="stretch", key="pair_x")
-    badge("torch.autograd", r["ok_x"])
+    st.plotly_chart(r.pair_x, width="stretch", key="pair_x")
+    badge("torch.autograd", r.ok_x)
 
     st.subheader("∂L/∂w: the dilated gradient as the kernel")
     st.markdown(
@@ -150,24 +147,24 @@ def explorer() -> None:
         r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star "
         r"\operatorname{dilate}_s(dy)\big)[a,b]"
     )
-    st.plotly_chart(figs["anim_w"], width="stretch", key="anim_w")
-    st.plotly_chart(figs["pair_w"], width="stretch", key="pair_w")
-    badge("torch.autograd", r["ok_w"])
+    st.plotly_chart(r.anim_w, width="stretch", key="anim_w")
+    st.plotly_chart(r.pair_w, width="stretch", key="pair_w")
+    badge("torch.autograd", r.ok_w)
 
     st.subheader("Why not a strided convolution?")
     st.markdown(
         "The tempting shortcut keeps the stride-1 rule and skips the dilation. But each dx pixel collects dy entries "
-        f"that are *s* apart, not neighbours, and the result has only {r['raw'][0]}×{r['raw'][1]} entries for an "
+        f"that are *s* apart, not neighbours, and the result has only {r.raw[0]}×{r.raw[1]} entries for an "
         "input of "
         f"{v['n'] if not one_d else 1}×{v['n']}. Adding a stride to the backward convolution would shrink it further: "
         "the gradient has to grow back to the input's size, and the operation that grows is a transposed convolution "
         "— dilate, then correlate."
     )
-    st.plotly_chart(figs["recipe"], width="stretch", key="recipe")
+    st.plotly_chart(r.recipe, width="stretch", key="recipe")
     if v["s"] == 1:
         st.info("With stride 1 the dilation does nothing, so both recipes agree. Raise the stride to see them part.")
     else:
-        st.caption(f"The undilated recipe is off by up to {r['wrong'].max_abs:.3g}.")
+        st.caption(f"The undilated recipe is off by up to {r.wrong.max_abs:.3g}.")
     predict_reveal(
         "With stride 2, when the rotated kernel sits on the dilated dy, what do two neighbouring kernel taps land on?",
         "At most one of them lands on a real entry of dy; the other lands on an inserted zero. Real entries sit s "

@@ -157,7 +157,8 @@ def trainer() -> None:
                 st.button(
                     "Stop", key="ds_stop", icon=":material/stop:"
                 )  # pressing it reruns the fragment, which ends the loop
-                bound_threads()  # torch's thread count is per thread, and each run gets a fresh one: keep a core for sliders
+                # torch's thread count is per thread, and each run gets a fresh one: keep a core for sliders
+                bound_threads()
                 bar, history, t0 = st.progress(0.0, text="Training…"), [], time.monotonic()
                 x, y = digits()
                 for rec in train_strides(
