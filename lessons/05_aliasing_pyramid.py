@@ -37,11 +37,11 @@ from stride_core.verify import compare
 from stride_core.viz.aliasing import (
     METHOD_SHORT,
     correlation_figure,
+    folding_figure,
     pyramid_figure,
     seed_sweep_figure,
     shift_figure,
     spectra_figure,
-    spectrum_figure,
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 
@@ -242,7 +242,7 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
 
 def _spectrum(d: SpectrumView, s: int) -> None:
     f = d.folding
-    st.plotly_chart(spectrum_figure(f, s), width="stretch", key="folding")
+    st.plotly_chart(folding_figure(f, s), width="stretch", key="folding")
     st.markdown(
         f"Naive subsampling by {s}: **{f.aliased_fraction:.0%}** of the result's spectrum (mean removed) folded in "
         "from outside the box: the s² shifted copies of the image's spectrum add up on the coarse grid."

@@ -23,8 +23,8 @@ from stride_core.viz.backprop import (
     INPUT,
     WEIGHT,
     animation_figure,
-    coverage_figure,
     forward_figure,
+    gradient_coverage_figure,
     pair_figure,
     recipe_figure,
 )
@@ -73,7 +73,7 @@ def coverage(one_d: bool, n: int, k: int, s: int, p: int):
     size, ks, stride, pad = _settings(one_d, n, k, s, p)
     a, b = torch.meshgrid(torch.arange(ks[0]), torch.arange(ks[1]), indexing="ij")
     cov = gradient_coverage((1 + a + b).double(), stride, pad, size)  # a kernel with distinct taps: w[a, b] = 1 + a + b
-    return coverage_figure(cov), cov.interior_values, cov.uniform, cov.conclusive
+    return gradient_coverage_figure(cov), cov.interior_values, cov.uniform, cov.conclusive
 
 
 def controls() -> dict | None:

@@ -34,7 +34,7 @@ __all__ = [
     "method_color",
     "pyramid_figure",
     "correlation_figure",
-    "spectrum_figure",
+    "folding_figure",
     "spectra_figure",
     "shift_figure",
     "seed_sweep_figure",
@@ -352,7 +352,7 @@ def _folding_data(folding, s: int) -> FoldingData:
     return FoldingData(panels, (bx0, bx1, by0, by1), s, float(folding.aliased_fraction))
 
 
-def spectrum_figure(folding, s: int, *, height: int = SMALL_HEIGHT + 40) -> Figure:
+def folding_figure(folding, s: int, *, height: int = SMALL_HEIGHT + 40) -> Figure:
     """The image's log spectrum with the new band boxed, then the subsampled spectrum split into its two parts.
 
     Frequencies are in cycles per pixel of the original image: the first panel spans ±½ (the

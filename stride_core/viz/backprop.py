@@ -29,7 +29,15 @@ from ._style import (
     signed_range,
 )
 
-__all__ = ["forward_figure", "animation_figure", "pair_figure", "recipe_figure", "coverage_figure", "INPUT", "WEIGHT"]
+__all__ = [
+    "forward_figure",
+    "animation_figure",
+    "pair_figure",
+    "recipe_figure",
+    "gradient_coverage_figure",
+    "INPUT",
+    "WEIGHT",
+]
 
 INPUT, WEIGHT = "input", "weight"
 FMT = ".3~g"  # d3 format: 3 significant digits, no trailing zeros ("0", "-2", "1.5")
@@ -640,7 +648,7 @@ def _coverage_data(cov: GradientCoverage) -> CoverageData:
     return CoverageData(_np(cov.counts), _np(cov.received), box, tuple(cov.interior_values), bool(cov.uniform))
 
 
-def coverage_figure(data: CoverageData | GradientCoverage, *, height: int = HEIGHT) -> Figure:
+def gradient_coverage_figure(data: CoverageData | GradientCoverage, *, height: int = HEIGHT) -> Figure:
     """Window count per input pixel (Cividis) and the gradient it receives for dy = 1 (RdBu), interior outlined."""
     d = _coverage_data(data) if isinstance(data, GradientCoverage) else data
     if not d.counts.size:

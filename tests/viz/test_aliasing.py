@@ -119,25 +119,25 @@ class TestSpectrumFigure:
 
     def test_traces(self):
         f = folding(seed001_image(48), 2)
-        fig = V.spectrum_figure(f, 2)
+        fig = V.folding_figure(f, 2)
         assert len(fig.data) == 4 and all(t.type == "heatmap" for t in fig.data)
         assert [t.showscale for t in fig.data] == [False, False, False, True]
         assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].xref == "x"
         assert len({t.zmax for t in fig.data}) == 1  # one colour range for all panels
         fig.to_dict()
         shown = f._replace(**{k: display_copy(getattr(f, k), 8) for k in ("spectrum", "subsampled", "baseband", "aliased")})
-        small = V.spectrum_figure(shown, 2)
+        small = V.folding_figure(shown, 2)
         assert small.data[0].z.shape == (8, 8) and small.layout.shapes[0].x0 == fig.layout.shapes[0].x0
         small.to_dict()
 
     def test_edge_inputs(self):
         empty = folding(torch.rand(2, 2), 1)._replace(spectrum=np.zeros((0, 0)))
-        assert V.spectrum_figure(empty, 1).layout.annotations[0].text == "No spectrum to show"
-        tiny = V.spectrum_figure(folding(torch.rand(2, 2), 2), 2)  # .data: plotly validates it
+        assert V.folding_figure(empty, 1).layout.annotations[0].text == "No spectrum to show"
+        tiny = V.folding_figure(folding(torch.rand(2, 2), 2), 2)  # .data: plotly validates it
         assert [t.type for t in tiny.data] == ["heatmap"] * 4
         assert np.shape(tiny.data[0].z) == (2, 2) and all(np.shape(t.z) == (1, 1) for t in tiny.data[1:])
-        box = tiny.layout.shapes[0]  # the new band: the single centre bin of the 2×2 spectrum
-        assert (box.x1 - box.x0, box.y1 - box.y0) == (1, 1)
+        box = tiny.layout.shapes[0]  # the new band, in cycles per pixel: 1/s wide, around frequency 0
+        assert (box.x1 - box.x0, box.y1 - box.y0) == (0.5, 0.5) and box.x0 < 0 < box.x1 and box.y0 < 0 < box.y1
 
 
 class TestSpectraFigure:

@@ -16,8 +16,8 @@ from stride_core.viz.backprop import (
     _forward_data,
     _recipe_data,
     animation_figure,
-    coverage_figure,
     forward_figure,
+    gradient_coverage_figure,
     pair_figure,
     recipe_figure,
 )
@@ -203,12 +203,12 @@ class TestCoverageFigure:
         assert empty.interior is None and empty.values == ()
 
     def test_figure(self):
-        fig = coverage_figure(gradient_coverage(torch.ones(4, 4, dtype=F64), 2, 1, 10))
+        fig = gradient_coverage_figure(gradient_coverage(torch.ones(4, 4, dtype=F64), 2, 1, 10))
         assert [t.name for t in fig.data] == ["windows", "interior", "gradient", "interior"]
         assert fig.data[1].showlegend and not fig.data[3].showlegend
         fig.to_dict()
 
     def test_edge(self):
-        fig = coverage_figure(gradient_coverage(torch.ones(5, 5, dtype=F64), 1, 0, 5))
+        fig = gradient_coverage_figure(gradient_coverage(torch.ones(5, 5, dtype=F64), 1, 0, 5))
         assert fig.data[1].x == (None,)
         fig.to_dict()
