@@ -100,7 +100,7 @@ def _room_state(code: str, qid: str) -> tuple[bool, dict[str, int]]:
 @st.cache_data(max_entries=64, max_size="8MB", show_spinner=False)
 def _qr_png(link: str, scale: int) -> bytes:
     buf = io.BytesIO()
-    segno.make(link, error="m").save(buf, kind="png", scale=scale, border=2, dark="#000000", light="#ffffff")
+    segno.make(link, error="m").save(buf, kind="png", scale=scale, border=4, dark="#000000", light="#ffffff")
     return buf.getvalue()
 
 

@@ -213,14 +213,15 @@ def test_qr_code_png():
     png = uc._qr_png(link, 10)
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size[0] == img.size[1] >= 250  # large enough for the back of a room
-    # The PNG draws segno's symbol for this link: one 10 px module per matrix cell, after a 2-module border.
+    # The PNG draws segno's symbol for this link: one 10 px module per matrix cell,
+    # after the 4-module quiet zone QR readers expect.
     import segno
 
     matrix = segno.make(link, error="m").matrix
     grey = img.convert("L")
     drawn = [
-        [grey.getpixel(((2 + c) * 10 + 5, (2 + r) * 10 + 5)) == 0 for c in range(len(matrix))]
+        [grey.getpixel(((4 + c) * 10 + 5, (4 + r) * 10 + 5)) == 0 for c in range(len(matrix))]
         for r in range(len(matrix))
     ]
     assert drawn == [[bool(v) for v in row] for row in matrix]
-    assert img.size[0] == (len(matrix) + 4) * 10
+    assert img.size[0] == (len(matrix) + 8) * 10
