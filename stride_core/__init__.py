@@ -1,14 +1,24 @@
 """stride_core: the tested math behind Stride Lab (torch and numpy only; never streamlit).
 
-One module per idea, named after the sources' objects:
+One module per family of the sources' objects:
 
-- arithmetic  output sizes, kernel placements, coverage of the input
-- images      upload validation, sample images, test patterns
-- device      where pages compute, and the thread bound
-- viz         pure functions from tensors to plotly figures (adds plotly)
+- arithmetic    output sizes, kernel placements, coverage of the input
+- conv_tensor   the convolutional tensor of a filter (Definitions 1–2, Properties 1–4)
+- sampling      the sampling grids T and S (Definitions 3–4) and polyphase components
+- equivalence   Figure 1, Theorem 1 and Lemma 1: a strided convolution as stride-1 convolutions
+- non_striding  Theorem 2: a whole network's stride-1 twin; the LeNet of Table 1
+- aliasing      downsamplers (strided box, naive, BlurPool, spectral crop), folding, shift consistency
+- pyramid       the source's pyramid experiment, its image and table; display copies
+- backprop      gradients of a strided convolution: dilate, pad, rotate
+- diffstride    DiffStride (learnable strides), spectral pooling, the complexity penalty
+- training      small seeded training loops (the striding LeNet on digits, learning strides)
+- images        upload validation, sample images, test patterns
+- device        where pages compute, and the thread bound
+- verify        agreement of two tensors (the badges' check)
+- viz           figures as data, one module per lesson (adds plotly)
 
-Lesson modules (conv_tensor, sampling, equivalence, aliasing, backprop, diffstride) follow the
-same rules: torch operators, typed errors from _checks, and docstrings that cite the source.
+Every module follows the same rules: torch operators, typed errors and argument checks from
+_checks, and docstrings that cite the source and carry a doctest.
 """
 
 from ._checks import ShapeError, StrideLabError, ValueCheckError

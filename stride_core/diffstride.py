@@ -182,7 +182,9 @@ def spectral_masks(
 
 
 def thresholds(height: int, width: int, strides: StridesLike) -> tuple[float, float]:
-    r"""Where the ramps of Equations 3–4 start, as the reference sets them: ``T_h = max(H/S_h, 2)/2``, ``T_w = max(W/S_w, 2)/2 + 1``.
+    r"""Where the ramps of Equations 3–4 start, as the reference sets them.
+
+    ``T_h = max(H/S_h, 2)/2`` and ``T_w = max(W/S_w, 2)/2 + 1``.
 
     Args:
         height, width: the input's size (each >= 2).
@@ -402,7 +404,8 @@ def diff_stride(
 def diff_stride_steps(
     x: torch.Tensor, strides: StridesLike, smoothness: float = 4.0, *, preserve_mean: bool = False
 ) -> DiffStrideSteps:
-    r""":func:`diff_stride`, returning every step of Algorithm 1 (spectrum, masks, masked, crop indices, cropped, output).
+    r""":func:`diff_stride`, returning every step of Algorithm 1 (spectrum, masks, masked, crop indices, cropped,
+    output).
 
     Args:
         x, strides, smoothness, preserve_mean: as in :func:`diff_stride`.

@@ -209,8 +209,9 @@ def theorem1_terms(x: torch.Tensor, w: torch.Tensor, s: int, padding: int | Sequ
     Example:
         >>> x, w = torch.arange(16.).reshape(1, 1, 4, 4), torch.ones(1, 1, 2, 2)
         >>> terms = theorem1_terms(x, w, 2)
-        >>> [(t.p, t.q, t.y_pq.flatten().tolist()) for t in terms]
-        [(1, 1, [0.0, 2.0, 8.0, 10.0]), (1, 2, [1.0, 3.0, 9.0, 11.0]), (2, 1, [4.0, 6.0, 12.0, 14.0]), (2, 2, [5.0, 7.0, 13.0, 15.0])]
+        >>> [(t.p, t.q, t.y_pq.flatten().tolist()) for t in terms]  # doctest: +NORMALIZE_WHITESPACE
+        [(1, 1, [0.0, 2.0, 8.0, 10.0]), (1, 2, [1.0, 3.0, 9.0, 11.0]),
+         (2, 1, [4.0, 6.0, 12.0, 14.0]), (2, 2, [5.0, 7.0, 13.0, 15.0])]
     """
     xp, s, oh, ow = _padded(x, w, s, padding)
     kh, kw = w.shape[-2:]

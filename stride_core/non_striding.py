@@ -283,7 +283,8 @@ class LayerRow(NamedTuple):
 
 
 def layer_table(model: nn.Sequential, input_shape: Sequence[int]) -> list[LayerRow]:
-    """One row per layer of a Sequential, read from the live modules: kernel, channels, stride, output shape, parameters.
+    """One row per layer of a Sequential, read from the live modules: kernel, channels, stride, output shape,
+    parameters.
 
     This is what Tables 1 and 2 of the striding paper list for their two LeNets. Shapes come from
     a forward pass of zeros on the model's device.

@@ -186,8 +186,9 @@ def pyramid_experiment(
 
     Example:
         >>> rows = pyramid_experiment(seed001_image())
-        >>> [(r.stride, r.shape, round(r.correlation, 3)) for r in rows]
-        [(1, (22, 22), 0.51), (1, (24, 24), 1.0), (2, (11, 11), 0.464), (2, (12, 12), 0.364), (3, (8, 8), 0.5), (3, (8, 8), 0.292)]
+        >>> [(r.stride, r.shape, round(r.correlation, 3)) for r in rows]  # doctest: +NORMALIZE_WHITESPACE
+        [(1, (22, 22), 0.51), (1, (24, 24), 1.0), (2, (11, 11), 0.464),
+         (2, (12, 12), 0.364), (3, (8, 8), 0.5), (3, (8, 8), 0.292)]
     """
     check_image(image, "image")
     H, W = image.shape[-2:]

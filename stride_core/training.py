@@ -247,7 +247,8 @@ def train_strides(
     seed: int = 0,
     size: int | None = None,
 ) -> Iterator[TrainRecord]:
-    r"""Train a :class:`StrideNet` and yield a record after every step (the DiffStride paper, Section 3.2 and Figure 3a).
+    r"""Train a :class:`StrideNet` and yield a record after every step (the DiffStride paper, Section 3.2 and Figure
+    3a).
 
     The loss is cross-entropy + λ·J (Equation 6). Adam updates the weights with ``lr`` and the
     strides with ``stride_lr``; the layers project the strides onto their floors at each

@@ -37,6 +37,19 @@ __all__ = [
     "GREY",
     "HIGHLIGHT",
     "MUTED",
+    "WHITE",
+    "BLACK",
+    "INK",
+    "TRANSPARENT",
+    "LABEL_BACKGROUND",
+    "FAINT_LINE",
+    "GREY_97",
+    "GREY_96",
+    "GREY_90",
+    "GREY_86",
+    "GREY_81",
+    "PALE_BLUE",
+    "LIGHT_BLUE",
     "HEIGHT",
     "SMALL_HEIGHT",
     "MAX_CELL_TEXT",
@@ -47,6 +60,7 @@ __all__ = [
     "colorscale_of",
     "animation_controls",
     "signed_range",
+    "flat_scale",
 ]
 
 SAFE: list[str] = list(qualitative.Safe)
@@ -56,6 +70,20 @@ SIGNED = "RdBu"
 GREY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
 HIGHLIGHT = "#D55E00"  # vermilion: the current window, cell or step
 MUTED = "rgba(120,120,120,0.55)"  # dropped / never read / padding
+# Neutral and pale colours for structure (cells, panels, lines, labels), named so that every colour is chosen here.
+WHITE = "white"
+BLACK = "black"
+INK = "#333333"  # dark lines drawn over data
+TRANSPARENT = "rgba(0,0,0,0)"
+LABEL_BACKGROUND = "rgba(255,255,255,0.8)"  # behind a label drawn over a figure
+FAINT_LINE = "rgba(0,0,0,0.35)"  # grid lines between blocks
+GREY_97 = "#f7f7f7"
+GREY_96 = "#f4f4f4"
+GREY_90 = "#e6e6e6"
+GREY_86 = "#dcdcdc"
+GREY_81 = "#cfcfcf"
+PALE_BLUE = "#eef3f8"
+LIGHT_BLUE = "#c9d9ea"
 HEIGHT = 420
 SMALL_HEIGHT = 260
 MAX_CELL_TEXT = 16  # show numbers in cells when both sides are at most this
@@ -216,3 +244,8 @@ def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix
             )
         ],
     )
+
+
+def flat_scale(colour: str) -> list[list]:
+    """A colorscale of one colour (every z draws the same), for cells whose value is shown as text or not at all."""
+    return [[0, colour], [1, colour]]

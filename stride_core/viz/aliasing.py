@@ -16,12 +16,14 @@ import numpy as np
 from ..aliasing import METHODS
 from ..pyramid import SOURCE_TABLE
 from ._style import (
+    BLACK,
     GREY,
     HIGHLIGHT,
     MAGNITUDE,
     MUTED,
     SAFE,
     SMALL_HEIGHT,
+    WHITE,
     Canvas,
     Figure,
     base_layout,
@@ -70,53 +72,12 @@ def _axis_suffix(k: int) -> str:
     return "" if k == 1 else str(k)
 
 
-def _unit(v: float) -> float:
-    return min(1.0, max(0.0, round(v, 9)))
-
-
-def _grid(
-    n_rows: int, n_cols: int, titles: dict[tuple[int, int], str], *, hgap: float = 0.02, vgap: float = 0.12
-) -> tuple[dict, list[dict]]:
-    """Axes and title annotations of an n_rows × n_cols grid of square image panels.
-
-    Built as plain dicts for a Canvas (never validated while serving) because plotly's subplot grid
-    and per-panel updates cost ~100 ms for a handful of panels, more than every other part of a rerun.
-    Panel (r, c), 1-based from the top left, uses axes x{k}/y{k} with k = (r − 1)·n_cols + c.
-    """
-    w = (1 - hgap * (n_cols - 1)) / n_cols
-    h = (1 - vgap * (n_rows - 1)) / n_rows
-    layout: dict = {}
-    notes = []
-    for r in range(1, n_rows + 1):
-        for c in range(1, n_cols + 1):
-            k = (r - 1) * n_cols + c
-            sx = _axis_suffix(k)
-            x0, y1 = (c - 1) * (w + hgap), 1 - (r - 1) * (h + vgap)
-            used = (r, c) in titles
-            common = dict(showgrid=False, zeroline=False, showticklabels=False, constrain="domain", visible=used)
-            layout[f"xaxis{sx}"] = dict(domain=[_unit(x0), _unit(x0 + w)], anchor=f"y{sx}", **common)
-            layout[f"yaxis{sx}"] = dict(
-                domain=[_unit(y1 - h), _unit(y1)],
-                anchor=f"x{sx}",
-                scaleanchor=f"x{sx}",
-                constraintoward="top",
-                **common,
-            )
-            if used:
-                notes.append(
-                    dict(
-                        text=titles[(r, c)],
-                        x=x0 + w / 2,
-                        y=y1,
-                        xref="paper",
-                        yref="paper",
-                        xanchor="center",
-                        yanchor="bottom",
-                        showarrow=False,
-                        font=dict(size=11),
-                    )
-                )
-    return layout, notes
+# Image panels: no grid lines or tick labels, pinned to the top of their cell; untitled cells hidden.
+_PANELS = dict(
+    hide_untitled=True,
+    axes=dict(showgrid=False, zeroline=False, showticklabels=False, constrain="domain"),
+    yaxis=dict(constraintoward="top"),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,7 +147,7 @@ def pyramid_figure(
     if np.size(original) == 0:
         return empty_figure("No image to show")
     d = _pyramid_data(original, rows, col_titles, sizes, original_size)
-    layout, notes = _grid(d.n_rows, d.n_cols, {(c.row, c.col): c.title for c in d.cells})
+    fig = Canvas.panels(d.n_rows, d.n_cols, titles={(c.row, c.col): c.title for c in d.cells}, **_PANELS)
     data = []
     for cell in d.cells:
         sx = _axis_suffix((cell.row - 1) * d.n_cols + cell.col)
@@ -206,9 +167,7 @@ def pyramid_figure(
                 hovertemplate=f"x[%{{y}}, %{{x}}] = %{{z:.2f}}<extra>{cell.title.replace('<br>', ' · ')}</extra>",
             )
         )
-    for k in range(1, d.n_rows * d.n_cols + 1):
-        layout[f"yaxis{_axis_suffix(k)}"]["autorange"] = "reversed"
-    fig = Canvas().add_traces(data).update_layout(layout, annotations=notes)
+    fig.update_yaxes(autorange="reversed").add_traces(data)
     base_layout(fig, height=height or max(SMALL_HEIGHT, 60 + 220 * d.n_rows))
     fig.update_layout(margin=dict(t=42))  # room for the two-line panel titles
     return fig.figure()
@@ -286,7 +245,7 @@ def correlation_figure(
                     mode="markers",
                     name=f"source: {_short(m)}",
                     offsetgroup=m,
-                    marker=dict(symbol="diamond", size=11, color="white", line=dict(color=method_color(m), width=2)),
+                    marker=dict(symbol="diamond", size=11, color=WHITE, line=dict(color=method_color(m), width=2)),
                     hovertemplate=f"the source's table, {_short(m)}, %{{x}}: r = %{{y:.3f}}<extra></extra>",
                 )
             )
@@ -390,9 +349,11 @@ def _extent(x0: float, dx: float, n: int) -> tuple[float, float]:
 
 
 def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> Canvas:
-    """Spectrum panels in one row, sharing one colour range; each axis spans its own panel's frequencies (cycles per original pixel)."""
+    """Spectrum panels in one row, sharing one colour range; each axis spans its own panel's frequencies (cycles per
+    original pixel)."""
     zmax = float(max(np.max(p.z) for p in panels)) or 1.0
-    layout, notes = _grid(1, len(panels), {(1, c): p.title for c, p in enumerate(panels, start=1)}, hgap=0.03)
+    titles = {(1, c): p.title for c, p in enumerate(panels, start=1)}
+    fig = Canvas.panels(1, len(panels), titles=titles, hgap=0.03, **_PANELS)
     data = []
     for c, p in enumerate(panels, start=1):
         sx = _axis_suffix(c)
@@ -418,12 +379,11 @@ def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> Ca
             )
         )
         (xa, xb), (ya, yb) = _extent(p.x0, p.dx, p.z.shape[1]), _extent(p.y0, p.dy, p.z.shape[0])
-        layout[f"xaxis{sx}"].update(range=[xa, xb], showticklabels=ticks, tickfont=dict(size=10))
-        layout[f"yaxis{sx}"].update(range=[yb, ya], showticklabels=ticks and c == 1, tickfont=dict(size=10))
+        fig.update_xaxes(row=1, col=c, range=[xa, xb], showticklabels=ticks, tickfont=dict(size=10))
+        fig.update_yaxes(row=1, col=c, range=[yb, ya], showticklabels=ticks and c == 1, tickfont=dict(size=10))
     if ticks:
-        layout["xaxis"]["title"] = dict(text="cycles/pixel", font=dict(size=11))
-    fig = Canvas().add_traces(data).update_layout(layout, annotations=notes)
-    base_layout(fig, height=height)
+        fig.update_xaxes(row=1, col=1, title=dict(text="cycles/pixel", font=dict(size=11)))
+    base_layout(fig.add_traces(data), height=height)
     return fig.update_layout(margin=dict(t=28))  # room for the panel titles
 
 
@@ -555,7 +515,7 @@ def seed_sweep_figure(
             y=_gaps(d.source),
             mode="markers",
             name="the source's table",
-            marker=dict(symbol="diamond", size=11, color="white", line=dict(color="black", width=2)),
+            marker=dict(symbol="diamond", size=11, color=WHITE, line=dict(color=BLACK, width=2)),
         )
     )
     if np.isfinite(d.chosen).any():

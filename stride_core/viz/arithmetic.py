@@ -12,17 +12,24 @@ import numpy as np
 
 from ..arithmetic import Coverage, coverage_map, coverage_summary, macs, output_shape, placements
 from ._style import (
+    GREY_81,
+    GREY_97,
     HEIGHT,
     HIGHLIGHT,
+    LABEL_BACKGROUND,
     MAGNITUDE,
     MUTED,
+    PALE_BLUE,
     SAFE,
     SMALL_HEIGHT,
+    TRANSPARENT,
+    WHITE,
     Canvas,
     Figure,
     animation_controls,
     base_layout,
     empty_figure,
+    flat_scale,
     heatmap,
     image_axes,
 )
@@ -96,7 +103,7 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
         marker=dict(symbol="square", size=22, color=HIGHLIGHT),
         text=[f"({oi},{oj})"],
         textposition="middle center",
-        textfont=dict(color="white", size=9),
+        textfont=dict(color=WHITE, size=9),
         name="output cell",
         hovertemplate="y[%{y}, %{x}]<extra></extra>",
         showlegend=False,
@@ -130,7 +137,7 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
     fig.add_trace(
         heatmap(
             d.padded,
-            colorscale=[[0, "#cfcfcf"], [1, "#f7f7f7"]],
+            colorscale=[[0, GREY_81], [1, GREY_97]],
             zmin=0,
             zmax=1,
             text=False,
@@ -145,7 +152,7 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
     fig.add_trace(
         heatmap(
             np.zeros(d.out_shape),
-            colorscale=[[0, "#eef3f8"], [1, "#eef3f8"]],
+            colorscale=flat_scale(PALE_BLUE),
             text=False,
             name="output",
             label="y",
@@ -229,7 +236,7 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
                 y0=h - s.trailing_rows - 0.5,
                 y1=h - 0.5,
                 line=dict(color=HIGHLIGHT, dash="dot"),
-                fillcolor="rgba(0,0,0,0)",
+                fillcolor=TRANSPARENT,
             )
         )
         fig.add_annotation(
@@ -239,7 +246,7 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
                 text=f"{s.trailing_rows} trailing row(s)",
                 showarrow=False,
                 font=dict(color=HIGHLIGHT),
-                bgcolor="rgba(255,255,255,0.8)",
+                bgcolor=LABEL_BACKGROUND,
             )
         )
     if s.trailing_cols:
@@ -251,7 +258,7 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
                 y0=-0.5,
                 y1=h - 0.5,
                 line=dict(color=HIGHLIGHT, dash="dot"),
-                fillcolor="rgba(0,0,0,0)",
+                fillcolor=TRANSPARENT,
             )
         )
         fig.add_annotation(
@@ -262,7 +269,7 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
                 showarrow=False,
                 textangle=-90,
                 font=dict(color=HIGHLIGHT),
-                bgcolor="rgba(255,255,255,0.8)",
+                bgcolor=LABEL_BACKGROUND,
             )
         )
     image_axes(fig)

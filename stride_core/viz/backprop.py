@@ -16,6 +16,7 @@ from ..backprop import GradientCoverage, SlideSteps
 from ._style import (
     HEIGHT,
     HIGHLIGHT,
+    INK,
     MAGNITUDE,
     MUTED,
     SIGNED,
@@ -133,9 +134,8 @@ def _panels_figure(
     for i, (_, traces) in enumerate(panels, start=1):
         axes = dict(xaxis="x" if i == 1 else f"x{i}", yaxis="y" if i == 1 else f"y{i}")
         data += [{**t, **axes} for t in traces]
-    fig = Canvas()
+    fig = _panels(tuple(t for t, _ in panels), tuple(_extent(tr) for _, tr in panels))
     fig.data = data
-    fig.layout = _panels_layout(tuple(t for t, _ in panels), tuple(_extent(tr) for _, tr in panels))
     return _title_room(base_layout(fig, title=title, height=height, **layout), title).figure()
 
 
@@ -421,60 +421,33 @@ _LINE = dict(
     region=dict(color=MUTED, width=2, dash="dot"),
     window=dict(color=HIGHLIGHT, width=3),
     cell=dict(color=HIGHLIGHT, width=3),
-    area=dict(color="#333333", width=1.5, dash="dash"),
+    area=dict(color=INK, width=1.5, dash="dash"),
 )
 _LABEL = dict(grid="grid", kernel="k", products="prod", result="g")
 
 
-def _panels_layout(
+def _panels(
     titles: tuple[str, ...], ranges: tuple[tuple[float, float, float, float], ...], *, gap: float = 0.035
-) -> dict:
-    """Axes for side-by-side image panels, widths proportional to their column ranges, as one layout dict."""
+) -> Canvas:
+    """Side-by-side image panels, widths proportional to their column ranges, integer ticks on small grids."""
     widths = np.array([c1 - c0 for _, _, c0, c1 in ranges], dtype=float)
     widths = np.maximum(widths, 0.25 * widths.max())
-    widths = widths / widths.sum() * (1 - gap * (len(ranges) - 1))
-    layout: dict[str, Any] = {"annotations": []}
-    left = 0.0
-    for i, ((r0, r1, c0, c1), title) in enumerate(zip(ranges, titles, strict=True), start=1):
-        sx = "" if i == 1 else str(i)
-        right = 1.0 if i == len(ranges) else min(1.0, left + float(widths[i - 1]))
-        layout[f"xaxis{sx}"] = dict(
-            domain=[min(left, right), right],
-            range=[c0, c1],
-            autorange=False,
-            anchor=f"y{sx}",
-            side="top",
-            showgrid=False,
-            zeroline=False,
-            constrain="domain",
-            dtick=1 if c1 - c0 <= 16 else None,
-        )
-        layout[f"yaxis{sx}"] = dict(
-            domain=[0, 0.9],
-            range=[r1, r0],
-            autorange=False,
-            anchor=f"x{sx}",
-            scaleanchor=f"x{sx}",
-            showgrid=False,
-            zeroline=False,
-            constrain="domain",
-            dtick=1 if r1 - r0 <= 16 else None,
-        )
-        layout["annotations"].append(
-            dict(
-                text=title,
-                x=(left + right) / 2,
-                y=1.0,
-                xref="paper",
-                yref="paper",
-                xanchor="center",
-                yanchor="bottom",
-                showarrow=False,
-                font=dict(size=13),
-            )
-        )
-        left = right + gap
-    return layout
+    fig = Canvas.panels(
+        1,
+        len(ranges),
+        titles=dict(zip(((1, i) for i in range(1, len(ranges) + 1)), titles, strict=True)),
+        widths=widths.tolist(),
+        hgap=gap,
+        top=0.9,
+        title_y=1.0,
+        title_size=13,
+        axes=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
+        xaxis=dict(side="top"),
+    )
+    for i, (r0, r1, c0, c1) in enumerate(ranges, start=1):
+        fig.update_xaxes(row=1, col=i, range=[c0, c1], dtick=1 if c1 - c0 <= 16 else None)
+        fig.update_yaxes(row=1, col=i, range=[r1, r0], dtick=1 if r1 - r0 <= 16 else None)
+    return fig
 
 
 def animation_figure(
@@ -561,8 +534,8 @@ def animation_figure(
     controls = animation_controls([str(k) for k in range(len(data.frames))], duration_ms=duration_ms, prefix="step: ")
     for step, f in zip(controls["sliders"][0]["steps"], data.frames, strict=True):
         step["label"] = f.name
-    fig = Canvas()
-    fig.data, fig.layout, fig.frames = traces, _panels_layout(data.titles, data.ranges), frames
+    fig = _panels(data.titles, data.ranges)
+    fig.data, fig.frames = traces, frames
     return _title_room(
         base_layout(fig, title=data.frames[0].caption, height=height, **controls), data.frames[0].caption
     ).figure()

@@ -15,15 +15,19 @@ import numpy as np
 
 from ..conv_tensor import stride_mask
 from ._style import (
+    FAINT_LINE,
+    GREY_86,
     HEIGHT,
     HIGHLIGHT,
     MAGNITUDE,
     SIGNED,
+    WHITE,
     Canvas,
     Figure,
     base_layout,
     colorscale_of,
     empty_figure,
+    flat_scale,
     heatmap,
     image_axes,
     signed_range,
@@ -32,7 +36,7 @@ from ._style import (
 __all__ = ["slices_figure", "toeplitz_figure", "product_figure", "MAX_TEXT_CELLS"]
 
 MAX_TEXT_CELLS = 40  # numbers are written in the cells when the drawn grid is at most this many cells per side
-DROPPED = [[0, "#dcdcdc"], [1, "#dcdcdc"]]  # flat grey for what a stride drops
+DROPPED = flat_scale(GREY_86)  # flat grey for what a stride drops
 
 
 class SlicesData(NamedTuple):
@@ -169,7 +173,7 @@ def slices_figure(
     image_axes(fig)
     fig.update_xaxes(tickvals=d.tile_cols, ticktext=[f"j={j + 1}" for j in range(d.shape[1])], tickangle=0)
     fig.update_yaxes(tickvals=d.tile_rows, ticktext=[f"i={i + 1}" for i in range(d.shape[0])])
-    fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0), plot_bgcolor="white")
+    fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0), plot_bgcolor=WHITE)
     return base_layout(fig, height=height).figure()
 
 
@@ -247,7 +251,7 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
                 x=xs,
                 y=ys,
                 mode="lines",
-                line=dict(color="rgba(0,0,0,0.35)", width=1),
+                line=dict(color=FAINT_LINE, width=1),
                 name="block boundaries",
                 hoverinfo="skip",
             )
@@ -255,7 +259,7 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
     image_axes(fig)
     fig.update_xaxes(tickvals=np.arange(H) * W + (W - 1) / 2, ticktext=[f"k={k + 1}" for k in range(H)], tickangle=0)
     fig.update_yaxes(tickvals=np.arange(P) * Q + (Q - 1) / 2, ticktext=[f"i={i + 1}" for i in range(P)])
-    fig.update_layout(showlegend=False, plot_bgcolor="white")
+    fig.update_layout(showlegend=False, plot_bgcolor=WHITE)
     return base_layout(fig, height=height).figure()
 
 

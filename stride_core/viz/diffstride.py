@@ -74,7 +74,8 @@ def _spectrum_data(
 
 
 def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: int = 380) -> Figure:
-    """Three panels: the centred log spectrum with the mask's contours and the crop box, the masked spectrum, the cropped one.
+    """Three panels: the centred log spectrum with the mask's contours and the crop box, the masked spectrum, the
+    cropped one.
 
     Arguments are the steps of ``stride_core.diffstride.diff_stride_steps`` for one 2-D image, as numpy arrays.
     """

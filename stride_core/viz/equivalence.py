@@ -17,19 +17,23 @@ from ..equivalence import Term, phase_order, strided_toeplitz
 from ..non_striding import LayerRow
 from ..training import EpochStats
 from ._style import (
+    BLACK,
     GREY,
+    GREY_90,
     HEIGHT,
     HIGHLIGHT,
     MAGNITUDE,
     SAFE,
     SIGNED,
     SMALL_HEIGHT,
+    TRANSPARENT,
     Canvas,
     Figure,
     animation_controls,
     base_layout,
     colorscale_of,
     empty_figure,
+    flat_scale,
     heatmap,
     image_axes,
 )
@@ -52,7 +56,8 @@ def _f32(z: np.ndarray) -> np.ndarray:
 
 
 def _output_scale(z: np.ndarray) -> tuple[str, float, float]:
-    """Cividis from 0 for a non-negative output, else RdBu centred on 0 (the house rule for magnitudes and signed values)."""
+    """Cividis from 0 for a non-negative output, else RdBu centred on 0 (the house rule for magnitudes and signed
+    values)."""
     z = np.asarray(z)
     m = max(float(np.abs(z).max()) if z.size else 0.0, 1e-12)
     return (MAGNITUDE, 0.0, m) if not z.size or z.min() >= 0 else (SIGNED, -m, m)
@@ -284,7 +289,8 @@ def _mosaic(tiles: Sequence[np.ndarray], s: int, gap: int = 1) -> tuple[np.ndarr
 
 
 def terms_figure(terms: Sequence[Term], reference: torch.Tensor, *, height: int = HEIGHT) -> Figure:
-    """Theorem 1's s² terms as tiles: T(w)_{p,q}, T(x)_{p,q} and their stride-1 convolution, each tile at the same place (p, q) of three mosaics.
+    """Theorem 1's s² terms as tiles: T(w)_{p,q}, T(x)_{p,q} and their stride-1 convolution, each tile at the same
+    place (p, q) of three mosaics.
 
     Empty phase filters (stride larger than the kernel) are labelled "empty"; their term is zero.
     """
@@ -428,7 +434,8 @@ def _lemma_data(w: np.ndarray, full: np.ndarray, lemma: np.ndarray, s: int, m: i
 def lemma_figure(
     w: np.ndarray, full: np.ndarray, lemma: np.ndarray, s: int, m: int, n: int, *, height: int = SMALL_HEIGHT + 60
 ) -> Figure:
-    """Lemma 1: the padded filter O_{m−1,n−1}(w) split into phases, the stride-1 output with the sampled grid, and the lemma's result."""
+    """Lemma 1: the padded filter O_{m−1,n−1}(w) split into phases, the stride-1 output with the sampled grid, and the
+    lemma's result."""
     d = _lemma_data(w, full, lemma, s, m, n)
     fig = Canvas(
         rows=1,
@@ -468,7 +475,7 @@ def lemma_figure(
         dict(
             type="heatmap",
             z=(d.mask > 0).astype(np.uint8),
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, HIGHLIGHT]],
+            colorscale=[[0, TRANSPARENT], [1, HIGHLIGHT]],
             zmin=0,
             zmax=1,
             opacity=0.45,
@@ -561,7 +568,7 @@ def sharing_figure(
             dict(
                 type="heatmap",
                 z=zeros,
-                colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]],
+                colorscale=flat_scale(GREY_90),
                 showscale=False,
                 hoverinfo="skip",
                 xgap=1,
@@ -600,7 +607,7 @@ def sharing_figure(
             )
         )
     kth, ktw = d.k_new
-    line = dict(type="line", line=dict(color="black", width=1), layer="above")
+    line = dict(type="line", line=dict(color=BLACK, width=1), layer="above")
     rows, cols = d.grid.shape
     shapes = [dict(line, x0=-0.5, x1=cols - 0.5, y0=b * kth - 0.5, y1=b * kth - 0.5) for b in range(1, d.r_out**2)]
     shapes += [dict(line, y0=-0.5, y1=rows - 0.5, x0=b * ktw - 0.5, x1=b * ktw - 0.5) for b in range(1, d.r_in**2)]

@@ -17,12 +17,15 @@ import torch
 from ..sampling import T, compose, coverage, pad_filter, phase_map
 from ._style import (
     GREY,
+    GREY_96,
     HEIGHT,
     HIGHLIGHT,
+    LIGHT_BLUE,
     MUTED,
     SAFE,
     SIGNED,
     SMALL_HEIGHT,
+    WHITE,
     Canvas,
     Figure,
     base_layout,
@@ -128,7 +131,8 @@ def _components_data(H: int, W: int, s: int) -> ComponentsData:
 def _mosaic(
     parts: list[np.ndarray], s: int, gap: int, vgap: int | None = None
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """Tile s² arrays into an s×s mosaic separated by NaN cells (gap across, vgap down); returns it and each tile's top-centre."""
+    """Tile s² arrays into an s×s mosaic separated by NaN cells (gap across, vgap down); returns it and each tile's
+    top-centre."""
     vgap = gap if vgap is None else vgap
     h = max(p.shape[0] for p in parts)
     w = max(p.shape[1] for p in parts)
@@ -142,7 +146,8 @@ def _mosaic(
 
 
 def components_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure:
-    """The s² sub-matrices T^(s)_{m,n}(x) of the matrix 0..H·W-1, tiled s×s with (m, n) as rows and columns, values in the cells."""
+    """The s² sub-matrices T^(s)_{m,n}(x) of the matrix 0..H·W-1, tiled s×s with (m, n) as rows and columns, values in
+    the cells."""
     if min(H, W, s) < 1:
         return empty_figure("Nothing to sample.")
     d = _components_data(H, W, s)
@@ -181,7 +186,7 @@ def components_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure
         )
     image_axes(fig, show_ticks=False)
     base_layout(fig, height=height)
-    fig.update_layout(plot_bgcolor="white", margin=dict(t=30))
+    fig.update_layout(plot_bgcolor=WHITE, margin=dict(t=30))
     return fig.figure()
 
 
@@ -220,10 +225,10 @@ def _compose_data(H: int, W: int, s: int, m: int, n: int, s_l: int) -> ComposeDa
 
 
 STAGE_SCALE = [
-    [0, "#f4f4f4"],
-    [1 / 3, "#f4f4f4"],
-    [1 / 3, "#c9d9ea"],
-    [2 / 3, "#c9d9ea"],
+    [0, GREY_96],
+    [1 / 3, GREY_96],
+    [1 / 3, LIGHT_BLUE],
+    [2 / 3, LIGHT_BLUE],
     [2 / 3, HIGHLIGHT],
     [1, HIGHLIGHT],
 ]
@@ -318,7 +323,8 @@ def _filter_sampling_data(w: np.ndarray, s: int, m: int, n: int, p: int, q: int)
 def filter_sampling_figure(
     w: np.ndarray, s: int, m: int, n: int, p: int, q: int, *, height: int = SMALL_HEIGHT
 ) -> Figure:
-    """Property 4's small filter in three steps: H, the padded O_{m-1,n-1}(H) with the grid T^(s)_{p,q} marked, and the result."""
+    """Property 4's small filter in three steps: H, the padded O_{m-1,n-1}(H) with the grid T^(s)_{p,q} marked, and the
+    result."""
     d = _filter_sampling_data(w, s, m, n, p, q)
     if d.w.size == 0:
         return empty_figure("No filter.")
@@ -456,5 +462,5 @@ def polyphase_figure(parts: np.ndarray, s: int, *, height: int = HEIGHT) -> Figu
         fig.add_annotation(dict(x=x, y=y, text=title, showarrow=False, yanchor="bottom", font=dict(size=12)))
     image_axes(fig, show_ticks=False)
     base_layout(fig, height=height)
-    fig.update_layout(plot_bgcolor="white", margin=dict(t=30))
+    fig.update_layout(plot_bgcolor=WHITE, margin=dict(t=30))
     return fig.figure()

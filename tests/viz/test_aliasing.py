@@ -16,6 +16,7 @@ from stride_core.pyramid import (
     seed_sweep,
 )
 from stride_core.viz import aliasing as V
+from stride_core.viz._canvas import Canvas
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,9 @@ def records():
 
 class TestGrid:
     def test_domains_and_titles(self):
-        layout, notes = V._grid(2, 3, {(1, 1): "a", (2, 3): "b"})
+        fig = Canvas.panels(2, 3, titles={(1, 1): "a", (2, 3): "b"}, hide_untitled=True)
+        notes = fig.layout["annotations"]
+        layout = {k: v for k, v in fig.layout.items() if k != "annotations"}
         assert len([k for k in layout if k.startswith("xaxis")]) == 6
         assert layout["xaxis"]["domain"][0] == 0 and layout["xaxis3"]["domain"][1] == pytest.approx(1)
         assert layout["yaxis"]["domain"][1] == 1 and layout["yaxis4"]["domain"][0] == 0
