@@ -60,6 +60,27 @@ def output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     return span // s + 1 if span >= 0 else 0
 
 
+class _Conv2d(NamedTuple):
+    """The checked pairs of a 2-D convolution and its output size (trusted by the helpers that get it)."""
+
+    size: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    out: tuple[int, int]
+
+
+def _conv2d(in_size: Size2, kernel_size: Size2, stride: Size2, padding: Size2, dilation: Size2) -> _Conv2d:
+    h, w = pair(in_size, "in_size", minimum=1)
+    kh, kw = pair(kernel_size, "kernel_size", minimum=1)
+    sh, sw = pair(stride, "stride", minimum=1)
+    ph, pw = pair(padding, "padding", minimum=0)
+    dh, dw = pair(dilation, "dilation", minimum=1)
+    out = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
+    return _Conv2d((h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), out)
+
+
 def output_shape(
     in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
 ) -> tuple[int, int]:
@@ -69,10 +90,7 @@ def output_shape(
         >>> output_shape((24, 30), 3, (2, 3))
         (11, 10)
     """
-    (h, w), (kh, kw) = pair(in_size, "in_size", minimum=1), pair(kernel_size, "kernel_size", minimum=1)
-    (sh, sw), (ph, pw) = pair(stride, "stride", minimum=1), pair(padding, "padding", minimum=0)
-    dh, dw = pair(dilation, "dilation", minimum=1)
-    return output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
+    return _conv2d(in_size, kernel_size, stride, padding, dilation).out
 
 
 def macs(
@@ -145,12 +163,7 @@ def coverage_map(
         >>> coverage_map((1, 7), (1, 2), (1, 3)).tolist()
         [[1, 1, 0, 1, 1, 0, 0]]
     """
-    h, w = pair(in_size, "in_size", minimum=1)
-    kh, kw = pair(kernel_size, "kernel_size", minimum=1)
-    sh, sw = pair(stride, "stride", minimum=1)
-    ph, pw = pair(padding, "padding", minimum=0)
-    dh, dw = pair(dilation, "dilation", minimum=1)
-    ho, wo = output_shape((h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw))
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _conv2d(in_size, kernel_size, stride, padding, dilation)
     if ho == 0 or wo == 0:
         return torch.zeros(h, w, dtype=torch.long)
     ones_out = torch.ones(1, 1, ho, wo, dtype=torch.float64)
@@ -187,12 +200,7 @@ def coverage_summary(
         Coverage(pixels=36, never_read=20, trailing_rows=1, trailing_cols=1, skipped_between=9, max_reads=1)
     """
     cov = coverage_map(in_size, kernel_size, stride, padding, dilation)
-    h, w = cov.shape
-    kh, kw = pair(kernel_size, "kernel_size", minimum=1)
-    sh, sw = pair(stride, "stride", minimum=1)
-    ph, pw = pair(padding, "padding", minimum=0)
-    dh, dw = pair(dilation, "dilation", minimum=1)
-    ho, wo = output_shape((h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw))
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _conv2d(in_size, kernel_size, stride, padding, dilation)
     if ho == 0 or wo == 0:
         return Coverage(h * w, h * w, h, w, 0, 0)
     last_r = (ho - 1) * sh + dh * (kh - 1) - ph  # last input row any window reads

@@ -146,10 +146,7 @@ def _geometry(dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, 
     ph, pw = pair(padding, "padding", minimum=0)
     kh, kw = int(w.shape[-2]), int(w.shape[-1])
     check(kh >= 1 and kw >= 1, f"the kernel must be at least 1×1, got shape {tuple(w.shape)}")
-    check(
-        h + 2 * ph >= kh and wd + 2 * pw >= kw,
-        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
-    )
+    _check_fits((h, wd), (kh, kw), (ph, pw))
     ho, wo = output_size(h, kh, sh, ph), output_size(wd, kw, sw, pw)
     if tuple(dy.shape[-2:]) != (ho, wo) or dy.shape[1] != w.shape[0]:
         raise ShapeError(
@@ -344,6 +341,14 @@ def autograd_grads(
     return dx, dw
 
 
+def _check_fits(size: tuple[int, int], kernel: tuple[int, int], padding: tuple[int, int]) -> None:
+    (h, wd), (kh, kw), (ph, pw) = size, kernel, padding
+    check(
+        h + 2 * ph >= kh and wd + 2 * pw >= kw,
+        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
+    )
+
+
 UPSTREAM_KINDS = ("random integers", "all ones", "squared error")
 
 
@@ -435,10 +440,7 @@ def make_example(
     kh, kw = pair(kernel_size, "kernel_size", minimum=1)
     sh, sw = pair(stride, "stride", minimum=1)
     ph, pw = pair(padding, "padding", minimum=0)
-    check(
-        h + 2 * ph >= kh and wd + 2 * pw >= kw,
-        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
-    )
+    _check_fits((h, wd), (kh, kw), (ph, pw))
     check(kind in UPSTREAM_KINDS, f"kind must be one of {UPSTREAM_KINDS}, got {kind!r}")
     g = torch.Generator().manual_seed(int(seed))
     x = torch.randint(-2, 3, (h, wd), generator=g).to(device=device, dtype=dtype)
@@ -630,10 +632,7 @@ def gradient_coverage(w: torch.Tensor, stride: Size2, padding: Size2, input_size
     h, wd = pair(input_size, "input_size", minimum=1)
     sh, sw = pair(stride, "stride", minimum=1)
     ph, pw = pair(padding, "padding", minimum=0)
-    check(
-        h + 2 * ph >= kh and wd + 2 * pw >= kw,
-        f"the {kh}×{kw} kernel does not fit in the padded {h + 2 * ph}×{wd + 2 * pw} input",
-    )
+    _check_fits((h, wd), (kh, kw), (ph, pw))
     ho, wo = output_size(h, kh, sh, ph), output_size(wd, kw, sw, pw)
     dtype = w.dtype if w.is_floating_point() else torch.float64
     ones = torch.ones(1, 1, ho, wo, dtype=dtype, device=w.device)

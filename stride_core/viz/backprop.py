@@ -186,6 +186,11 @@ def _animation_data(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = 
     empty_p = np.zeros((0, 0))
     blank = np.full(full.shape, np.nan)
     frames: list[Frame] = []
+
+    def stage_frame(name: str, caption: str, on: np.ndarray, on_at: tuple[int, int], region, k: np.ndarray) -> Frame:
+        """A set-up frame: nothing slides yet, no products, nothing of the result computed."""
+        return Frame(name, caption, on, on_at, region, None, k, empty_p, blank, at, None)
+
     if kind == INPUT:
         (dyh, dyw), (dh, dw) = stage["dy"].shape, stage["dilated"].shape
         off = (kh - 1, kw - 1)  # where the dilated gradient sits inside the padded grid
@@ -193,96 +198,47 @@ def _animation_data(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = 
         at = (-ph, -pw)  # the full correlation starts at row/col 0 of the padded input: x's row −p
         w0 = rot180_np(kernel)
         frames += [
-            Frame(
-                "dy",
-                f"The upstream gradient dy ({dyh}×{dyw}) and the kernel w.",
-                stage["dy"],
-                off,
-                None,
-                None,
-                w0,
-                empty_p,
-                blank,
-                at,
-                None,
+            stage_frame("dy", f"The upstream gradient dy ({dyh}×{dyw}) and the kernel w.", stage["dy"], off, None, w0),
+            stage_frame(
+                "dilate", f"1. Dilate: s − 1 zeros between neighbours → {dh}×{dw}.", stage["dilated"], off, inner, w0
             ),
-            Frame(
-                "dilate",
-                f"1. Dilate: s − 1 zeros between neighbours → {dh}×{dw}.",
-                stage["dilated"],
-                off,
-                inner,
-                None,
-                w0,
-                empty_p,
-                blank,
-                at,
-                None,
-            ),
-            Frame(
+            stage_frame(
                 "pad",
                 f"2. Pad by k − 1 = {kh - 1} on every side for a full convolution → {grid.shape[0]}×{grid.shape[1]}.",
                 grid,
                 (0, 0),
                 inner,
-                None,
                 w0,
-                empty_p,
-                blank,
-                at,
-                None,
             ),
-            Frame(
-                "rotate", "3. Rotate the kernel by 180°.", grid, (0, 0), inner, None, kernel, empty_p, blank, at, None
-            ),
+            stage_frame("rotate", "3. Rotate the kernel by 180°.", grid, (0, 0), inner, kernel),
         ]
         titles = ("dy → dilated → padded", "w → rot180(w)", "window ⊙ kernel", "∂L/∂x")
         box: Box = (0, 0, result.shape[0], result.shape[1])
         sym = "∂L/∂x"
     else:
         (xh, xw), (dh, dw) = stage["x"].shape, kernel.shape
-        region = (ph, pw, xh, xw)
+        region = _clip_box((ph, pw, xh, xw), grid.shape)
         at = (0, 0)
         frames += [
-            Frame(
-                "x",
-                f"The input x ({xh}×{xw}) and the upstream gradient dy.",
-                stage["x"],
-                (ph, pw),
-                None,
-                None,
-                stage["dy"],
-                empty_p,
-                blank,
-                at,
-                None,
+            stage_frame(
+                "x", f"The input x ({xh}×{xw}) and the upstream gradient dy.", stage["x"], (ph, pw), None, stage["dy"]
             ),
-            Frame(
+            stage_frame(
                 "pad",
                 f"1. Pad x by p = {ph if ph == pw else padding}; keep the rows and columns the windows read → "
                 f"{grid.shape[0]}×{grid.shape[1]}.",
                 grid,
                 (0, 0),
-                _clip_box(region, grid.shape),
-                None,
+                region,
                 stage["dy"],
-                empty_p,
-                blank,
-                at,
-                None,
             ),
-            Frame(
+            stage_frame(
                 "dilate",
                 f"2. Dilate dy: s − 1 zeros between neighbours → {dh}×{dw}. It is the sliding 'kernel' now.",
                 grid,
                 (0, 0),
-                _clip_box(region, grid.shape),
-                None,
+                region,
                 kernel,
-                empty_p,
-                blank,
-                at,
-                None,
             ),
         ]
         titles = ("x → padded", "dy → dilated", "window ⊙ dilated dy", "∂L/∂w")
@@ -322,37 +278,10 @@ def _animation_data(steps: SlideSteps, kind: str, *, padding: tuple[int, int] = 
             parts.append("give 0 to the rows/columns no window reached")
         joined = " and ".join(parts)
         note = joined[0].upper() + joined[1:] + ": " if parts else "Nothing to cut or fill: "
-        frames.append(
-            Frame(
-                "crop",
-                f"{note}∂L/∂x has x's shape, {result.shape[0]}×{result.shape[1]}.",
-                grid,
-                (0, 0),
-                region_final,
-                None,
-                kernel,
-                empty_p,
-                result,
-                (0, 0),
-                None,
-            )
-        )
+        last = ("crop", f"{note}∂L/∂x has x's shape, {result.shape[0]}×{result.shape[1]}.", result)
     else:
-        frames.append(
-            Frame(
-                "done",
-                f"∂L/∂w, {full.shape[0]}×{full.shape[1]}, like the kernel.",
-                grid,
-                (0, 0),
-                region_final,
-                None,
-                kernel,
-                empty_p,
-                full,
-                (0, 0),
-                None,
-            )
-        )
+        last = ("done", f"∂L/∂w, {full.shape[0]}×{full.shape[1]}, like the kernel.", full)
+    frames.append(Frame(last[0], last[1], grid, (0, 0), region_final, None, kernel, empty_p, last[2], (0, 0), None))
 
     def span(items: list[tuple[np.ndarray, tuple[int, int]]]) -> tuple[float, float, float, float]:
         rows = [a for z, (r0, _) in items for a in (r0, r0 + z.shape[0] - 1)]

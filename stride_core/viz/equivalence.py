@@ -401,6 +401,11 @@ def sum_figure(terms: Sequence[Term], reference: torch.Tensor, *, height: int = 
         row=1,
         col=3,
     )
+    return _three_images(fig, height)
+
+
+def _three_images(fig: Canvas, height: int) -> Figure:
+    """Finish a row of three image panels: square pixels, indices below, room for the titles."""
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
     fig.update_xaxes(side="bottom")
@@ -492,10 +497,7 @@ def lemma_figure(
         row=1,
         col=3,
     )
-    for c in (1, 2, 3):
-        image_axes(fig, row=1, col=c)
-    fig.update_xaxes(side="bottom")
-    return base_layout(fig, height=height).update_layout(margin=dict(t=40)).figure()
+    return _three_images(fig, height)
 
 
 # ---------------------------------------------------------------------------------------------

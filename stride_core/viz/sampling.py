@@ -80,6 +80,21 @@ def _grid_data(H: int, W: int, s: int) -> GridData:
     return GridData(values, phase, text, coverage(H, W, s).numpy(), s)
 
 
+def _phase_trace(z: np.ndarray, k: int, **trace) -> dict:
+    """Cells coloured by which of the k grids keeps them (one Safe colour each), with white gaps between cells."""
+    return dict(
+        type="heatmap",
+        z=z,
+        zmin=-0.5,
+        zmax=k - 0.5,
+        colorscale=_phase_scale(k),
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        **trace,
+    )
+
+
 def grid_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure:
     """The matrix 0..H·W-1 coloured and labelled by the grid T^(s)_{m,n} that keeps each element (Figure 3)."""
     if min(H, W, s) < 1:
@@ -88,15 +103,9 @@ def grid_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure:
     k = s * s
     m, n = d.phase // s + 1, d.phase % s + 1
     fig = Canvas().add_trace(
-        dict(
-            type="heatmap",
-            z=d.phase,
-            zmin=-0.5,
-            zmax=k - 0.5,
-            colorscale=_phase_scale(k),
-            showscale=False,
-            xgap=2,
-            ygap=2,
+        _phase_trace(
+            d.phase,
+            k,
             name="grids",
             text=d.text,
             texttemplate="%{text}",
@@ -157,15 +166,9 @@ def components_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure
     k = s * s
     labels = dict(text=text, texttemplate="%{text}") if max(H, W) <= 12 else {}
     fig = Canvas().add_trace(
-        dict(
-            type="heatmap",
-            z=colour,
-            zmin=-0.5,
-            zmax=k - 0.5,
-            colorscale=_phase_scale(k),
-            showscale=False,
-            xgap=2,
-            ygap=2,
+        _phase_trace(
+            colour,
+            k,
             name="sub-matrices",
             customdata=values,
             hoverongaps=False,
@@ -234,6 +237,25 @@ STAGE_SCALE = [
 ]
 
 
+def _stage_trace(z: np.ndarray, name: str, text: np.ndarray, values: np.ndarray, hover: str) -> dict:
+    """A 0/1/2 stage map (dropped, kept by the first grid, kept by both) with the element values as hover data."""
+    return dict(
+        type="heatmap",
+        z=z,
+        zmin=0,
+        zmax=2,
+        colorscale=STAGE_SCALE,
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        name=name,
+        text=text,
+        texttemplate="%{text}",
+        customdata=values,
+        hovertemplate=hover + "<extra></extra>",
+    )
+
+
 def compose_figure(H: int, W: int, s: int, m: int, n: int, s_l: int, *, height: int = HEIGHT) -> Figure:
     """Two sub-samplings in a row and the single grid they equal (Equations 25–26).
 
@@ -256,43 +278,21 @@ def compose_figure(H: int, W: int, s: int, m: int, n: int, s_l: int, *, height: 
         ),
     )
     marks = np.array(["", "·", "●"])
+    outer_text = np.char.add(d.values.astype(str), np.where(d.stage == 2, " ●", "")) if max(H, W) <= 12 else None
     fig.add_trace(
-        dict(
-            type="heatmap",
-            z=d.stage,
-            zmin=0,
-            zmax=2,
-            colorscale=STAGE_SCALE,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            name="x",
-            text=np.char.add(d.values.astype(str), np.where(d.stage == 2, " ●", ""))
-            if max(H, W) <= 12
-            else marks[d.stage],
-            texttemplate="%{text}",
-            customdata=d.values,
-            hovertemplate="x[%{y}, %{x}] = %{customdata}<extra></extra>",
+        _stage_trace(
+            d.stage,
+            "x",
+            marks[d.stage] if outer_text is None else outer_text,
+            d.values,
+            "x[%{y}, %{x}] = %{customdata}",
         ),
         row=1,
         col=1,
     )
+    inner_text = np.char.add(d.inner.astype(str), np.where(d.inner_stage == 2, " ●", ""))
     fig.add_trace(
-        dict(
-            type="heatmap",
-            z=d.inner_stage,
-            zmin=0,
-            zmax=2,
-            colorscale=STAGE_SCALE,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            name="inner",
-            text=np.char.add(d.inner.astype(str), np.where(d.inner_stage == 2, " ●", "")),
-            texttemplate="%{text}",
-            customdata=d.inner,
-            hovertemplate="y[%{y}, %{x}] = x element %{customdata}<extra></extra>",
-        ),
+        _stage_trace(d.inner_stage, "inner", inner_text, d.inner, "y[%{y}, %{x}] = x element %{customdata}"),
         row=1,
         col=2,
     )
