@@ -1,11 +1,15 @@
 """Stride Lab: the router. Page config, thread bound, navigation over the lessons that exist."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from stride_core.device import bound_threads
 from ui import GROUPS, available_lessons, warm_imports
 
-st.set_page_config(page_title="Stride Lab", page_icon=":material/grid_4x4:", layout="wide")
+# A shipped file: a ":material/…:" page icon makes every browser fetch it from fonts.gstatic.com.
+ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")
+st.set_page_config(page_title="Stride Lab", page_icon=ICON, layout="wide")
 
 
 # Cheap after the first run: one torch thread per computation, and every module imported once
@@ -22,4 +26,12 @@ for group in GROUPS:
     if pages:
         sections[group] = pages
 
-st.navigation(sections).run()
+# Our own menu instead of Streamlit's sidebar navigation, whose list markup puts <div>s between
+# <ul> and <li> (axe-core: "list" and "listitem", serious): page links, grouped under headings.
+current = st.navigation(sections, position="hidden")
+with st.sidebar:
+    for group, pages in sections.items():
+        st.markdown(f"**{group}**")
+        for page in pages:
+            st.page_link(page)
+current.run()
