@@ -39,6 +39,9 @@ __all__ = [
     "aliasing_code",
     "backprop_code",
     "diffstride_code",
+    "transposed_size_code",
+    "transposed_stamps_code",
+    "overlap_code",
     "script_filename",
 ]
 
@@ -1372,3 +1375,285 @@ def diffstride_code(
         photo_note=_photo_note(image_label, h, w),
         zone_plate=_ZONE_PLATE.strip("\n"),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 10 Transposed convolution (one script per section of the page).
+
+_TRANSPOSED_SIZE = (
+    _HEADER
+    + '''
+import torch
+import torch.nn.functional as F
+
+# The page's settings per axis: input n, kernel k, stride s, padding p, output_padding op, dilation d.
+ROWS = dict(n=$hn, k=$hk, s=$hs, p=$hp, op=$hop, d=$hd)
+COLS = dict(n=$wn, k=$wk, s=$ws, p=$wp, op=$wop, d=$wd)
+
+
+def t_len(n, k, s, p, op, d):
+    """Transposed convolution: (n - 1)s - 2p + d(k - 1) + output_padding + 1 (Dumoulin and Visin, plus PyTorch's op)."""
+    return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+def conv_len(n, k, s, p, d):
+    """Ordinary convolution: floor((n + 2p - d(k - 1) - 1)/s) + 1."""
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def both(key):
+    return ROWS[key], COLS[key]
+
+
+g = torch.Generator().manual_seed(0)
+x = torch.randn(1, 1, ROWS["n"], COLS["n"], generator=g, dtype=torch.float64)
+w = torch.randn(1, 1, ROWS["k"], COLS["k"], generator=g, dtype=torch.float64)
+settings = dict(stride=both("s"), padding=both("p"), output_padding=both("op"), dilation=both("d"))
+problems = [f"{name}: output_padding {a['op']} is not smaller than the stride or the dilation"
+            for name, a in (("rows", ROWS), ("columns", COLS)) if a["op"] >= max(a["s"], a["d"])]
+problems += [f"{name}: the output would be empty" for name, a in (("rows", ROWS), ("columns", COLS)) if t_len(**a) < 1]
+if problems:
+    print("no valid output: " + "; ".join(problems))
+    try:
+        F.conv_transpose2d(x, w, **settings)
+    except RuntimeError as exc:
+        print("F.conv_transpose2d refuses it too: " + str(exc).splitlines()[0])
+    raise SystemExit(0)
+
+HO, WO = t_len(**ROWS), t_len(**COLS)
+y = F.conv_transpose2d(x, w, **settings)
+print(f"output size: {HO} x {WO}")
+print(f"input size: {ROWS['n']} x {COLS['n']}")
+print(f"enlarged by: {HO / ROWS['n']:.2f} x {WO / COLS['n']:.2f}")
+print(f"F.conv_transpose2d output size: {y.shape[-2]} x {y.shape[-1]}")
+print(f"max |difference| vs F.conv_transpose2d: {max(abs(HO - y.shape[-2]), abs(WO - y.shape[-1])):.1e}")
+
+# The transposed convolution is the gradient of the convolution with the same settings, when that
+# convolution maps an HO x WO input back to the input size.
+z = torch.zeros(1, 1, HO, WO, dtype=torch.float64, requires_grad=True)
+forward = F.conv2d(z, w, stride=both("s"), padding=both("p"), dilation=both("d"))
+if forward.shape == x.shape:
+    (grad,) = torch.autograd.grad(forward, z, x)
+    print(f"max |difference| F.conv_transpose2d vs autograd of F.conv2d: {(grad - y).abs().max().item():.1e}")
+
+# Many input sizes N give the same n under a stride-s convolution; output_padding says which N to give back.
+axes = [("rows", ROWS), ("columns", COLS)] if ROWS != COLS else [("both", ROWS)]
+print("axis      N  F.conv2d gives  output_padding  F.conv_transpose2d gives")
+for name, a in axes:
+    n, k, s, p, d = a["n"], a["k"], a["s"], a["p"], a["d"]
+    first = (n - 1) * s + d * (k - 1) + 1 - 2 * p
+    for r in range(s):
+        N = first + r
+        if N < 1 or conv_len(N, k, s, p, d) != n:
+            continue
+        one_row = dict(stride=(1, s), padding=(0, p), dilation=(1, d))
+        fwd = F.conv2d(torch.zeros(1, 1, 1, N), torch.zeros(1, 1, 1, k), **one_row).shape[-1]
+        back = F.conv_transpose2d(torch.zeros(1, 1, 1, n), torch.zeros(1, 1, 1, k), output_padding=(0, r), **one_row)
+        mark = "  <- yours" if r == a["op"] else ""
+        print(f"{name:<8}{N:>3}  {fwd:>14}  {r:>14}  {back.shape[-1]:>24}{mark}")
+'''
+)
+
+
+def _axis(v: Sequence[int], name: str) -> tuple[int, ...]:
+    check(len(v) == 6, f"{name} must be (n, k, s, p, output_padding, d), got {v!r}")
+    lows = (1, 1, 1, 0, 0, 1)
+    return tuple(check_int(u, f"{name}[{i}]", lo) for i, (u, lo) in enumerate(zip(v, lows, strict=True)))
+
+
+def transposed_size_code(rows: Sequence[int], cols: Sequence[int]) -> str:
+    """The size calculator of Transposed convolution as a script: the formula, F.conv_transpose2d, output_padding.
+
+    Sources: Dumoulin and Visin, "A guide to convolution arithmetic for deep learning" (the size
+    relation), PyTorch's output_padding. Settings that F.conv_transpose2d refuses print why.
+
+    Args:
+        rows, cols: (n, k, s, p, output_padding, d) for each axis — the page's ``h`` and ``w``.
+
+    Returns:
+        The script's text; it prints ``output size``, ``input size``, ``enlarged by``, the check
+        against F.conv_transpose2d (and against autograd of F.conv2d when that applies) and a table
+        of the input sizes N a stride-s convolution maps to n, with the output_padding for each.
+
+    Example:
+        >>> _ = compile(transposed_size_code((5, 3, 2, 1, 0, 1), (5, 3, 2, 1, 0, 1)), "t.py", "exec")
+    """
+    (hn, hk, hs, hp, hop, hd), (wn, wk, ws, wp, wop, wd) = _axis(rows, "rows"), _axis(cols, "cols")
+    summary = (
+        f"Rows: n = {hn}, k = {hk}, s = {hs}, p = {hp}, output_padding = {hop}, d = {hd};\n"
+        f"columns: n = {wn}, k = {wk}, s = {ws}, p = {wp}, output_padding = {wop}, d = {wd}.\n"
+        "The output size of a transposed convolution by the formula and by F.conv_transpose2d, and the\n"
+        "input sizes whose convolution it can give back."
+    )
+    return _script(
+        _TRANSPOSED_SIZE,
+        title="Transposed convolution: output size",
+        summary=summary,
+        **dict(hn=hn, hk=hk, hs=hs, hp=hp, hop=hop, hd=hd, wn=wn, wk=wk, ws=ws, wp=wp, wop=wop, wd=wd),
+    )
+
+
+_STAMPS = (
+    _HEADER
+    + """
+import torch
+import torch.nn.functional as F
+
+H, W = $h, $w  # input size$one_d_note
+KH, KW = $kh, $kw  # kernel size
+SH, SW = $sh, $sw  # stride
+PH, PW = $ph, $pw  # padding (cut off the output)
+OH, OW = $oh, $ow  # output_padding (added at the bottom and right)
+SEED = $seed
+
+# The page's example: integers 1..3 for x, then -1..2 for w, from one seeded generator.
+g = torch.Generator().manual_seed(SEED)
+x = torch.randint(1, 4, (H, W), generator=g).double()
+w = torch.randint(-1, 3, (KH, KW), generator=g).double()
+
+HO, WO = (H - 1) * SH - 2 * PH + KH + OH, (W - 1) * SW - 2 * PW + KW + OW
+if OH >= SH or OW >= SW or HO < 1 or WO < 1:
+    print("no valid output: output_padding must stay below the stride, and the padding must leave an output")
+    raise SystemExit(0)
+reference = F.conv_transpose2d(x[None, None], w[None, None], stride=(SH, SW), padding=(PH, PW),
+                               output_padding=(OH, OW))[0, 0]
+print(f"output size: {HO} x {WO}")
+
+# Stamps: input pixel (i, j) adds x[i, j]·w onto a canvas at (SH·i, SW·j); the output is the canvas
+# without PH rows at the top and PW columns at the left (output_padding lets it reach further).
+canvas = torch.zeros(max((H - 1) * SH + KH, PH + HO), max((W - 1) * SW + KW, PW + WO), dtype=torch.float64)
+counts = torch.zeros(canvas.shape, dtype=torch.long)
+for i in range(H):
+    for j in range(W):
+        canvas[SH * i : SH * i + KH, SW * j : SW * j + KW] += x[i, j] * w
+        counts[SH * i : SH * i + KH, SW * j : SW * j + KW] += 1
+stamped = canvas[PH : PH + HO, PW : PW + WO]
+overlap = counts[PH : PH + HO, PW : PW + WO]
+print(f"canvas: {canvas.shape[0]} x {canvas.shape[1]}")
+print(f"max |difference| stamps vs F.conv_transpose2d: {(stamped - reference).abs().max().item():.1e}")
+
+ones = F.conv_transpose2d(torch.ones(1, 1, H, W, dtype=torch.float64), torch.ones(1, 1, KH, KW, dtype=torch.float64),
+                          stride=(SH, SW), padding=(PH, PW), output_padding=(OH, OW))[0, 0]
+print(f"max |difference| overlap counts vs F.conv_transpose2d of ones: {(overlap - ones).abs().max().item():.1e}")
+r0, r1 = max(0, KH - 1 - PH), min(HO, (H - 1) * SH - PH + 1)
+c0, c1 = max(0, KW - 1 - PW), min(WO, (W - 1) * SW - PW + 1)
+inner = overlap[r0:max(r0, r1), c0:max(c0, c1)]
+print(f"largest overlap count: {int(overlap.max())}")
+print(f"interior counts: {', '.join(map(str, torch.unique(inner).tolist())) if inner.numel() else 'none'}")
+
+# The same as a direct convolution: insert s - 1 zeros, pad by k - 1 - p (+ output_padding at the end;
+# a negative pad crops), and cross-correlate with the kernel turned by 180°.
+inserted = torch.zeros((H - 1) * SH + 1, (W - 1) * SW + 1, dtype=torch.float64)
+inserted[::SH, ::SW] = x
+eh, ew = KH - 1 - PH, KW - 1 - PW
+padded = F.pad(inserted, (ew, ew + OW, eh, eh + OH))
+direct = F.conv2d(padded[None, None], torch.flip(w, (0, 1))[None, None])[0, 0]
+print(f"max |difference| direct convolution vs F.conv_transpose2d: {(direct - reference).abs().max().item():.1e}")
+
+# ...which is the gradient of a strided convolution with x as the upstream gradient (the Backprop lesson).
+z = torch.zeros(HO, WO, dtype=torch.float64, requires_grad=True)
+y = F.conv2d(z[None, None], w[None, None], stride=(SH, SW), padding=(PH, PW))[0, 0]
+(grad,) = torch.autograd.grad(y, z, x)
+print(f"max |difference| direct convolution vs autograd of F.conv2d: {(direct - grad).abs().max().item():.1e}")
+print(f"output: {reference.tolist()}")
+"""
+)
+
+
+def transposed_stamps_code(n: int, k: int, s: int, p: int, op: int, seed: int, one_d: bool) -> str:
+    """The stamp view of Transposed convolution as a script: stamps, overlap counts, the direct convolution, autograd.
+
+    Sources: Dumoulin and Visin (a transposed convolution as a direct convolution of the
+    zero-inserted input), Odena, Dumoulin and Olah (uneven overlap), the Stack Exchange thread
+    (the same recipe as the gradient). The example is regenerated as stride_core.transposed's
+    example_input: x ∈ 1..3 then w ∈ −1..2 from a generator seeded with seed. 1-D mode is one row.
+
+    Args:
+        n, k, s, p, op: input size, kernel size, stride, padding, output_padding; seed: >= 0;
+            one_d: the page's 1-D mode.
+
+    Returns:
+        The script's text; it prints ``output size``, the four ``max |difference|`` checks, the
+        overlap counts and the output.
+
+    Example:
+        >>> _ = compile(transposed_stamps_code(3, 3, 2, 0, 0, 0, False), "stamps.py", "exec")
+    """
+    for name, v, lo in (
+        ("n", n, 1),
+        ("k", k, 1),
+        ("s", s, 1),
+        ("p", p, 0),
+        ("output_padding", op, 0),
+        ("seed", seed, 0),
+    ):
+        check_int(v, name, lo)
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (oh, ow) = (
+        ((1, n), (1, k), (1, s), (0, p), (0, op)) if one_d else ((n, n), (k, k), (s, s), (p, p), (op, op))
+    )
+    summary = (
+        f"{'1-D' if one_d else '2-D'}: input {h}×{w}, kernel {kh}×{kw}, stride {s}, padding {p}, output_padding {op}, "
+        f"seed {seed}.\nA transposed convolution as stamps, as a direct convolution of the zero-inserted input, and as "
+        "the gradient\nof a strided convolution, each against F.conv_transpose2d."
+    )
+    return _script(
+        _STAMPS,
+        title="Transposed convolution: stamps",
+        summary=summary,
+        **dict(h=h, w=w, kh=kh, kw=kw, sh=sh, sw=sw, ph=ph, pw=pw, oh=oh, ow=ow, seed=seed),
+        one_d_note="  (1-D mode: one row)" if one_d else "",
+    )
+
+
+_OVERLAP = (
+    _HEADER
+    + """
+import torch
+import torch.nn.functional as F
+
+N = $n  # input size (N×N)
+KERNELS = ($ka, $kb)  # the two kernel sizes compared
+S = $s  # stride
+
+for k in KERNELS:
+    # How many stamps land on each output position: F.conv_transpose2d of ones with a kernel of ones ...
+    ones_x, ones_w = torch.ones(1, 1, N, N, dtype=torch.float64), torch.ones(1, 1, k, k, dtype=torch.float64)
+    counts = F.conv_transpose2d(ones_x, ones_w, stride=S)[0, 0]
+    # ... and by listing every (input position i, tap a) pair: it lands on S·i + a.
+    pos = (torch.arange(N)[:, None] * S + torch.arange(k)[None, :]).reshape(-1)
+    row = torch.bincount(pos, minlength=(N - 1) * S + k)
+    listed = row[:, None] * row[None, :]  # rows and columns count independently, so the 2-D count is a product
+    r0, r1 = k - 1, (N - 1) * S + 1  # the interior: every tap that could reach the position has an input
+    inner = listed[r0:max(r0, r1), r0:max(r0, r1)]
+    values = torch.unique(inner).tolist()
+    word = "even" if len(values) == 1 else "uneven (a checkerboard)"
+    print(f"k = {k}: 1-D counts {row.tolist()}")
+    print(f"k = {k}: interior counts {', '.join(map(str, values)) or 'none'}, {word}; S divides k: {k % S == 0}")
+    print(f"k = {k}: max |difference| listed vs F.conv_transpose2d: {(listed - counts).abs().max().item():.1e}")
+"""
+)
+
+
+def overlap_code(n: int, ka: int, kb: int, s: int) -> str:
+    """The checkerboard section of Transposed convolution as a script: overlap counts for two kernel sizes.
+
+    Source: Odena, Dumoulin and Olah, "Deconvolution and Checkerboard Artifacts" (uneven overlap
+    when the stride does not divide the kernel size).
+
+    Args:
+        n: input size; ka, kb: the two kernel sizes; s: stride.
+
+    Returns:
+        The script's text; per kernel it prints the 1-D counts, the interior counts and the
+        check against F.conv_transpose2d.
+
+    Example:
+        >>> _ = compile(overlap_code(8, 3, 4, 2), "overlap.py", "exec")
+    """
+    for name, v in (("n", n), ("first kernel k", ka), ("second kernel k", kb), ("stride s", s)):
+        check_int(v, name, 1)
+    summary = (
+        f"A {n}×{n} input of ones, kernels of ones of sizes {ka} and {kb}, stride {s}: how many stamps land on each\n"
+        "output pixel, where the overlap is even and where it makes a checkerboard (Odena, Dumoulin and Olah)."
+    )
+    return _script(_OVERLAP, title="Transposed convolution: checkerboards", summary=summary, n=n, ka=ka, kb=kb, s=s)

@@ -34,6 +34,14 @@ from stride_core.conv_tensor import conv_tensor, example_filter, kept_rows, prop
 from stride_core.diffstride import diff_stride_size, paper_output_size, stride_gradient
 from stride_core.images import zone_plate
 from stride_core.sampling import T, compose, polyphase
+from stride_core.transposed import (
+    example_input,
+    overlap_interior,
+    overlap_map,
+    sizes_mapping_to,
+    stamp_steps,
+    transposed_output_shape,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 240
@@ -103,6 +111,15 @@ CASES: list[tuple[str, object, tuple, dict]] = [
     ("ds-penalty", C.diffstride_code, (3.0, 1.5, 2, "penalty"), dict(h=64, w=64, **CAMERA)),
     ("ds-r0", C.diffstride_code, (2.5, 2.5, 0, "reconstruction"), dict(h=64, w=64, **CAMERA)),
     ("ds-extreme", C.diffstride_code, (1.0, 7.3, 8, "reconstruction"), dict(h=64, w=64, **CAMERA)),
+    ("tsize-default", C.transposed_size_code, ((5, 3, 2, 1, 0, 1), (5, 3, 2, 1, 0, 1)), {}),
+    ("tsize-mixed", C.transposed_size_code, ((7, 4, 3, 2, 1, 2), (5, 3, 2, 0, 1, 1)), {}),
+    ("tsize-dilated-op", C.transposed_size_code, ((6, 3, 1, 0, 1, 2), (4, 5, 4, 3, 3, 1)), {}),
+    ("tsize-refused", C.transposed_size_code, ((5, 3, 2, 1, 2, 1), (5, 3, 2, 1, 0, 1)), {}),
+    ("stamps-default", C.transposed_stamps_code, (3, 3, 2, 0, 0, 0, False), {}),
+    ("stamps-1d", C.transposed_stamps_code, (4, 4, 3, 2, 2, 5, True), {}),
+    ("stamps-pad", C.transposed_stamps_code, (5, 2, 2, 1, 1, 9, False), {}),
+    ("overlap-default", C.overlap_code, (8, 3, 4, 2), {}),
+    ("overlap-s3", C.overlap_code, (12, 6, 7, 3), {}),
 ]
 KERNELS_04 = {"box 3×3": [[1 / 9] * 3] * 3, "sobel 3×3": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]}
 
@@ -447,3 +464,92 @@ class TestDiffStride:
         for name, d in zip(("dL/dS_h", "dL/dS_w"), g.grad, strict=True):
             assert float(v[name]) == pytest.approx(float(f"{d:.3g}"), rel=1e-2, abs=1e-12)
         assert math.isfinite(_diff(v, "autograd vs finite differences"))
+
+
+class TestTransposed:
+    @pytest.mark.parametrize("cid", ["tsize-default", "tsize-mixed", "tsize-dilated-op", "tsize-refused"])
+    def test_size(self, runs, cid):
+        rows, cols = next(c[2] for c in CASES if c[0] == cid)
+        v = _ok(runs, cid)
+        try:
+            ho, wo = transposed_output_shape(*((rows[i], cols[i]) for i in range(6)))
+        except ValueCheckError:
+            assert (
+                "no valid output" in runs[cid]["stdout"] and "F.conv_transpose2d refuses it too" in runs[cid]["stdout"]
+            )
+            return
+        assert v["output size"] == f"{ho} x {wo}" == v["F.conv_transpose2d output size"]
+        assert v["enlarged by"] == f"{ho / rows[0]:.2f} x {wo / cols[0]:.2f}"
+        assert _diff(v, "vs F.conv_transpose2d") == 0.0
+        table = re.findall(r"^(rows|columns|both)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", runs[cid]["stdout"], re.M)
+        expected = []
+        for name, (n, k, s, p, _, d) in [("rows", rows), ("columns", cols)] if rows != cols else [("both", rows)]:
+            expected += [
+                (name, str(c.size), str(n), str(c.output_padding), str(c.size)) for c in sizes_mapping_to(n, k, s, p, d)
+            ]
+        assert table == expected
+
+    @pytest.mark.parametrize("cid", ["stamps-default", "stamps-1d", "stamps-pad"])
+    def test_stamps(self, runs, cid):
+        n, k, s, p, op, seed, one_d = next(c[2] for c in CASES if c[0] == cid)
+        size, ks, stride, pad, opad = (
+            ((1, n), (1, k), (1, s), (0, p), (0, op)) if one_d else ((n, n), (k, k), (s, s), (p, p), (op, op))
+        )
+        x, w = example_input(size, ks, seed=seed)
+        st = stamp_steps(x, w, stride, pad, opad)
+        ref = F.conv_transpose2d(x[None, None], w[None, None], stride=stride, padding=pad, output_padding=opad)[0, 0]
+        v = _ok(runs, cid)
+        assert v["output size"] == f"{ref.shape[0]} x {ref.shape[1]}"
+        assert v["canvas"] == f"{st.running.shape[1]} x {st.running.shape[2]}"
+        assert torch.tensor(ast.literal_eval(v["output"]), dtype=torch.float64).equal(ref)
+        assert int(v["largest overlap count"]) == int(overlap_map(size, ks, stride, pad, opad).max())
+        assert v["interior counts"] == ", ".join(map(str, overlap_interior(size, ks, stride, pad, opad).values))
+        for what in ("stamps", "overlap counts", "direct convolution"):
+            key = next(key for key in v if key.startswith(f"max |difference| {what} vs"))
+            assert float(v[key]) == 0.0, key
+
+    @pytest.mark.parametrize("cid", ["overlap-default", "overlap-s3"])
+    def test_overlap(self, runs, cid):
+        n, ka, kb, s = next(c[2] for c in CASES if c[0] == cid)
+        _ok(runs, cid)
+        for k in (ka, kb):
+            inner = overlap_interior(n, k, s)
+            line = next(x for x in runs[cid]["stdout"].splitlines() if x.startswith(f"k = {k}: interior counts"))
+            assert line.startswith(f"k = {k}: interior counts {', '.join(map(str, inner.values))}, ")
+            assert ("even;" in line and "uneven" not in line) == inner.uniform
+            row = next(x for x in runs[cid]["stdout"].splitlines() if x.startswith(f"k = {k}: 1-D counts"))
+            assert ast.literal_eval(row.split("counts ", 1)[1]) == overlap_map((1, n), (1, k), (1, s))[0].tolist()
+            assert f"k = {k}: max |difference| listed vs F.conv_transpose2d: 0.0e+00" in runs[cid]["stdout"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The Streamlit helper that shows a script.
+
+
+def _expander_app() -> None:
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, st.session_state["root"])
+    from stride_core.codegen import arithmetic_code, script_filename
+    from ui.code import code_expander
+
+    code_expander(arithmetic_code(9, 9, 3, 3, 1, 2, 2, 1), filename=script_filename("arithmetic", h=9, w=9, k=(3, 3)))
+    code_expander("print(1)\n", filename="../odd name", key="second")
+
+
+class TestCodeExpander:
+    def test_shows_code_and_download(self):
+        from streamlit.testing.v1 import AppTest
+
+        at = AppTest.from_function(_expander_app, default_timeout=60)
+        at.session_state["root"] = str(ROOT)
+        at.run()
+        assert not at.exception
+        assert [e.label for e in at.expander] == ["PyTorch code for this view"] * 2
+        assert at.code[0].language == "python" and at.code[0].value.strip() == SCRIPTS["arith-default"].strip()
+        buttons = at.get("download_button")
+        assert len(buttons) == 2
+        assert "stride_lab_arithmetic_h9_w9_k3x3.py" in buttons[0].proto.label
+        assert "odd-name.py" in buttons[1].proto.label
