@@ -15,6 +15,7 @@ import numpy as np
 
 from ..aliasing import METHODS
 from ..pyramid import SOURCE_TABLE
+from ._canvas import Canvas, Figure
 from ._style import (
     BLACK,
     GREY,
@@ -24,8 +25,6 @@ from ._style import (
     SAFE,
     SMALL_HEIGHT,
     WHITE,
-    Canvas,
-    Figure,
     base_layout,
     colorscale_of,
     empty_figure,

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..arithmetic import Coverage, coverage_map, coverage_summary, macs, output_shape, placements
+from ._canvas import Canvas, Figure
 from ._style import (
     GREY_81,
     GREY_97,
@@ -24,8 +25,6 @@ from ._style import (
     SMALL_HEIGHT,
     TRANSPARENT,
     WHITE,
-    Canvas,
-    Figure,
     animation_controls,
     base_layout,
     empty_figure,

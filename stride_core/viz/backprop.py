@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..backprop import GradientCoverage, SlideSteps
+from ._canvas import Canvas, Figure
 from ._style import (
     HEIGHT,
     HIGHLIGHT,
@@ -21,8 +22,6 @@ from ._style import (
     MUTED,
     SIGNED,
     SMALL_HEIGHT,
-    Canvas,
-    Figure,
     animation_controls,
     base_layout,
     empty_figure,

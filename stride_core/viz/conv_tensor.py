@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..conv_tensor import stride_mask
+from ._canvas import Canvas, Figure
 from ._style import (
     FAINT_LINE,
     GREY_86,
@@ -22,8 +23,6 @@ from ._style import (
     MAGNITUDE,
     SIGNED,
     WHITE,
-    Canvas,
-    Figure,
     base_layout,
     colorscale_of,
     empty_figure,

@@ -14,14 +14,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._canvas import Canvas, Figure
 from ._style import (
     GREY,
     HIGHLIGHT,
     MUTED,
     SAFE,
     SMALL_HEIGHT,
-    Canvas,
-    Figure,
     base_layout,
     empty_figure,
     heatmap,

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from ..equivalence import Term, phase_order, strided_toeplitz
 from ..non_striding import LayerRow
 from ..training import EpochStats
+from ._canvas import Canvas, Figure
 from ._style import (
     BLACK,
     GREY,
@@ -27,8 +28,6 @@ from ._style import (
     SIGNED,
     SMALL_HEIGHT,
     TRANSPARENT,
-    Canvas,
-    Figure,
     animation_controls,
     base_layout,
     colorscale_of,

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..sampling import T, compose, coverage, pad_filter, phase_map
+from ._canvas import Canvas, Figure
 from ._style import (
     GREY,
     GREY_96,
@@ -26,8 +27,6 @@ from ._style import (
     SIGNED,
     SMALL_HEIGHT,
     WHITE,
-    Canvas,
-    Figure,
     base_layout,
     empty_figure,
     heatmap,
