@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checks import ShapeError, check, check_int, check_shape, pair
+from ._checks import ShapeError, check, check_choice, check_int, check_shape, pair
 from .arithmetic import output_size
 
 __all__ = [
@@ -54,6 +54,13 @@ __all__ = [
     "downsample_both",
     "DownsampleCost",
     "downsample_cost",
+    "KERNELS",
+    "example_kernel",
+    "letter_pattern",
+    "scipy_convolve",
+    "scipy_convolve2d_parameters",
+    "SameOutputs",
+    "same_outputs",
     "SourceExample",
     "seed002_examples",
     "SEED002_CODE",
@@ -250,6 +257,7 @@ class SameComparison(NamedTuple):
     tf_out: int  # ⌈n/s⌉
     torch_out: int  # ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1
     shift: int  # p − before: how many input pixels TF's windows sit after PyTorch's (may be < 0)
+    needed: int  # (⌈n/s⌉ − 1)·s + d(k − 1) + 1: the cells TF's windows span, padding included
     tf_starts: tuple[int, ...]  # first tap of each window, input coordinates (negative: in the padding)
     torch_starts: tuple[int, ...]
 
@@ -275,6 +283,7 @@ def same_vs_symmetric(n: int, k: int, s: int = 1, d: int = 1) -> SameComparison:
         tf_out,
         torch_out,
         p - before,
+        (tf_out - 1) * s + d * (k - 1) + 1,
         tuple(s * i - before for i in range(tf_out)),
         tuple(s * i - p for i in range(torch_out)),
     )
@@ -448,6 +457,124 @@ def downsample_cost(in_size: Size2, k: int, s: int, c_in: int = 1, c_out: int | 
     return DownsampleCost(
         (ho, wo), ho * wo * c_in * (k * k - 1), 0, ho * wo * k * k * c_in * c_out, k * k * c_in * c_out
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Example data for the lesson, and SciPy as the independent reference.
+
+KERNELS = ("article", "sobel", "box", "laplacian", "shift", "random")
+
+
+def example_kernel(name: str) -> torch.Tensor:
+    """A 3×3 float64 kernel by name: the article's, Sobel, box, Laplacian, a one-pixel shift, or random.
+
+    "article" is the article's [1, 0, −1] rows (antisymmetric under the 180° turn), "sobel" the
+    vertical-gradient Sobel filter (antisymmetric), "box" and "laplacian" are symmetric, "shift" has a
+    single 1 right of the centre (neither: correlation moves the image one way, convolution the
+    other), "random" is seeded standard normal, like an untrained layer's weights.
+
+    Example:
+        >>> example_kernel("shift")
+        tensor([[0., 0., 0.],
+                [0., 0., 1.],
+                [0., 0., 0.]], dtype=torch.float64)
+    """
+    check_choice(name, "kernel", KERNELS)
+    if name == "random":
+        return torch.randn(3, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64).mul(100).round() / 100
+    table = {
+        "article": [[1, 0, -1]] * 3,
+        "sobel": [[1, 2, 1], [0, 0, 0], [-1, -2, -1]],
+        "box": [[1, 1, 1]] * 3,
+        "laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+        "shift": [[0, 0, 0], [0, 0, 1], [0, 0, 0]],
+    }
+    return torch.tensor(table[name], dtype=torch.float64)
+
+
+def letter_pattern(n: int = 10) -> torch.Tensor:
+    """An n×n float64 test input with an "L" of ones and a dot: no mirror symmetry, so flips and shifts show.
+
+    Example:
+        >>> letter_pattern(6).int()
+        tensor([[0, 0, 0, 0, 0, 0],
+                [0, 1, 0, 0, 1, 0],
+                [0, 1, 0, 0, 0, 0],
+                [0, 1, 0, 0, 0, 0],
+                [0, 1, 1, 0, 0, 0],
+                [0, 0, 0, 0, 0, 0]], dtype=torch.int32)
+    """
+    check_int(n, "n", 6)
+    x = torch.zeros(n, n, dtype=torch.float64)
+    bottom, right = n - 2, max(3, n // 2)
+    x[1 : bottom + 1, 1] = 1
+    x[bottom, 1:right] = 1
+    x[1, n - 2] = 1
+    return x
+
+
+def scipy_convolve(x: torch.Tensor, w: torch.Tensor, s: int = 1) -> torch.Tensor:
+    """SciPy's valid convolution, then every s-th row and column: the reference convolve2d is checked against.
+
+    Computed on the CPU in float64 with scipy.signal.convolve2d; returned on x's device.
+
+    Example:
+        >>> scipy_convolve(torch.arange(16.).reshape(4, 4), torch.tensor([[1., 0., -1.]] * 3))
+        tensor([[6., 6.],
+                [6., 6.]], dtype=torch.float64)
+    """
+    from scipy.signal import convolve2d as scipy_convolve2d  # noqa: PLC0415 - SciPy only where it is the reference
+
+    check_shape(x, "H W", name="x")
+    check_shape(w, "kh kw", name="w")
+    _ints(s=(s, 1))
+    out = scipy_convolve2d(x.detach().double().cpu().numpy(), w.detach().double().cpu().numpy(), mode="valid")
+    return torch.from_numpy(out[::s, ::s].copy()).to(x.device)
+
+
+def scipy_convolve2d_parameters() -> tuple[str, ...]:
+    """The parameter names scipy.signal.convolve2d accepts, read from the installed SciPy.
+
+    Example:
+        >>> scipy_convolve2d_parameters()
+        ('in1', 'in2', 'mode', 'boundary', 'fillvalue')
+    """
+    import inspect  # noqa: PLC0415
+
+    from scipy.signal import convolve2d as scipy_convolve2d  # noqa: PLC0415
+
+    return tuple(inspect.signature(scipy_convolve2d).parameters)
+
+
+class SameOutputs(NamedTuple):
+    tf: torch.Tensor  # F.conv2d(pad_same(x), w, stride=s, dilation=d): TensorFlow's 'SAME'
+    torch: torch.Tensor  # F.conv2d(x, w, stride=s, padding=p, dilation=d) with p = symmetric_padding(k, d)
+    comparison: SameComparison
+    attempt: SameAttempt  # F.conv2d(..., padding="same"): its output at stride 1, its error otherwise
+
+
+def same_outputs(x: torch.Tensor, w: torch.Tensor, s: int = 1, d: int = 1) -> SameOutputs:
+    """One square kernel, one square input, padded both ways: TensorFlow's 'SAME' and PyTorch's symmetric p.
+
+    Example:
+        >>> r = same_outputs(torch.arange(16.).reshape(4, 4), torch.ones(3, 3), s=2)
+        >>> r.tf, r.torch, r.comparison.shift
+        (tensor([[45., 39.],
+                [66., 50.]]), tensor([[10., 24.],
+                [51., 90.]]), 1)
+    """
+    check_shape(x, "H W", name="x")
+    check_shape(w, "k k", name="w")
+    n, k = int(x.shape[0]), int(w.shape[0])
+    check(
+        x.shape[0] == x.shape[1] and w.shape[0] == w.shape[1],
+        f"x and w must be square, got {tuple(x.shape)} and {tuple(w.shape)}",
+    )
+    c = same_vs_symmetric(n, k, s, d)
+    w4 = w.to(x)[None, None]
+    tf = F.conv2d(pad_same(x, k, s, d)[None, None], w4, stride=s, dilation=d)[0, 0]
+    pt = F.conv2d(x[None, None], w4, stride=s, padding=c.torch_pad, dilation=d)[0, 0]
+    return SameOutputs(tf, pt, c, torch_padding_same(x, w, s, d))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -251,21 +251,32 @@ def _outputs_data(a: Any, b: Any, *, atol: float = 1e-9) -> OutputsData:
     return OutputsData(a, b, differ, same, signed_range(both))
 
 
-def outputs_figure(a: Any, b: Any, *, titles: tuple[str, str], height: int = SMALL_HEIGHT + 40) -> Figure:
+def outputs_figure(
+    a: Any, b: Any, *, titles: tuple[str, str], x: Any = None, x_title: str = "input x", height: int = SMALL_HEIGHT + 40
+) -> Figure:
     """Two outputs side by side on one colour scale; cells whose values differ are outlined and marked.
 
     Used for SciPy's convolution against F.conv2d and for TensorFlow's 'SAME' against PyTorch's
-    symmetric padding. Different shapes are drawn without markers (nothing to compare cell by cell).
+    symmetric padding. With `x`, the input comes first, on its own grey scale. Different output
+    shapes are drawn without markers (nothing to compare cell by cell).
     """
     d = _outputs_data(a, b)
     if not d.a.size or not d.b.size:
         return empty_figure("No output to show.")
-    full = [f"{t} ({z.shape[0]}×{z.shape[1]})" for t, z in zip(titles, (d.a, d.b), strict=True)]
-    fig = Canvas(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=tuple(full))
-    for col, (z, t) in enumerate(zip((d.a, d.b), titles, strict=True), start=1):
-        fig.add_trace(_values(z, name=t, label="y", zrange=d.zrange), row=1, col=col)
+    panels = [(d.a, titles[0], "y"), (d.b, titles[1], "y")]
+    if x is not None:
+        panels.insert(0, (_np(x).astype(float), x_title, "x"))
+    full = tuple(f"{t} ({z.shape[0]}×{z.shape[1]})" for z, t, _ in panels)
+    fig = Canvas(rows=1, cols=len(panels), horizontal_spacing=0.08, subplot_titles=full)
+    first_output = len(panels) - 1
+    for col, (z, t, label) in enumerate(panels, start=1):
+        is_output = label == "y"
+        fig.add_trace(
+            _values(z, name=t, label=label, signed=is_output, zrange=d.zrange if is_output else None), row=1, col=col
+        )
         _grid_axes(fig, 1, col, (0, z.shape[0] - 1), (0, z.shape[1] - 1))
-        if len(d.differ):
+        if is_output and len(d.differ):
+            size = int(max(8, min(26, 220 / max(z.shape))))
             fig.add_trace(
                 dict(
                     type="scatter",
@@ -273,9 +284,9 @@ def outputs_figure(a: Any, b: Any, *, titles: tuple[str, str], height: int = SMA
                     y=d.differ[:, 0],
                     mode="markers",
                     name="values differ",
-                    showlegend=col == 1,
+                    showlegend=col == first_output,
                     legendgroup="differ",
-                    marker=dict(symbol="square-open", size=26, line=dict(width=3), color=HIGHLIGHT),
+                    marker=dict(symbol="square-open", size=size, line=dict(width=3), color=HIGHLIGHT),
                     hovertemplate="y[%{y}, %{x}] differs<extra></extra>",
                 ),
                 row=1,

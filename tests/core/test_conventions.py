@@ -17,18 +17,24 @@ from hypothesis import given
 
 from stride_core import ShapeError, ValueCheckError
 from stride_core.conventions import (
+    KERNELS,
     SEED002_CODE,
     convolve2d,
     correlate2d,
     downsample_both,
     downsample_cost,
+    example_kernel,
     flip_relation,
+    letter_pattern,
     pad_same,
     pool_output_size,
     pool_windows,
     same_output_size,
+    same_outputs,
     same_padding,
     same_vs_symmetric,
+    scipy_convolve,
+    scipy_convolve2d_parameters,
     seed002_examples,
     symmetric_padding,
     torch_padding_same,
@@ -285,6 +291,8 @@ class TestSameVsSymmetric:
             assert len(c.torch_starts) == c.torch_out == pt.numel()
             assert_close(pt, torch.tensor([window(t) for t in c.torch_starts], dtype=torch.float64))
         assert c.shift == c.torch_pad - c.tf_pad[0]
+        assert c.needed == n + sum(c.tf_pad) or (sum(c.tf_pad) == 0 and c.needed <= n)
+        assert c.tf_starts[-1] + d * (k - 1) + 1 == c.needed - c.tf_pad[0]
 
     def test_resnet_stem(self):
         c = same_vs_symmetric(224, 7, 2)
@@ -489,3 +497,87 @@ class TestSeed002Examples:
         e = seed002_examples()[0]
         with pytest.raises(ValueError):
             e.output[0, 0] = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The lesson's example data and SciPy reference.
+
+
+class TestExampleKernel:
+    def test_shape(self):
+        for name in KERNELS:
+            w = example_kernel(name)
+            assert w.shape == (3, 3) and w.dtype == torch.float64
+
+    def test_relations(self):
+        got = {name: flip_relation(example_kernel(name)) for name in KERNELS}
+        assert got == dict(
+            article="antisymmetric",
+            sobel="antisymmetric",
+            box="symmetric",
+            laplacian="symmetric",
+            shift="neither",
+            random="neither",
+        )
+
+    def test_shift_moves_the_image_opposite_ways(self):
+        """Correlation with the shift kernel reads the right neighbour; convolution the left one."""
+        x = letter_pattern(10)
+        w = example_kernel("shift")
+        assert_close(correlate2d(x, w), x[1:-1, 2:])
+        assert_close(convolve2d(x, w), x[1:-1, :-2])
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError, match="kernel"):
+            example_kernel("gauss")
+
+
+class TestLetterPattern:
+    def test_has_no_symmetry(self):
+        for n in (6, 10, 16):
+            x = letter_pattern(n)
+            assert x.shape == (n, n)
+            for flipped in (x.flip(0), x.flip(1), x.flip(0, 1), x.T):
+                assert not torch.equal(flipped, x)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            letter_pattern(5)
+
+
+class TestScipyConvolve:
+    def test_matches_torch(self, device):
+        x, w = _case(9, 7, 8, 3, 2, device=device)
+        assert_close(scipy_convolve(x, w, 2), F.conv2d(x[None, None], w.flip(0, 1)[None, None], stride=2)[0, 0])
+        assert scipy_convolve(x, w).device.type == device.type
+
+    def test_parameters_have_no_stride(self):
+        params = scipy_convolve2d_parameters()
+        assert "in1" in params and not any("stride" in p for p in params)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            scipy_convolve(torch.ones(4, 4), torch.ones(3, 3), 0)
+
+
+class TestSameOutputs:
+    @given(hst.integers(4, 12), hst.integers(1, 7), hst.integers(1, 4), hst.integers(1, 3), hst.integers(0, 1000))
+    def test_matches_loop_and_torch(self, n, k, s, d, seed):
+        x, w = _case(seed, n, n, k, k)
+        r = same_outputs(x, w, s, d)
+        assert_close(r.tf, torch.from_numpy(_tf_same_loop(x.numpy(), w.numpy(), s, d)))
+        p = symmetric_padding(k, d)
+        assert_close(r.torch, F.conv2d(x[None, None], w[None, None], stride=s, padding=p, dilation=d)[0, 0])
+        if s == 1:
+            assert r.attempt.error is None
+            assert_close(r.attempt.output, r.tf)
+        else:
+            assert r.attempt.output is None and "strided" in r.attempt.error
+
+    def test_equal_padding_gives_equal_outputs(self):
+        r = same_outputs(letter_pattern(9), torch.ones(3, 3, dtype=torch.float64), 2)
+        assert r.comparison.tf_pad == (1, 1) and torch.equal(r.tf, r.torch)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError, match="square"):
+            same_outputs(torch.ones(4, 5), torch.ones(3, 3))
