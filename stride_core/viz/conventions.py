@@ -14,16 +14,20 @@ import numpy as np
 import torch
 
 from ..conventions import pool_windows, same_vs_symmetric
+from ._canvas import Canvas, Figure
 from ._style import (
     GREY,
+    GREY_81,
+    GREY_97,
     HEIGHT,
     HIGHLIGHT,
+    INK,
     MUTED,
     SAFE,
     SIGNED,
     SMALL_HEIGHT,
-    Canvas,
-    Figure,
+    TRANSPARENT,
+    WHITE,
     animation_controls,
     base_layout,
     empty_figure,
@@ -43,8 +47,8 @@ __all__ = [
 
 FMT = ".3~g"
 TEXT = 14  # px: the smallest text a figure shows
-PAD_COLOUR = "#cfcfcf"
-CELL_COLOUR = "#f7f7f7"
+PAD_COLOUR = GREY_81
+CELL_COLOUR = GREY_97
 TWO_TONE = [[0.0, PAD_COLOUR], [0.5, PAD_COLOUR], [0.5, CELL_COLOUR], [1.0, CELL_COLOUR]]
 
 
@@ -55,7 +59,7 @@ def _np(a: Any) -> np.ndarray:
 def _box(r0: float, c0: float, h: float, w: float, **line: Any) -> dict:
     """A rectangle shape around cells [r0, r0+h) × [c0, c0+w)."""
     return dict(
-        type="rect", x0=c0 - 0.5, x1=c0 + w - 0.5, y0=r0 - 0.5, y1=r0 + h - 0.5, line=line, fillcolor="rgba(0,0,0,0)"
+        type="rect", x0=c0 - 0.5, x1=c0 + w - 0.5, y0=r0 - 0.5, y1=r0 + h - 0.5, line=line, fillcolor=TRANSPARENT
     )
 
 
@@ -209,7 +213,7 @@ def windows_figure(
                 y0=r - 0.5 + inset,
                 y1=r + k[0] - 0.5 - inset,
                 line=dict(color=palette[i % 4], width=3, dash=("solid", "dash", "dot", "dashdot")[i % 4]),
-                fillcolor="rgba(0,0,0,0)",
+                fillcolor=TRANSPARENT,
             ),
             row=1,
             col=1,
@@ -418,7 +422,7 @@ def same_padding_figure(n: int, k: int, s: int = 1, d: int = 1, *, height: int =
                         symbol="circle" if col == 1 else "diamond",
                         size=11,
                         color=SAFE[0] if col == 1 else SAFE[1],
-                        line=dict(width=1, color="white"),
+                        line=dict(width=1, color=WHITE),
                     ),
                     hovertemplate="window starts at (%{y}, %{x})<extra></extra>",
                 ),
@@ -426,7 +430,7 @@ def same_padding_figure(n: int, k: int, s: int = 1, d: int = 1, *, height: int =
                 col=col,
             )
             fig.add_shape(_box(starts[0], starts[0], D.span, D.span, color=HIGHLIGHT, width=3), row=1, col=col)
-        fig.add_shape(_box(0, 0, n, n, color="#333333", width=1.5, dash="dash"), row=1, col=col)
+        fig.add_shape(_box(0, 0, n, n, color=INK, width=1.5, dash="dash"), row=1, col=col)
         _grid_axes(fig, 1, col, (D.lo, D.hi), (D.lo, D.hi))
         if size > 16:
             fig.update_xaxes(dtick=2, row=1, col=col)
@@ -531,7 +535,7 @@ def pool_figure(n: int, k: int, s: int, p: int = 0, *, height: int | None = None
                     name="dropped",
                 )
             )
-    fig.add_shape(_box(0, 0, 1, n, color="#333333", width=1.5, dash="dash"))
+    fig.add_shape(_box(0, 0, 1, n, color=INK, width=1.5, dash="dash"))
     beyond = list(range(n + p, D.hi + 1))  # cells a window reaches past the padding: nothing is there
     for c in beyond:
         fig.add_shape(_box(0, c, 1, 1, color=MUTED, width=1.5, dash="dot"))
@@ -543,7 +547,7 @@ def pool_figure(n: int, k: int, s: int, p: int = 0, *, height: int | None = None
                 y=[0] * len(beyond),
                 mode="text",
                 text=["none"] * len(beyond),
-                textfont=dict(size=TEXT, color="#555555"),
+                textfont=dict(size=TEXT, color=INK),
                 name="past the padding: no cell",
                 showlegend=False,
                 hovertemplate="cell %{x}: past the padding, nothing to read<extra></extra>",
