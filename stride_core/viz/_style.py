@@ -61,6 +61,7 @@ __all__ = [
     "animation_controls",
     "signed_range",
     "flat_scale",
+    "scatter",
 ]
 
 SAFE: list[str] = list(qualitative.Safe)
@@ -249,3 +250,8 @@ def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix
 def flat_scale(colour: str) -> list[list]:
     """A colorscale of one colour (every z draws the same), for cells whose value is shown as text or not at all."""
     return [[0, colour], [1, colour]]
+
+
+def scatter(x: Any, y: Any, **props: Any) -> dict:
+    """A scatter trace as a plain dict for a Canvas: scatter(x, y, mode="lines", name=..., line=dict(...))."""
+    return dict(type="scatter", x=x, y=y, **props)

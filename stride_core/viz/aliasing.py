@@ -28,6 +28,7 @@ from ._style import (
     base_layout,
     colorscale_of,
     empty_figure,
+    scatter,
 )
 
 __all__ = [
@@ -237,10 +238,9 @@ def correlation_figure(
     if show_source:
         for m, vals in d.source.items():
             fig.add_trace(
-                dict(
-                    type="scatter",
-                    x=x,
-                    y=_gaps(vals),
+                scatter(
+                    x,
+                    _gaps(vals),
                     mode="markers",
                     name=f"source: {_short(m)}",
                     offsetgroup=m,
@@ -508,10 +508,9 @@ def seed_sweep_figure(
             )
         )
     fig.add_trace(
-        dict(
-            type="scatter",
-            x=d.labels,
-            y=_gaps(d.source),
+        scatter(
+            d.labels,
+            _gaps(d.source),
             mode="markers",
             name="the source's table",
             marker=dict(symbol="diamond", size=11, color=WHITE, line=dict(color=BLACK, width=2)),
@@ -519,10 +518,9 @@ def seed_sweep_figure(
     )
     if np.isfinite(d.chosen).any():
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=d.labels,
-                y=_gaps(d.chosen),
+            scatter(
+                d.labels,
+                _gaps(d.chosen),
                 mode="markers",
                 name=f"seed {chosen_seed}",
                 marker=dict(symbol="x", size=10, color=HIGHLIGHT),

@@ -31,6 +31,7 @@ from ._style import (
     flat_scale,
     heatmap,
     image_axes,
+    scatter,
 )
 
 __all__ = ["placement_figure", "coverage_figure", "cost_figure", "MAX_FRAMES"]
@@ -70,10 +71,9 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
     oi, oj = divmod(k, d.out_shape[1])
     r0, r1 = taps[:, 0].min() - 0.5, taps[:, 0].max() + 0.5
     c0, c1 = taps[:, 1].min() - 0.5, taps[:, 1].max() + 0.5
-    box = dict(
-        type="scatter",
-        x=[c0, c1, c1, c0, c0],
-        y=[r0, r0, r1, r1, r0],
+    box = scatter(
+        [c0, c1, c1, c0, c0],
+        [r0, r0, r1, r1, r0],
         mode="lines",
         line=dict(color=HIGHLIGHT, width=3),
         name="window",
@@ -82,10 +82,9 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
         xaxis="x",
         yaxis="y",
     )
-    dots = dict(
-        type="scatter",
-        x=taps[:, 1].tolist(),
-        y=taps[:, 0].tolist(),
+    dots = scatter(
+        taps[:, 1].tolist(),
+        taps[:, 0].tolist(),
         mode="markers",
         marker=dict(symbol="square", size=12, color=HIGHLIGHT, opacity=0.75),
         name="kernel taps",
@@ -94,10 +93,9 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
         xaxis="x",
         yaxis="y",
     )
-    cell = dict(
-        type="scatter",
-        x=[oj],
-        y=[oi],
+    cell = scatter(
+        [oj],
+        [oi],
         mode="markers+text",
         marker=dict(symbol="square", size=22, color=HIGHLIGHT),
         text=[f"({oi},{oj})"],
@@ -215,10 +213,9 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
     )
     if len(d.never):
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=d.never[:, 1],
-                y=d.never[:, 0],
+            scatter(
+                d.never[:, 1],
+                d.never[:, 0],
                 mode="markers",
                 name="never read",
                 marker=dict(symbol="x-thin", size=10 if max(h, w) <= 32 else 5, line=dict(width=2, color=HIGHLIGHT)),
@@ -313,14 +310,7 @@ def cost_figure(
                 textposition="outside",
                 hovertemplate="stride %{x}: output %{text}, %{y:.3f}× the stride-1 cost<extra></extra>",
             ),
-            dict(
-                type="scatter",
-                x=d.strides,
-                y=d.ideal,
-                mode="lines+markers",
-                name="1/s²",
-                line=dict(color=MUTED, dash="dash"),
-            ),
+            scatter(d.strides, d.ideal, mode="lines+markers", name="1/s²", line=dict(color=MUTED, dash="dash")),
         ]
     )
     fig.update_xaxes(title=dict(text="stride s (both axes)"), dtick=1)

@@ -26,6 +26,7 @@ from ._style import (
     base_layout,
     empty_figure,
     heatmap,
+    scatter,
     signed_range,
 )
 
@@ -419,10 +420,9 @@ def animation_figure(
             traces.append({**h, **axes})
         else:
             traces.append(
-                dict(
-                    type="scatter",
-                    x=tr["x"],
-                    y=tr["y"],
+                scatter(
+                    tr["x"],
+                    tr["y"],
                     mode="lines",
                     line=_LINE[name],
                     name=name,
@@ -433,10 +433,9 @@ def animation_figure(
             )
     bx, by = _outline(data.box)
     traces.append(
-        dict(
-            type="scatter",
-            x=bx,
-            y=by,
+        scatter(
+            bx,
+            by,
             mode="lines",
             line=_LINE["area"],
             name="area",
@@ -555,14 +554,8 @@ def gradient_coverage_figure(data: CoverageData | GradientCoverage, *, height: i
     if not d.counts.size:
         return empty_figure("No valid output: the kernel does not fit in the padded input.")
     bx, by = _outline(d.interior)
-    box = dict(
-        type="scatter",
-        x=bx,
-        y=by,
-        mode="lines",
-        line=dict(color=HIGHLIGHT, width=2, dash="dash"),
-        name="interior",
-        hoverinfo="skip",
+    box = scatter(
+        bx, by, mode="lines", line=dict(color=HIGHLIGHT, width=2, dash="dash"), name="interior", hoverinfo="skip"
     )
     counts = _hm(
         d.counts, colorscale=MAGNITUDE, zmin=0, zmax=max(1, int(d.counts.max())), fmt="d", name="windows", label="count"

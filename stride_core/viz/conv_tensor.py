@@ -29,6 +29,7 @@ from ._style import (
     flat_scale,
     heatmap,
     image_axes,
+    scatter,
     signed_range,
 )
 
@@ -147,10 +148,9 @@ def slices_figure(
         )
     if len(d.orbit):
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=d.orbit[:, 1],
-                y=d.orbit[:, 0],
+            scatter(
+                d.orbit[:, 1],
+                d.orbit[:, 0],
                 mode="markers",
                 name="equal by Property 1",
                 marker=dict(symbol="square-open", size=0.9 * cell_px, line=dict(width=2), color=HIGHLIGHT),
@@ -159,10 +159,9 @@ def slices_figure(
         )
     if len(d.selected):
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=d.selected[:, 1],
-                y=d.selected[:, 0],
+            scatter(
+                d.selected[:, 1],
+                d.selected[:, 0],
                 mode="markers",
                 name="chosen entry",
                 marker=dict(symbol="x-thin", size=0.7 * cell_px, line=dict(width=2.5, color=HIGHLIGHT)),
@@ -245,14 +244,8 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
             v for x in d.col_blocks for v in (-0.5, rows - 0.5, None)
         ]
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=xs,
-                y=ys,
-                mode="lines",
-                line=dict(color=FAINT_LINE, width=1),
-                name="block boundaries",
-                hoverinfo="skip",
+            scatter(
+                xs, ys, mode="lines", line=dict(color=FAINT_LINE, width=1), name="block boundaries", hoverinfo="skip"
             )
         )
     image_axes(fig)

@@ -25,6 +25,7 @@ from ._style import (
     empty_figure,
     heatmap,
     image_axes,
+    scatter,
 )
 
 __all__ = ["spectrum_figure", "profiles_figure", "compare_figure", "training_figure"]
@@ -184,10 +185,9 @@ def profiles_figure(
     )
     for col, (x, m, ramp, t, title, which) in enumerate(panels, start=1):
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=x,
-                y=m,
+            scatter(
+                x,
+                m,
                 mode="lines+markers",
                 name=f"mask ({which})",
                 line=dict(color=SAFE[0], shape="linear"),
@@ -199,10 +199,9 @@ def profiles_figure(
             col=col,
         )
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=x[ramp],
-                y=m[ramp],
+            scatter(
+                x[ramp],
+                m[ramp],
                 mode="markers",
                 name="on the ramp: gradient reaches S",
                 marker=dict(color=HIGHLIGHT, size=9, symbol="diamond"),
@@ -326,10 +325,9 @@ def training_figure(records: Sequence, *, height: int = 360) -> Figure:
         for axis, dash in ((0, "solid"), (1, "dash")):
             name = f"layer {layer + 1} S_{'hw'[axis]}"
             fig.add_trace(
-                dict(
-                    type="scatter",
-                    x=data.steps,
-                    y=data.strides[:, layer, axis],
+                scatter(
+                    data.steps,
+                    data.strides[:, layer, axis],
                     mode="lines",
                     name=name,
                     line=dict(color=colour, dash=dash),
@@ -339,10 +337,9 @@ def training_figure(records: Sequence, *, height: int = 360) -> Figure:
                 col=1,
             )
     fig.add_trace(
-        dict(
-            type="scatter",
-            x=data.eval_steps,
-            y=data.accuracy,
+        scatter(
+            data.eval_steps,
+            data.accuracy,
             mode="lines+markers",
             name="accuracy",
             line=dict(color=HIGHLIGHT),
@@ -354,10 +351,9 @@ def training_figure(records: Sequence, *, height: int = 360) -> Figure:
     x2, y2 = fig.ref(1, 2)
     y2_right = _secondary_y(fig, y2)
     fig.add_trace(
-        dict(
-            type="scatter",
-            x=data.steps,
-            y=data.penalty,
+        scatter(
+            data.steps,
+            data.penalty,
             mode="lines",
             name="penalty J",
             line=dict(color=MUTED, dash="dot"),

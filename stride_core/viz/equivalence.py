@@ -35,6 +35,7 @@ from ._style import (
     flat_scale,
     heatmap,
     image_axes,
+    scatter,
 )
 
 __all__ = [
@@ -597,10 +598,9 @@ def sharing_figure(
         fig.data[1]["opacity"] = 0.4  # the other weights step back
         yy, xx = np.nonzero(d.grid == highlight)
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=xx,
-                y=yy,
+            scatter(
+                xx,
+                yy,
                 mode="markers",
                 name=f"copies of w[{highlight // kw},{highlight % kw}]",
                 hoverinfo="skip",
@@ -708,10 +708,9 @@ def lenet_training_figure(
         color, dash = SAFE[i % len(SAFE)], ("solid", "dash", "dot")[i % 3]
         for col, y, fmt in ((1, d.loss[i], ".3f"), (2, d.test_accuracy[i], ".1%"), (3, d.seconds[i], ".2f")):
             fig.add_trace(
-                dict(
-                    type="scatter",
-                    x=d.epochs[i],
-                    y=y,
+                scatter(
+                    d.epochs[i],
+                    y,
                     mode="lines+markers",
                     name=name,
                     legendgroup=name,

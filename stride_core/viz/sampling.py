@@ -31,6 +31,7 @@ from ._style import (
     empty_figure,
     heatmap,
     image_axes,
+    scatter,
 )
 
 __all__ = [
@@ -356,10 +357,9 @@ def filter_sampling_figure(
     )
     pr, pc = np.nonzero(d.picked)
     fig.add_trace(
-        dict(
-            type="scatter",
-            x=pc,
-            y=pr,
+        scatter(
+            pc,
+            pr,
             mode="markers",
             name=f"grid T({s})_{p},{q}",
             hoverinfo="skip",
@@ -371,10 +371,9 @@ def filter_sampling_figure(
     if d.pad[0] or d.pad[1]:  # outline where H sits inside its zero padding
         (r0, c0), (r1, c1) = (v - 0.5 for v in d.pad), (v - 0.5 for v in d.padded.shape)
         fig.add_trace(
-            dict(
-                type="scatter",
-                x=[c0, c1, c1, c0, c0],
-                y=[r0, r0, r1, r1, r0],
+            scatter(
+                [c0, c1, c1, c0, c0],
+                [r0, r0, r1, r1, r0],
                 mode="lines",
                 name="H inside the zero padding",
                 line=dict(color=MUTED, width=3, dash="dash"),
