@@ -1,4 +1,4 @@
-"""DiffStride benchmarks: forward+backward cost against spectral pooling and strided convolution, and the page's warm rerun.
+"""DiffStride benchmarks: forward+backward cost against spectral pooling and strided convolution; the page's warm rerun.
 
 The DiffStride paper (Riad, Teboul, Grangier and Zeghidour, ICLR 2022), Table A.2, reports a
 training step 1.43× as long as with strided convolutions (spectral pooling: 1.32×) for a whole

@@ -19,13 +19,13 @@ from stride_core.viz.equivalence import (
     _terms_data,
     _training_data,
     lemma_figure,
+    lenet_training_figure,
     params_figure,
     phase_sum_figure,
     sharing_figure,
+    strided_toeplitz_figure,
     sum_figure,
     terms_figure,
-    lenet_training_figure,
-    strided_toeplitz_figure,
 )
 
 
