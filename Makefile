@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench lint clean cluster audit
+.PHONY: run test bench lint clean cluster audit mutate
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: lint
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
+
+# Plant deliberate one-line bugs in stride_core (in a temporary copy) and list those no test catches.
+mutate: $(VENV)/.dev
+	$(PY) bench/mutate.py
 
 # N replicas on loopback behind Debian's nginx with sticky sessions (Ctrl-C stops them all).
 cluster: $(VENV)/.runtime

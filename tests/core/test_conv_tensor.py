@@ -68,13 +68,18 @@ class TestExampleFilter:
         assert torch.equal(f, example_filter(name, 3, seed=7))  # reproducible
         assert torch.equal(f, f.round())  # integer taps, so small grids print exactly
         X = torch.ones(5, 5, dtype=torch.float64)
-        # sums of the taps: what the filter does to a flat image
-        expected = {"box": 9.0, "sobel": 0.0, "laplacian": 0.0}.get(name, float(f.sum()))
+        # sums of the taps: what the filter does to a flat image; the random filter's taps are the
+        # docstring's draw (integers −3..3 from a torch.Generator seeded with seed), made here
+        drawn = torch.randint(-3, 4, (3, 3), generator=torch.Generator().manual_seed(7)).double()
+        expected = {"box": 9.0, "sobel": 0.0, "laplacian": 0.0, "random": float(drawn.sum())}[name]
         torch.testing.assert_close(_conv(X, f), torch.full((3, 3), expected, dtype=torch.float64))
 
     def test_random_seeds_differ(self):
         assert not torch.equal(example_filter("random", 4, seed=1), example_filter("random", 4, seed=2))
         assert example_filter("random", 5, seed=3).abs().max() <= 3
+        # every integer of −3..3 occurs, and nothing else
+        taps = torch.cat([example_filter("random", 5, seed=seed).flatten() for seed in range(20)])
+        assert sorted(set(taps.tolist())) == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
 
     def test_exception(self):
         with pytest.raises(ValueCheckError, match="filter name must be one of"):

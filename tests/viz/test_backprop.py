@@ -64,7 +64,8 @@ class TestForwardFigure:
         fig = forward_figure(np.zeros((0, 0)), np.zeros((3, 3)), np.zeros((0, 0)), stride=(1, 1), padding=(0, 0))
         assert len(fig.data) == 0 and fig.layout.annotations
         one = forward_figure(torch.zeros(1, 3), torch.zeros(1, 3), torch.zeros(1, 1), stride=(1, 1), padding=(0, 0))
-        one.to_dict()
+        assert [np.shape(t.z) for t in one.data] == [(1, 3), (1, 3), (1, 1)]
+        assert [a.text for a in one.layout.annotations] == ["x (1×3)", "w (1×3)", "y, stride 1, padding 0 (1×1)"]
 
 
 class TestAnimationData:

@@ -79,7 +79,10 @@ class TestComposeFigure:
     def test_edge(self):
         d = V._compose_data(4, 4, 4, 4, 4, 4)  # the second grid starts past the intermediate matrix
         assert d.two_steps.size == 0 and d.one_step.size == 0 and d.agree
-        V.compose_figure(4, 4, 4, 4, 4, 4).to_dict()
+        fig = V.compose_figure(4, 4, 4, 4, 4, 4)
+        # T^(4)_{1,1} keeps only x[0, 0] (blue); T^(4)_{4,4} of that 1×1 matrix keeps nothing (no orange)
+        assert np.array_equal(fig.data[0].z, np.pad([[1]], ((0, 3), (0, 3))))
+        assert np.array_equal(fig.data[1].z, [[1]])
         assert len(V.compose_figure(4, 4, 0, 1, 1, 1).data) == 0
 
 
