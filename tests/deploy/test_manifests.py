@@ -106,7 +106,9 @@ def _compose(env: dict[str, str]) -> dict:
     return walk(yaml.safe_load(COMPOSE.read_text()))
 
 
-ENV = {"STRIDE_LAB_COOKIE_SECRET": "c" * 64, "STRIDE_LAB_DB_PASSWORD": "0123abcd" * 6}
+# Every variable the file uses gets a value (other required settings may be added), ours a specific one.
+ENV = {m.group("name"): f"value-of-{m.group('name')}" for m in _VAR.finditer(COMPOSE.read_text())}
+ENV.update({"STRIDE_LAB_COOKIE_SECRET": "c" * 64, "STRIDE_LAB_DB_PASSWORD": "0123abcd" * 6})
 
 
 def _environment(service: dict) -> dict[str, str]:
@@ -159,7 +161,7 @@ class TestCompose:
 
     def test_password_is_required(self):
         with pytest.raises(KeyError, match="STRIDE_LAB_DB_PASSWORD"):
-            _compose({"STRIDE_LAB_COOKIE_SECRET": "c" * 64})
+            _compose({k: v for k, v in ENV.items() if k != "STRIDE_LAB_DB_PASSWORD"})
 
 
 def test_cluster_replicas_share_one_data_directory():
