@@ -331,6 +331,9 @@ def poll(
     Questions are told apart by page, key and the question's wording (see question_id), so
     answers given at different settings never mix.
     """
+    numeric_correct = isinstance(correct, (int, float)) and not isinstance(correct, bool)
+    if choices is None and not numeric_correct:
+        raise ValueError(f"poll {key!r} needs choices or a numeric correct answer, got correct={correct!r}")
     qid = question_id(page, key, question)
     font = PRESENTER_FONT if room.present else 14
     with st.container(border=True, key=f"{key}_poll_box"):

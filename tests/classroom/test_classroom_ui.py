@@ -225,3 +225,10 @@ def test_qr_code_png():
     ]
     assert drawn == [[bool(v) for v in row] for row in matrix]
     assert img.size[0] == (len(matrix) + 8) * 10
+
+
+def test_poll_needs_choices_or_a_number(db):
+    code, _ = db.create_room()
+    room = uc.Room(code, None, "s", False)
+    with pytest.raises(ValueError, match="needs choices or a numeric correct answer"):
+        uc.poll("Why?", "Because.", key="q3", page="test", room=room, correct="a sentence")
