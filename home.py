@@ -5,6 +5,7 @@ import torch
 
 from stride_core.device import default_device
 from ui import GROUPS, available_lessons
+from ui.classroom import current_room, join_box, join_form, leave_room, teacher_view
 
 st.title("Stride Lab")
 st.markdown(
@@ -27,14 +28,37 @@ for group in GROUPS:
             st.markdown(x.teaches)
             st.caption("From: " + "; ".join(x.sources) + ".")
 
+st.subheader("Class room")
+room = current_room()
+with st.container(border=True):
+    if room is None:
+        st.markdown(
+            "Start a room to turn every predict-then-reveal question into a live poll of your class: students join "
+            "with a 6-character code or a QR code, answer without an account or a name, and see the answer and the "
+            "class's spread when you reveal it."
+        )
+        if st.button("Start a class room", icon=":material/co_present:"):
+            st.query_params["room"] = "new"
+            st.rerun()
+        join_form()
+    else:
+        join_box(room)
+        if room.teacher:
+            teacher_view(room)
+        st.button("Leave the room", on_click=leave_room)
+
 st.subheader("How to use this in class")
 st.markdown(
-    "Open a lesson on the projector and set it up the way you want to discuss it: every lesson "
-    "keeps its main controls in the page address, so copying the browser's URL gives you a link "
-    "that opens exactly that configuration for every student. Ask the class to predict what a "
-    "change will do before moving the slider; the green badges show that each result was "
-    "checked against PyTorch's own operator, so the discussion can stay on *why*. Students can "
-    "upload their own photo where a lesson uses images; uploads stay in memory and are never saved."
+    "1. **Start a class room** above (or open `/?room=new`): your browser gets the teacher link; bookmark it and "
+    "keep it private.\n"
+    "2. Open a lesson and set it up the way you want to discuss it. Every lesson keeps its main controls in the page "
+    "address, and the QR code carries them: students who scan it, or type the code, land on the same lesson with "
+    "the same settings.\n"
+    "3. Ask the class to predict before you move a slider. Each predict-then-reveal question is a poll: you see the "
+    "live counts, press **Reveal** when ready, and every student's page shows the answer and the class's chart. "
+    "Turn on **Presenter mode** for the projector.\n\n"
+    "The green badges show that each result was checked against PyTorch's own operator, so the discussion can stay "
+    "on *why*. Without a room everything works the same, and predictions stay private."
 )
 
 dev = default_device()

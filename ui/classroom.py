@@ -97,6 +97,17 @@ def _room_state(code: str, qid: str) -> tuple[bool, dict[str, int]]:
     return s.revealed(code, qid), s.results(code, qid)
 
 
+@st.cache_data(ttl=10, max_entries=1024, max_size="1MB", show_spinner=False)
+def _room_exists(code: str) -> bool:
+    """room_exists, shared by a replica's sessions for 10 s: every rerun of every student asks."""
+    return store().room_exists(code)
+
+
+@st.cache_data(ttl=60, max_entries=256, max_size="1MB", show_spinner=False)
+def _is_teacher(code: str, secret: str) -> bool:
+    return store().check_teacher(code, secret)
+
+
 @st.cache_data(max_entries=64, max_size="8MB", show_spinner=False)
 def _qr_png(link: str, scale: int) -> bytes:
     buf = io.BytesIO()
@@ -141,7 +152,7 @@ def current_room() -> Room | None:
                 _drop_params(*_OWN_PARAMS)
                 st.session_state.pop(_ROOM, None)
                 return None
-            if not store().room_exists(code):
+            if not _room_exists(code):
                 st.error(
                     f"Room {code} does not exist or has ended (rooms last 24 hours). "
                     "Ask your teacher for the current code.",
@@ -153,7 +164,7 @@ def current_room() -> Room | None:
             secret = None
             given = qp.get("teacher")
             if given is not None:
-                if store().check_teacher(code, given):
+                if _is_teacher(code, given):
                     secret = given
                 else:
                     st.error(
@@ -171,7 +182,7 @@ def current_room() -> Room | None:
             if kept is None:
                 return None
             code, secret = kept
-            if not store().room_exists(code):
+            if not _room_exists(code):
                 st.session_state.pop(_ROOM, None)
                 st.warning(f"Room {code} has ended (rooms last 24 hours).", icon=":material/meeting_room:")
                 return None

@@ -50,11 +50,15 @@ def db(tmp_path, monkeypatch):
     monkeypatch.setenv("STRIDE_LAB_DB", url)
     uc.store.clear()
     uc._room_state.clear()
+    uc._room_exists.clear()
+    uc._is_teacher.clear()
     s = open_store(url)
     yield s
     s.close()
     uc.store.clear()
     uc._room_state.clear()
+    uc._room_exists.clear()
+    uc._is_teacher.clear()
 
 
 def app(**query: str) -> AppTest:
@@ -112,7 +116,9 @@ def test_student_answers_and_sees_the_reveal(db):
     assert db.results(code, Q2) == {"9": 1}
 
     db.set_revealed(code, Q1, True, secret=secret)
-    uc._room_state.clear()  # the students' 2 s cache
+    uc._room_state.clear()
+    uc._room_exists.clear()
+    uc._is_teacher.clear()  # the students' 2 s cache
     at.run()
     assert not at.exception
     assert "the windows overlap evenly" in texts(at)
