@@ -57,7 +57,7 @@ def article_section() -> None:
     left.markdown("**What it printed**")
     left.code(e1.printed, language="text")
     left.markdown("**PyTorch**")
-    left.code(e1.torch_code, language="python")
+    left.code(e1.torch_code, language="python", wrap_lines=True)
     badge("F.conv2d on the same input and kernel", a.agree[0], container=left)
     right.plotly_chart(a.figures[0], width="stretch", key="ex1")
     value = e1.output.flat[0]
@@ -174,11 +174,6 @@ def flip_section() -> None:
     s = c[1].slider("Stride s", 1, 3, 1, key="cs", bind="query-params")
     link.notice(snap)
     r = flip_view(kernel, s)
-    left, right = st.columns([1, 2.4])
-    left.plotly_chart(r.flip, width="stretch", key="flip")
-    left.caption("▶ turns the kernel in your browser: first the columns, then the rows.")
-    right.plotly_chart(r.outputs, width="stretch", key="corr_conv")
-    badge("scipy.signal.convolve2d(x, w, 'valid')[::s, ::s]", r.agree)
     if r.relation == "symmetric":
         text = (
             "This kernel equals its own 180° turn, so the two outputs are identical: for a symmetric kernel the "
@@ -199,15 +194,24 @@ def flip_section() -> None:
             " F.conv2d reads the pixel right of each window's centre, so the picture moves left; SciPy reads "
             "the pixel on the left, so it moves right."
         )
-    st.markdown(text)
+    left, right = st.columns([1, 2])
+    left.plotly_chart(r.flip, width="stretch", key="flip")
+    left.caption("▶ turns the kernel in your browser: first the columns, then the rows.")
+    right.markdown(
+        "F.conv2d slides *w* as it is; SciPy's `convolve2d` slides *rot180(w)*. Below, the input (an L and a dot, "
+        "with no mirror symmetry) and both outputs."
+    )
     predict_reveal(
-        f"Switch to another kernel first if you like. With the kernel set to *{KERNEL_LABELS[kernel]}*, "
+        f"Before looking at the outputs below: with the kernel set to *{KERNEL_LABELS[kernel]}*, "
         "how does SciPy's output compare with F.conv2d's?",
         f"**{r.observed[:1].upper()}{r.observed[1:]}.** {text}",
         key=f"q_flip_{kernel}_{s}",
         choices=RELATION_CHOICES,
         correct=r.observed,
     )
+    st.plotly_chart(r.outputs, width="stretch", key="corr_conv")
+    st.markdown(text)
+    badge("scipy.signal.convolve2d(x, w, 'valid')[::s, ::s]", r.agree)
     st.markdown(
         "**When it matters.** A learned kernel does not care: training a network that convolves simply learns "
         "the turned version of what a correlating network learns, and both compute the same function. A "
@@ -240,6 +244,15 @@ def same_section() -> None:
     link.notice(snap)
     r = same_view(n, k, s, d)
     before, after = r.tf_pad
+    predict_reveal(
+        f"With n = {n}, k = {k}, s = {s} and d = {d}, how many rows of zeros does TensorFlow's 'SAME' add at the "
+        "bottom?",
+        f"**{after}.** The output has ⌈{n}/{s}⌉ = {r.tf_shape[0]} rows, and its windows span "
+        f"({r.tf_shape[0]} − 1)·{s} + {d}·({k} − 1) + 1 = {r.needed} rows. The input has {n}, so TensorFlow adds "
+        f"{before + after} zero row(s): {before} on top and {after} at the bottom.",
+        key="q_same",
+        correct=after,
+    )
     st.latex(
         rf"\text{{out}} = \lceil {n}/{s} \rceil = {r.tf_shape[0]},\quad "
         rf"\text{{total}} = \max\big(({r.tf_shape[0]} - 1)\cdot {s} + {d}\cdot({k} - 1) + 1 - {n},\ 0\big) "
@@ -262,15 +275,6 @@ def same_section() -> None:
             "extra zero after:"
         )
         badge("F.conv2d(padding='same')", r.torch_same)
-    predict_reveal(
-        f"With n = {n}, k = {k}, s = {s} and d = {d}, how many rows of zeros does TensorFlow's 'SAME' add at the "
-        "bottom?",
-        f"**{after}.** The output has ⌈{n}/{s}⌉ = {r.tf_shape[0]} rows, and its windows span "
-        f"({r.tf_shape[0]} − 1)·{s} + {d}·({k} − 1) + 1 = {r.needed} rows. The input has {n}, so TensorFlow adds "
-        f"{before + after} zero row(s): {before} on top and {after} at the bottom.",
-        key="q_same",
-        correct=after,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,13 +309,6 @@ def pool_section() -> None:
         )
         return
     r = pool_view(n, k, s, p)
-    m = st.columns(3)
-    m[0].metric("Windows, ceil_mode=False", r.out_floor)
-    m[1].metric("Windows, ceil_mode=True", r.out_ceil)
-    m[2].metric("Window ceil_mode would drop", "none" if not r.dropped else f"starts at {r.extra}")
-    st.plotly_chart(r.figure, width="stretch", key="pool")
-    badge("the output lengths of F.max_pool2d in both modes", r.agree)
-    st.markdown(pool_story(r, n, k, s, p))
     predict_reveal(
         f"With n = {n}, k = {k}, s = {s} and p = {p}, how many windows does F.max_pool2d(..., ceil_mode=True) "
         "produce along this axis?",
@@ -319,6 +316,13 @@ def pool_section() -> None:
         key="q_pool",
         correct=r.out_ceil,
     )
+    m = st.columns(3)
+    m[0].metric("Windows, ceil_mode=False", r.out_floor)
+    m[1].metric("Windows, ceil_mode=True", r.out_ceil)
+    m[2].metric("Window ceil_mode would drop", "none" if not r.dropped else f"starts at {r.extra}")
+    st.plotly_chart(r.figure, width="stretch", key="pool")
+    badge("the output lengths of F.max_pool2d in both modes", r.agree)
+    st.markdown(pool_story(r, n, k, s, p))
 
 
 # ---------------------------------------------------------------------------------------------

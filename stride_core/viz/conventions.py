@@ -89,9 +89,9 @@ def _labels(text: list) -> dict:
 
 
 def _finish(fig: Canvas, *, height: int, **layout: Any) -> Figure:
-    fig.update_annotations(font=dict(size=TEXT + 1), yshift=24)  # subplot titles above the index ticks
+    fig.update_annotations(font=dict(size=TEXT + 1), yshift=30)  # subplot titles above the index ticks
     base_layout(fig, height=height, **layout)
-    fig.update_layout(font=dict(size=TEXT), margin=dict(t=70, l=40))
+    fig.update_layout(font=dict(size=TEXT), margin=dict(t=80, l=40))
     return fig.figure()
 
 
@@ -339,7 +339,7 @@ def flip_figure(w: Any, *, height: int = SMALL_HEIGHT + 60) -> Figure:
         fig,
         height=height,
         **animation_controls(list(d.names), duration_ms=900, prefix="now: "),
-        title="F.conv2d slides w; SciPy's convolve2d slides rot180(w)",
+        title="w → rot180(w)",
     )
     fig.update_layout(font=dict(size=TEXT), margin=dict(t=75, b=80, r=50))
     return fig.figure()
