@@ -42,6 +42,11 @@ __all__ = [
     "transposed_size_code",
     "transposed_stamps_code",
     "overlap_code",
+    "conventions_article_code",
+    "flip_code",
+    "same_padding_code",
+    "pool_code",
+    "pooling_vs_conv_code",
     "script_filename",
 ]
 
@@ -1657,3 +1662,406 @@ def overlap_code(n: int, ka: int, kb: int, s: int) -> str:
         "output pixel, where the overlap is even and where it makes a checkerboard (Odena, Dumoulin and Olah)."
     )
     return _script(_OVERLAP, title="Transposed convolution: checkerboards", summary=summary, n=n, ka=ka, kb=kb, s=s)
+
+
+# ---------------------------------------------------------------------------------------------
+# 08 Conventions and pitfalls (one script per section of the page).
+
+_ARTICLE = (
+    _HEADER
+    + '''
+import torch
+import torch.nn.functional as F
+
+# The article's 4×4 input (the numbers 1 to 16) and its kernel with [1, 0, -1] rows.
+x = torch.arange(1, 17, dtype=torch.float64).reshape(4, 4)
+w = torch.tensor([[1, 0, -1]] * 3, dtype=torch.float64)
+
+
+def slide(image, kernel, s):
+    """Slide the kernel as it is (no flip) with stride s and no padding: what a CNN layer computes."""
+    k = kernel.shape[0]
+    n_out = (image.shape[0] - k) // s + 1
+    out = torch.zeros(n_out, n_out, dtype=torch.float64)
+    for i in range(n_out):
+        for j in range(n_out):
+            out[i, j] = (image[i * s : i * s + k, j * s : j * s + k] * kernel).sum()
+    return out
+
+
+def never_read(n, k, s, p=0):
+    """Pixels no window reads: back-propagate ones through a kernel of ones and count the zeros."""
+    z = torch.zeros(1, 1, n, n, dtype=torch.float64, requires_grad=True)
+    F.conv2d(z, torch.ones(1, 1, k, k, dtype=torch.float64), stride=s, padding=p).sum().backward()
+    return z.grad[0, 0] == 0
+
+
+# Example 1, stride 1: the loop and F.conv2d agree exactly.
+ex1 = slide(x, w, 1)
+print(f"example 1 output: {ex1.tolist()}")
+t1 = F.conv2d(x[None, None], w[None, None])[0, 0]
+print(f"max |difference| example 1 vs F.conv2d: {(ex1 - t1).abs().max().item():.1e}")
+
+# Example 2, stride 4 on 4×4: a single window fits, so nothing can be skipped *between* windows.
+ex2 = slide(x, w, 4)
+t2 = F.conv2d(x[None, None], w[None, None], stride=4)[0, 0]
+print(f"example 2 output: {ex2.tolist()} ({ex2.shape[0]} x {ex2.shape[1]})")
+print(f"max |difference| example 2 vs F.conv2d(stride=4): {(ex2 - t2).abs().max().item():.1e}")
+print(f"example 2 pixels never read: {int(never_read(4, 3, 4).sum())}")
+
+# Example 3, stride 2 and padding 1: a signal-processing convolution turns the kernel by 180°
+# (what scipy.signal.convolve2d does, and it has no stride: subsample afterwards).
+padded = F.pad(x, (1, 1, 1, 1))
+convolution = F.conv2d(padded[None, None], torch.flip(w, (0, 1))[None, None])[0, 0][::2, ::2]
+correlation = F.conv2d(x[None, None], w[None, None], stride=2, padding=1)[0, 0]
+print(f"convolution, then [::2, ::2]: {convolution.tolist()}")
+print(f"F.conv2d(stride=2, padding=1): {correlation.tolist()}")
+flipped = (convolution + correlation).abs().max().item()
+print(f"max |difference| convolution vs F.conv2d with the sign flipped: {flipped:.1e}")
+
+# Example 2's kernel and stride on a larger N×N input.
+N = $n2
+n_out = (N - 3) // 4 + 1
+unread = never_read(N, 3, 4)
+last = (n_out - 1) * 4 + 2  # the last row (and column) any window reads
+trailing = N - 1 - last
+print(f"larger input: {N} x {N}")
+print(f"windows: {n_out * n_out}")
+print(f"skipped between windows: {int(unread[: N - trailing, : N - trailing].sum())}")
+print(f"left over after the last window: {trailing} row(s), {trailing} column(s)")
+'''
+)
+
+
+def conventions_article_code(n2: int) -> str:
+    """Section 1 of Conventions and pitfalls as a script: the article's three examples in PyTorch, and a larger input.
+
+    Source: the article "What effect does a stride larger than the kernel have on a convolution?"
+    (2025): its three examples slide the [1, 0, −1] kernel over the 4×4 matrix 1..16 at strides 1,
+    4, and 2 with padding 1. The script writes them in PyTorch (the article's code is not copied),
+    with the convolution of Example 3 as F.conv2d of the 180°-turned kernel.
+
+    Args:
+        n2: the size of the larger input Example 2's kernel and stride run on, >= 3.
+
+    Returns:
+        The script's text; it prints each example's output and check, the pixels Example 2 never
+        reads, and the windows, skipped pixels and left-over rows of the larger input.
+
+    Example:
+        >>> _ = compile(conventions_article_code(11), "article.py", "exec")
+    """
+    check_int(n2, "input size", 3)
+    summary = (
+        "The article's three examples in PyTorch: the [1, 0, -1] kernel on the 4×4 matrix 1..16 at stride 1, at\n"
+        f"stride 4, and at stride 2 with padding 1 (correlation against convolution), then stride 4 on {n2}×{n2}."
+    )
+    return _script(_ARTICLE, title="Conventions and pitfalls: the article's examples", summary=summary, n2=n2)
+
+
+CONVENTION_KERNELS = {
+    "article": "[[1, 0, -1], [1, 0, -1], [1, 0, -1]]",
+    "sobel": "[[1, 2, 1], [0, 0, 0], [-1, -2, -1]]",
+    "box": "[[1, 1, 1], [1, 1, 1], [1, 1, 1]]",
+    "laplacian": "[[0, 1, 0], [1, -4, 1], [0, 1, 0]]",
+    "shift": "[[0, 0, 0], [0, 0, 1], [0, 0, 0]]",
+    "random": None,
+}
+
+_FLIP = (
+    _HEADER
+    + """
+import torch
+import torch.nn.functional as F
+
+S = $s  # stride
+
+# The page's 10×10 test input: an "L" of ones and a dot, with no mirror symmetry.
+n = 10
+x = torch.zeros(n, n, dtype=torch.float64)
+x[1 : n - 1, 1] = 1
+x[n - 2, 1 : max(3, n // 2)] = 1
+x[1, n - 2] = 1
+
+# The kernel ($kernel_name).
+$kernel_code
+
+# x ⋆ w, cross-correlation: the kernel slides as it is (F.conv2d, every CNN layer).
+corr = F.conv2d(x[None, None], w[None, None], stride=S)[0, 0]
+# x ∗ w, convolution (signal processing, scipy.signal.convolve2d): the kernel turned by 180° first.
+conv = F.conv2d(x[None, None], torch.flip(w, (0, 1))[None, None], stride=S)[0, 0]
+
+# The convolution by its definition, y[i, j] = Σ w[a, b]·x[i + 2 - a, j + 2 - b], one shifted copy per tap.
+full = torch.zeros(n - 2, n - 2, dtype=torch.float64)
+for a in range(3):
+    for b in range(3):
+        full += w[a, b] * x[2 - a : n - a, 2 - b : n - b]
+print(f"max |difference| flipped-kernel F.conv2d vs the definition: {(conv - full[::S, ::S]).abs().max().item():.1e}")
+
+differ = int((~torch.isclose(corr, conv, rtol=0, atol=1e-9)).sum())
+negated = torch.allclose(conv, -corr, rtol=0, atol=1e-9)
+if differ == 0:
+    relation = "identical"
+elif negated:
+    relation = "the same numbers with every sign flipped"
+else:
+    relation = "different in another way"
+print(f"output size: {corr.shape[0]} x {corr.shape[1]}")
+print(f"cells that differ: {differ} of {corr.numel()}")
+print(f"relation: {relation}")
+print("x ⋆ w (F.conv2d):")
+print(corr)
+print("x ∗ w (convolution):")
+print(conv)
+"""
+)
+
+
+def flip_code(kernel: str, s: int) -> str:
+    """Section 2 of Conventions and pitfalls as a script: cross-correlation against convolution for one kernel.
+
+    The input is the page's letter pattern (stride_core.conventions.letter_pattern(10)) and the
+    kernel stride_core.conventions.example_kernel(kernel) (the random one seeded with 0, rounded to
+    hundredths), both rebuilt here.
+
+    Args:
+        kernel: one of CONVENTION_KERNELS; s: stride, >= 1.
+
+    Returns:
+        The script's text; it prints the check against the definition, ``output size``, ``cells
+        that differ``, ``relation`` and both outputs.
+
+    Example:
+        >>> _ = compile(flip_code("shift", 2), "flip.py", "exec")
+    """
+    check_choice(kernel, "kernel", tuple(CONVENTION_KERNELS))
+    check_int(s, "stride s", 1)
+    if kernel == "random":
+        kcode = (
+            "g = torch.Generator().manual_seed(0)  # like an untrained layer's weights, rounded to hundredths\n"
+            "w = torch.randn(3, 3, generator=g, dtype=torch.float64).mul(100).round() / 100"
+        )
+    else:
+        kcode = f"w = torch.tensor({CONVENTION_KERNELS[kernel]}, dtype=torch.float64)"
+    summary = (
+        f"The {kernel} kernel on a 10×10 test pattern at stride {s}: cross-correlation (F.conv2d, CNNs) against\n"
+        "convolution (the kernel turned by 180°, as scipy.signal.convolve2d)."
+    )
+    return _script(
+        _FLIP,
+        title="Conventions and pitfalls: correlation or convolution",
+        summary=summary,
+        s=s,
+        kernel_name=kernel,
+        kernel_code=kcode,
+    )
+
+
+_SAME = (
+    _HEADER
+    + """
+import torch
+import torch.nn.functional as F
+
+N, K, S, D = $n, $k, $s, $d  # input size, kernel size, stride, dilation
+
+# The page's input: random integers 0..9 seeded with n; a k×k kernel of ones (each output sums its window).
+x = torch.randint(0, 10, (N, N), generator=torch.Generator().manual_seed(N)).double()
+w = torch.ones(K, K, dtype=torch.float64)
+
+# TensorFlow's 'SAME': ceil(n/s) outputs; the fewest zeros that let them fit, the odd one after.
+out = -(-N // S)
+total = max((out - 1) * S + D * (K - 1) + 1 - N, 0)
+before, after = total // 2, total - total // 2
+tf = F.conv2d(F.pad(x, (before, after, before, after))[None, None], w[None, None], stride=S, dilation=D)[0, 0]
+# The padding usually written by hand in PyTorch: the same p = floor(d(k - 1)/2) on every side.
+p = D * (K - 1) // 2
+pt = F.conv2d(x[None, None], w[None, None], stride=S, padding=p, dilation=D)[0, 0]
+
+print(f"TensorFlow 'SAME' padding: {before} before, {after} after")
+print(f"PyTorch padding: {p} on every side")
+print(f"TensorFlow output: {tf.shape[0]} x {tf.shape[1]}")
+print(f"PyTorch output: {pt.shape[0]} x {pt.shape[1]}")
+print(f"max |difference| TensorFlow size vs ceil(n/s): {abs(tf.shape[0] - out):.1e}")
+print(f"windows shifted by: {p - before}")
+if tf.shape == pt.shape:
+    print(f"cells that differ: {int((~torch.isclose(tf, pt)).sum())} of {tf.numel()}")
+
+# PyTorch's own padding="same": only at stride 1, where it pads as TensorFlow does (for an even kernel
+# it may warn that it pads a copy of the input: a note about speed, not a problem).
+try:
+    same = F.conv2d(x[None, None], w[None, None], stride=S, dilation=D, padding="same")[0, 0]
+    print(f"max |difference| padding='same' vs TensorFlow 'SAME': {(same - tf).abs().max().item():.1e}")
+except RuntimeError as exc:
+    print(f"padding='same' raises: RuntimeError: {exc}")
+"""
+)
+
+
+def same_padding_code(n: int, k: int, s: int, d: int) -> str:
+    """Section 3 of Conventions and pitfalls as a script: TensorFlow's 'SAME' against symmetric PyTorch padding.
+
+    Source: TensorFlow's API documentation (tf.nn, "Notes on padding") for 'SAME'. The input is
+    the page's (random integers 0..9 from a generator seeded with n).
+
+    Args:
+        n: input size; k: kernel size; s: stride; d: dilation (each >= 1).
+
+    Returns:
+        The script's text; it prints both paddings and output sizes, the size check, the shift of
+        the windows, the cells that differ, and what padding='same' does.
+
+    Example:
+        >>> _ = compile(same_padding_code(8, 3, 2, 1), "same.py", "exec")
+    """
+    for name, v in (("n", n), ("k", k), ("s", s), ("d", d)):
+        check_int(v, name, 1)
+    summary = (
+        f"A {k}×{k} kernel of ones on an {n}×{n} input at stride {s}, dilation {d}: TensorFlow's 'SAME' padding\n"
+        "against the symmetric padding usually written in PyTorch, and PyTorch's own padding='same'."
+    )
+    return _script(_SAME, title="Conventions and pitfalls: 'SAME' padding", summary=summary, n=n, k=k, s=s, d=d)
+
+
+_POOL = (
+    _HEADER
+    + '''
+import torch
+import torch.nn.functional as F
+
+N, K, S, P = $n, $k, $s, $p  # input length, window, stride, padding (one axis)
+
+
+def pool_len(ceil_mode):
+    """PyTorch's rule: floor (or ceil) of (n + 2p - k)/s, plus 1; with ceil_mode a last window that would
+    start in the right padding or past it is dropped."""
+    span = N + 2 * P - K
+    out = (span + (S - 1 if ceil_mode else 0)) // S + 1
+    if ceil_mode and (out - 1) * S >= N + P:
+        out -= 1
+    return max(out, 0)
+
+
+def torch_len(ceil_mode):
+    try:
+        return F.max_pool2d(torch.zeros(1, 1, 1, N), (1, K), (1, S), (0, P), ceil_mode=ceil_mode).shape[-1]
+    except RuntimeError:  # no window fits
+        return 0
+
+
+floor_n, ceil_n = pool_len(False), pool_len(True)
+rounded_up = max(0, (N + 2 * P - K + S - 1) // S + 1)  # ceil_mode before its exception
+starts = [S * i - P for i in range(max(floor_n, rounded_up))]
+extra = starts[-1] if rounded_up > floor_n else None
+print(f"windows, ceil_mode=False: {floor_n}")
+print(f"windows, ceil_mode=True: {ceil_n}")
+print(f"window starts: {starts}")
+print(f"window ceil_mode would drop: {'none' if extra is None or ceil_n > floor_n else f'starts at {extra}'}")
+print(f"F.max_pool2d output lengths: {torch_len(False)}, {torch_len(True)}")
+print(f"max |difference| vs F.max_pool2d: {max(abs(floor_n - torch_len(False)), abs(ceil_n - torch_len(True))):.1e}")
+'''
+)
+
+
+def pool_code(n: int, k: int, s: int, p: int) -> str:
+    """Section 4 of Conventions and pitfalls as a script: pooling output sizes with and without ceil_mode.
+
+    Source: PyTorch's documentation of MaxPool2d (the output size, ceil_mode's exception).
+
+    Args:
+        n: input length; k: window; s: stride (each >= 1); p: padding, 0..k // 2 (PyTorch's limit).
+
+    Returns:
+        The script's text; it prints the window counts in both modes, the window starts, the
+        dropped window and the check against F.max_pool2d.
+
+    Example:
+        >>> _ = compile(pool_code(5, 2, 2, 1), "pool.py", "exec")
+    """
+    for name, v in (("n", n), ("k", k), ("s", s)):
+        check_int(v, name, 1)
+    check_int(p, "padding p", 0, k // 2)
+    summary = f"Pooling windows along one axis: n = {n}, k = {k}, s = {s}, p = {p}, with and without ceil_mode."
+    return _script(_POOL, title="Conventions and pitfalls: ceil_mode", summary=summary, n=n, k=k, s=s, p=p)
+
+
+_DOWN = (
+    _HEADER
+    + """
+import math
+
+import torch
+import torch.nn.functional as F
+
+K, S, C = $k, $s, $c  # window, stride, channels
+
+$photo_note
+
+$zone_plate
+
+
+H, W = $h, $w
+x = zone_plate(H, W).double()[None, None]
+
+# Max-pooling against a strided convolution with the same window and stride (Springenberg et al.);
+# an averaging kernel stands in for learned weights.
+pooled = F.max_pool2d(x, K, S)
+convolved = F.conv2d(x, torch.full((1, 1, K, K), 1.0 / (K * K), dtype=torch.float64), stride=S)
+ho, wo = (H - K) // S + 1, (W - K) // S + 1
+print(f"output size: {ho} x {wo}")
+print(f"max-pool output: {pooled.shape[-2]} x {pooled.shape[-1]}")
+print(f"convolution output: {convolved.shape[-2]} x {convolved.shape[-1]}")
+sizes = (*pooled.shape[-2:], *convolved.shape[-2:])
+print(f"max |difference| both sizes vs the formula: {max(abs(a - b) for a, b in zip(sizes, (ho, wo, ho, wo))):.1e}")
+
+# The bill for C channels in and out: pooling compares k² values per output and channel and learns nothing;
+# the convolution mixes all C channels into each output channel.
+print(f"max-pool comparisons: {ho * wo * C * (K * K - 1):,}")
+print(f"convolution multiply-adds: {ho * wo * K * K * C * C:,}")
+print(f"convolution weights: {K * K * C * C:,}")
+conv = torch.nn.Conv2d(C, C, K, stride=S, bias=False)
+print(f"nn.Conv2d weights: {sum(t.numel() for t in conv.parameters()):,}")
+"""
+)
+
+
+def pooling_vs_conv_code(
+    k: int, s: int, channels: int, *, h: int, w: int, image_label: str = "the camera photo"
+) -> str:
+    """Section 5 of Conventions and pitfalls as a script: max-pooling against a strided convolution, sizes and cost.
+
+    Source: Springenberg, Dosovitskiy, Brox and Riedmiller, "Striving for Simplicity: The All
+    Convolutional Net" (ICLR 2015 workshop).
+
+    Args:
+        k: window (>= 1); s: stride (>= 1); channels: C (>= 1); h, w: the picture's size (>= k).
+        image_label: what the page showed.
+
+    Returns:
+        The script's text; it prints ``output size``, the check against the formula and the
+        comparisons, multiply-adds and weights.
+
+    Example:
+        >>> _ = compile(pooling_vs_conv_code(3, 2, 64, h=96, w=96), "down.py", "exec")
+    """
+    check_int(k, "window k", 1)
+    check_int(s, "stride s", 1)
+    check_int(channels, "channels", 1)
+    check_int(h, "height", k)
+    check_int(w, "width", k)
+    summary = (
+        f"A {k}×{k} max-pooling and a {k}×{k} convolution, both at stride {s}, on a {h}×{w} picture, and their cost\n"
+        f"for {channels} channels (Springenberg et al., Striving for Simplicity)."
+    )
+    return _script(
+        _DOWN,
+        title="Conventions and pitfalls: pooling or strided convolution",
+        summary=summary,
+        k=k,
+        s=s,
+        c=channels,
+        h=h,
+        w=w,
+        photo_note=_photo_note(image_label, h, w),
+        zone_plate=_ZONE_PLATE.strip("\n"),
+    )

@@ -31,6 +31,14 @@ from stride_core import pyramid as Pyr
 from stride_core.arithmetic import coverage_summary, macs, output_shape
 from stride_core.backprop import autograd_grads, make_example, naive_input_grad
 from stride_core.conv_tensor import conv_tensor, example_filter, kept_rows, property4
+from stride_core.conventions import (
+    downsample_cost,
+    example_kernel,
+    letter_pattern,
+    pool_windows,
+    same_outputs,
+    scipy_convolve,
+)
 from stride_core.diffstride import diff_stride_size, paper_output_size, stride_gradient
 from stride_core.images import zone_plate
 from stride_core.sampling import T, compose, polyphase
@@ -120,6 +128,21 @@ CASES: list[tuple[str, object, tuple, dict]] = [
     ("stamps-pad", C.transposed_stamps_code, (5, 2, 2, 1, 1, 9, False), {}),
     ("overlap-default", C.overlap_code, (8, 3, 4, 2), {}),
     ("overlap-s3", C.overlap_code, (12, 6, 7, 3), {}),
+    ("article-default", C.conventions_article_code, (11,), {}),
+    ("article-n4", C.conventions_article_code, (4,), {}),
+    ("article-n16", C.conventions_article_code, (16,), {}),
+    ("flip-default", C.flip_code, ("article", 1), {}),
+    ("flip-random", C.flip_code, ("random", 2), {}),
+    ("flip-shift", C.flip_code, ("shift", 3), {}),
+    ("flip-box", C.flip_code, ("box", 1), {}),
+    ("same-default", C.same_padding_code, (8, 3, 2, 1), {}),
+    ("same-s1", C.same_padding_code, (7, 4, 1, 2), {}),
+    ("same-big", C.same_padding_code, (12, 7, 4, 3), {}),
+    ("pool-default", C.pool_code, (5, 2, 2, 1), {}),
+    ("pool-ceil", C.pool_code, (6, 3, 2, 0), {}),
+    ("pool-small", C.pool_code, (3, 5, 4, 2), {}),
+    ("down-default", C.pooling_vs_conv_code, (3, 2, 64), dict(h=96, w=96, **CAMERA)),
+    ("down-2", C.pooling_vs_conv_code, (2, 3, 5), dict(h=96, w=64, image_label="your image")),
 ]
 KERNELS_04 = {"box 3×3": [[1 / 9] * 3] * 3, "sobel 3×3": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]}
 
@@ -520,6 +543,91 @@ class TestTransposed:
             row = next(x for x in runs[cid]["stdout"].splitlines() if x.startswith(f"k = {k}: 1-D counts"))
             assert ast.literal_eval(row.split("counts ", 1)[1]) == overlap_map((1, n), (1, k), (1, s))[0].tolist()
             assert f"k = {k}: max |difference| listed vs F.conv_transpose2d: 0.0e+00" in runs[cid]["stdout"]
+
+
+class TestConventions:
+    @pytest.mark.parametrize("cid", ["article-default", "article-n4", "article-n16"])
+    def test_article(self, runs, cid):
+        (n2,) = next(c[2] for c in CASES if c[0] == cid)
+        v = _ok(runs, cid)
+        x, w = torch.arange(1.0, 17.0, dtype=torch.float64).reshape(4, 4), torch.tensor([[1.0, 0.0, -1.0]] * 3)
+        w = w.double()
+        assert ast.literal_eval(v["example 1 output"]) == F.conv2d(x[None, None], w[None, None])[0, 0].tolist()
+        assert v["example 2 pixels never read"] == str(coverage_summary(4, 3, 4).never_read)
+        fixed = scipy_convolve(F.pad(x, (1, 1, 1, 1)), w, 2)  # SciPy itself, as the page runs it
+        assert ast.literal_eval(v["convolution, then [::2, ::2]"]) == fixed.tolist()
+        for key in (
+            "example 1 vs F.conv2d",
+            "example 2 vs F.conv2d(stride=4)",
+            "convolution vs F.conv2d with the sign flipped",
+        ):
+            assert _diff(v, key) == 0.0
+        cov = coverage_summary(n2, 3, 4)
+        assert v["windows"] == str(output_shape(n2, 3, 4)[0] ** 2)
+        assert v["skipped between windows"] == str(cov.skipped_between)
+        assert v["left over after the last window"] == f"{cov.trailing_rows} row(s), {cov.trailing_cols} column(s)"
+
+    @pytest.mark.parametrize("cid", ["flip-default", "flip-random", "flip-shift", "flip-box"])
+    def test_flip(self, runs, cid):
+        kernel, s = next(c[2] for c in CASES if c[0] == cid)
+        x, w = letter_pattern(10), example_kernel(kernel)
+        corr = F.conv2d(x[None, None], w[None, None], stride=s)[0, 0]
+        conv = scipy_convolve(x, w, s)  # SciPy is the independent reference for the convolution
+        differ = int((~torch.isclose(corr, conv, rtol=0, atol=1e-9)).sum())
+        v = _ok(runs, cid)
+        assert v["cells that differ"] == f"{differ} of {corr.numel()}"
+        negated = torch.allclose(conv, -corr, rtol=0, atol=1e-9)
+        word = (
+            "identical"
+            if differ == 0
+            else "the same numbers with every sign flipped"
+            if negated
+            else "different in another way"
+        )
+        assert v["relation"] == word
+        assert _diff(v, "flipped-kernel F.conv2d vs the definition") < 1e-12
+
+    @pytest.mark.parametrize("cid", ["same-default", "same-s1", "same-big"])
+    def test_same(self, runs, cid):
+        n, k, s, d = next(c[2] for c in CASES if c[0] == cid)
+        x = torch.randint(0, 10, (n, n), generator=torch.Generator().manual_seed(n)).double()
+        r = same_outputs(x, torch.ones(k, k, dtype=torch.float64), s, d)
+        v = _ok(runs, cid)
+        c = r.comparison
+        assert v["TensorFlow 'SAME' padding"] == f"{c.tf_pad[0]} before, {c.tf_pad[1]} after"
+        assert v["PyTorch padding"] == f"{c.torch_pad} on every side"
+        assert v["TensorFlow output"] == f"{r.tf.shape[0]} x {r.tf.shape[1]}"
+        assert v["PyTorch output"] == f"{r.torch.shape[0]} x {r.torch.shape[1]}"
+        assert v["windows shifted by"] == str(c.shift)
+        assert _diff(v, "TensorFlow size vs ceil(n/s)") == 0.0
+        if r.tf.shape == r.torch.shape:
+            assert v["cells that differ"] == f"{int((~torch.isclose(r.tf, r.torch)).sum())} of {r.tf.numel()}"
+        if r.attempt.error:
+            assert v["padding='same' raises"] == r.attempt.error
+        else:
+            assert _diff(v, "padding='same' vs TensorFlow 'SAME'") == 0.0
+
+    @pytest.mark.parametrize("cid", ["pool-default", "pool-ceil", "pool-small"])
+    def test_pool(self, runs, cid):
+        n, k, s, p = next(c[2] for c in CASES if c[0] == cid)
+        wins = pool_windows(n, k, s, p)
+        v = _ok(runs, cid)
+        assert v["windows, ceil_mode=False"] == str(wins.out_floor)
+        assert v["windows, ceil_mode=True"] == str(wins.out_ceil)
+        assert ast.literal_eval(v["window starts"]) == list(wins.starts)
+        assert v["window ceil_mode would drop"] == ("none" if not wins.dropped else f"starts at {wins.extra}")
+        assert _diff(v, "vs F.max_pool2d") == 0.0
+
+    @pytest.mark.parametrize("cid", ["down-default", "down-2"])
+    def test_pooling_vs_conv(self, runs, cid):
+        (k, s, ch), kw = next((c[2], c[3]) for c in CASES if c[0] == cid)
+        cost = downsample_cost((kw["h"], kw["w"]), k, s, c_in=ch)
+        v = _ok(runs, cid)
+        assert v["output size"] == f"{cost.out_shape[0]} x {cost.out_shape[1]}"
+        assert v["max-pool comparisons"] == f"{cost.pool_comparisons:,}"
+        assert v["convolution multiply-adds"] == f"{cost.conv_macs:,}"
+        assert v["convolution weights"] == f"{cost.conv_params:,}" == v["nn.Conv2d weights"]
+        assert _diff(v, "both sizes vs the formula") == 0.0
 
 
 # ---------------------------------------------------------------------------------------------
