@@ -29,7 +29,7 @@ from stride_core.receptive_field import (
     rf_box,
 )
 from stride_core.verify import Agreement, compare
-from stride_core.viz.receptive_field import field_figure, staircase_figure
+from stride_core.viz.receptive_field import MAX_CENTRES, field_figure, staircase_figure
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
 
 lesson_header("receptive-field")
@@ -263,7 +263,7 @@ def explorer() -> None:
             )
     _field_text(rf, unit, box, size, result, picked.label)
     _questions(g, rf, size)
-    with st.expander("Layer table"):
+    if st.toggle("Show the layer table", key="show_table"):  # built only when asked for: a table costs a rerun ~20 ms
         st.dataframe([_table_row(r) for r in g.rows], hide_index=True, key="table")
 
 
@@ -297,19 +297,20 @@ def _metrics(g: Geometry, base: Geometry, removed: tuple[str, ...]) -> None:
 
 
 def _staircase_caption(g: Geometry, size: int) -> None:
-    main = [r for r in g.rows if r.main and r.stride[0] > 1]
-    chain = " → ".join([str(size)] + [str(r.out_size[0]) for r in main])
+    main = [r for r in g.rows if r.main and r.stride != (1, 1)]
+    chain = " → ".join([f"{size}×{size}"] + [_fmt(r.out_size) for r in main])
     if main:
-        halves = all(r.stride[0] == 2 for r in main)
-        text = f"Rows shrink {chain} in {len(main)} downsampling step{'s' if len(main) > 1 else ''}" + (
-            " of stride 2: after each one every later layer works on about a quarter of the area."
-            if halves
-            else ": after a stride-s step every later layer works on about 1/s² of the area."
-        )
+        steps = f"{len(main)} downsampling step{'s' if len(main) > 1 else ''}"
+        if all(r.stride == (2, 2) for r in main):
+            text = f"The map shrinks {chain} in {steps} of stride 2: after each one every later layer works on "
+            text += "about a quarter of the area."
+        else:
+            text = f"The map shrinks {chain} in {steps}: after a step of stride sh×sw every later layer works on about "
+            text += "1/(sh·sw) of the area."
     else:
-        text = f"No layer on the main path has a stride above 1: every layer works on a map about {size}×{size}."
+        text = "No layer on the main path has a stride above 1, so no step shrinks the map."
     st.caption(
-        f"{text} The field r grows by (k − 1)·jump at each layer, so the same 3×3 kernel adds more after each step. "
+        f"{text} The field r grows by d·(k − 1)·jump at each layer, so the same 3×3 kernel adds more after each step. "
         "Hollow markers and grey bars: shortcut layers. Hover for each layer's settings."
     )
 
@@ -323,37 +324,51 @@ def _field_text(
     label: str,
 ) -> None:
     t, l, b, r = box
-    pads = []
-    if t < 0 or l < 0 or b >= size or r >= size:
-        pads.append("part of it lies outside the image, where the network sees only zero padding")
-    overlap = rf.size[1] - rf.jump[1]
-    share = (
-        f"neighbouring units' fields overlap by {overlap} of their {rf.size[1]} columns ({overlap / rf.size[1]:.0%})"
-        if overlap > 0
-        else f"neighbouring units' fields do not overlap (jump {rf.jump[1]} ≥ r = {rf.size[1]})"
-    )
-    st.markdown(
+    ho, wo = rf.out_size
+    parts = [
         f"Unit ({unit[0]}, {unit[1]}) depends on input rows {t}…{b} and columns {l}…{r} (solid box, {_fmt(rf.size)} "
         "pixels)"
-        + (f"; {pads[0]}." if pads else ".")
-        + f" Its neighbour (dashed) is shifted by the jump, {rf.jump[1]} pixels: {share}. The dots are every unit's "
-        "centre, "
-        f"{_fmt(rf.jump)} pixels apart."
-    )
-    if result is not None:
-        inside = (min(b, size - 1) - max(t, 0) + 1) * (min(r, size - 1) - max(l, 0) + 1)
-        half = result[2]
-        if half:
-            st.caption(
-                f"Orange: |∂y/∂x| of this unit on {label} (fed in grey at {size}×{size}), with random weights — Luo et "
-                f"al.'s effective receptive field. Half of its total sits in the {half:,} strongest pixels, "
-                f"{half / inside:.1%} of the {inside:,} pixels of the box inside the image."
-            )
-        else:
-            st.caption(
-                "The gradient of this unit is zero everywhere for this image (every path is switched off by a ReLU or "
-                "lost at a max pool): pick another unit or image."
-            )
+    ]
+    inside = max(0, min(b, size - 1) - max(t, 0) + 1) * max(0, min(r, size - 1) - max(l, 0) + 1)
+    if inside == 0:
+        parts[0] += "; all of it lies outside the image, in the zero padding."
+    elif t < 0 or l < 0 or b >= size or r >= size:
+        parts[0] += "; part of it lies outside the image, where the network sees only zero padding."
+    else:
+        parts[0] += "."
+    a, along, units = (1, "columns", "horizontally") if wo > 1 else (0, "rows", "vertically")
+    if ho * wo > 1:
+        overlap = rf.size[a] - rf.jump[a]
+        share = (
+            f"the two fields share {overlap} of their {rf.size[a]} {along} ({overlap / rf.size[a]:.0%})"
+            if overlap > 0
+            else f"the two fields do not overlap (jump {rf.jump[a]} ≥ r = {rf.size[a]})"
+        )
+        parts.append(f"Its neighbour {units} (dashed) is shifted by the jump, {rf.jump[a]} pixels: {share}.")
+        dense = ho * wo > MAX_CENTRES
+        parts.append(
+            f"The dots mark the units' centres, {_fmt(rf.jump)} pixels apart"
+            + (" (on a grid this dense, only every few rows and columns of them are drawn)." if dense else ".")
+        )
+    else:
+        parts.append("The output has a single unit.")
+    st.markdown(" ".join(parts))
+    if result is None:
+        return
+    half = result[2]
+    if half and inside:
+        st.caption(
+            f"Orange: |∂y/∂x| of this unit on {label} (fed in grey at {size}×{size}), with random weights — Luo et "
+            "al.'s "
+            f"effective receptive field. Half of its total sits in the {half:,} strongest pixels, "
+            f"{half / inside:.1%} of the {inside:,} pixels of the box inside the image."
+        )
+    elif inside:
+        st.caption(
+            "The gradient of this unit is zero everywhere for this image (no path from the image reaches it through "
+            "the "
+            "ReLUs and max pools): pick another unit or image."
+        )
 
 
 def _questions(g: Geometry, rf: ReceptiveField, size: int) -> None:
@@ -378,6 +393,8 @@ def _questions(g: Geometry, rf: ReceptiveField, size: int) -> None:
                 key="q_next",
                 correct=row.rf.size[0],
             )
+    if rf.out_size[1] < 2:
+        return  # no horizontal neighbours to compare
     overlap = max(0, rf.size[1] - rf.jump[1])
     predict_reveal(
         f"In this network the output units' fields are {rf.size[1]} columns wide. How many columns do two horizontally "
@@ -412,46 +429,39 @@ explorer()
 
 st.subheader("The rule")
 st.markdown(
-    "Follow one axis. A layer with kernel *k*, dilation *d*, stride *s* and padding *p* reads d(k − 1) + 1 "
-    "neighbouring units of "
-    "its input. If those units' own fields are *r* pixels wide and sit *j* pixels apart (the jump), the new field is "
-    "wider by "
-    "(k − 1)·d·j, the new units sit s·j apart, and the padding shifts where unit 0's field starts (Araujo, Norris "
-    "and Sim):"
+    "Follow one axis. A layer with kernel *k*, dilation *d*, stride *s* and padding *p* reads *k* units of its input, "
+    "spread over d(k − 1) + 1 positions. If those units' own fields are *r* pixels wide and sit *j* pixels apart (the "
+    "jump), the new field is wider by d·(k − 1)·j, the new units sit s·j apart, and the padding moves where unit 0's "
+    "field starts (Araujo, Norris and Sim):"
 )
 st.latex(
     r"r_\ell = r_{\ell-1} + d_\ell (k_\ell - 1)\, j_{\ell-1},\qquad j_\ell = s_\ell\, j_{\ell-1},\qquad "
     r"P_\ell = P_{\ell-1} + p_\ell\, j_{\ell-1}"
 )
 st.markdown(
-    "Unit *i* (0-based) of layer ℓ then depends on input positions i·j − P … i·j − P + r − 1. Where branches are "
-    "added or "
-    "concatenated the unit sees the union of their fields, so a ResNet's 1×1 stride-2 shortcut is composed with the "
-    "block's "
-    "input, in parallel with the block — the graph is traced with torch.fx, not read as a list of modules. "
-    "Convolution here "
-    "means cross-correlation (⋆), as in PyTorch."
+    "Unit *i* (0-based) of layer ℓ then depends on input positions i·j − P … i·j − P + r − 1. Where branches are added "
+    "or concatenated the unit sees the union of their fields, so a ResNet's 1×1 stride-2 shortcut is composed with the "
+    "block's input, in parallel with the block — the graph is traced with torch.fx, not read as a list of modules. "
+    "Convolution here means cross-correlation (⋆), as in PyTorch."
 )
 vgg = vgg16_field()
 st.markdown(
     f"Araujo et al.'s table gives VGG-16 at its last pool r = {ARAUJO_VGG16[0]}, effective stride {ARAUJO_VGG16[1]} "
-    "and "
-    f"effective padding {ARAUJO_VGG16[2]}; computed here for torchvision's VGG-16 (the same geometry): r = "
-    f"{vgg.size[0]}, "
-    f"jump {vgg.jump[0]}, padding {vgg.padding[0]}. Their ResNet figures are for TF-Slim's ResNet v1, whose stride "
-    "sits on the "
-    "first 1×1 convolution of a block; torchvision puts it on the 3×3 convolution, which changes r — the numbers "
-    "above are "
-    "torchvision's, checked against the gradient of the linearised network."
+    f"and effective padding {ARAUJO_VGG16[2]}; computed here for torchvision's VGG-16 (the same geometry): "
+    f"r = {vgg.size[0]}, jump {vgg.jump[0]}, padding {vgg.padding[0]}. Their ResNet figures are for TF-Slim's ResNet "
+    "v1, which places and pads its strided layers differently from torchvision (whose blocks stride the 3×3 "
+    "convolution of each stage's first block); the ResNet numbers here are torchvision's, checked against the "
+    "gradient of the linearised network."
 )
 st.markdown(
     "*Stride and Resolution* follows a 224×224 photo down five stride-2 steps to 7×7, each step leaving every later "
-    "layer a "
-    "quarter of the area. The same steps are what make late fields large: Riad et al. list a larger receptive field "
-    "in later "
-    "layers among the benefits of a lower resolution, next to fewer operations. Remove a step above and watch both "
-    "sides of "
-    "the trade: r and the jump shrink, the output grows, and the cost of every later layer rises. Luo et al. add a "
-    "caution: the "
-    "*effective* field, where the gradient is large, covers only a central part of the theoretical box."
+    "layer a quarter of the area. The same steps are what make late fields large: Riad et al. list a larger receptive "
+    "field in later layers among the benefits of a lower resolution, next to fewer operations. Remove a step above to "
+    "see the trade: the jump falls, and with it r whenever a layer with a kernel larger than 1 follows; with *stride "
+    "1* "
+    "every later map is larger and every later layer costs more, while *stride 1, then a max pool* keeps the sizes "
+    "(give or take "
+    "a row where a size is odd) and pays in the changed convolution. Luo et al. add a caution: the *effective* "
+    "field, where the gradient is "
+    "large, covers only a central part of the theoretical box."
 )

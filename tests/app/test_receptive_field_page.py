@@ -36,7 +36,7 @@ def test_defaults():
     at = open_page()
     m = metrics(at)
     assert (m["Receptive field r"], m["Jump (effective stride)"], m["Output size"]) == ("435×435", "32×32", "7×7")
-    assert "224 → 112 → 56 → 28 → 14 → 7 in 5 downsampling steps of stride 2" in text(at)
+    assert "224×224 → 112×112 → 56×56 → 28×28 → 14×14 → 7×7 in 5 downsampling steps of stride 2" in text(at)
     assert at.success and "linearised network" in at.success[0].value  # the verification badge
     assert "Unit (3, 3) depends on input rows -121…313" in text(at)
     assert "r = 212, jump 32, padding 90" in text(at)  # ours next to Araujo et al.'s
@@ -77,6 +77,15 @@ def test_remove_a_step():
     assert metrics(at)["Output size"] == "7×7"
 
 
+def test_layer_table():
+    at = open_page(net="alexnet", erf="false")
+    assert not at.dataframe
+    at.toggle(key="show_table").set_value(True).run()
+    rows = at.dataframe[0].value
+    assert rows["layer"].tolist()[:2] == ["features.0", "features.2"] and rows["output"].tolist()[-1] == "6×6"
+    assert rows["r"].tolist()[-1] == "195×195" and rows["multiply-adds"].tolist()[0] == 55 * 55 * 11 * 11 * 3 * 64
+
+
 def test_unit_controls():
     at = open_page(erf="false")
     at.number_input(key="ui").set_value(0).run()
@@ -114,3 +123,10 @@ def test_invalid_link_values_notice():
     at = open_page(net="googlenet", ui="99", erf="false")
     assert at.selectbox(key="net").value == "resnet18"
     assert at.warning and "net=googlenet" in at.warning[0].value
+
+
+def test_single_unit_output():
+    at = open_page(net="stack", stack="conv k3 s8, conv k3 s8", size="28", erf="false")
+    assert metrics(at)["Output size"] == "1×1" and "The output has a single unit." in text(at)
+    qs = [m.value for m in at.markdown if m.value.startswith("**Predict")]
+    assert len(qs) == 1 and "8 input pixels apart" in qs[0]  # no neighbours to share columns with
