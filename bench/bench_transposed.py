@@ -26,7 +26,7 @@ from stride_core.aliasing import log_spectrum  # noqa: E402
 from stride_core.device import bound_threads  # noqa: E402
 from stride_core.images import load_sample  # noqa: E402
 from stride_core.transposed import checkerboard_energy, checkerboard_upsample  # noqa: E402
-from stride_core.viz.transposed import spectrum_figure, upsample_figure  # noqa: E402
+from stride_core.viz.transposed import checkerboard_spectrum_figure, upsample_figure  # noqa: E402
 
 PAGE = "lessons/10_transposed.py"
 
@@ -46,7 +46,7 @@ def _cold_view(image: torch.Tensor, k: int = 3, s: int = 2) -> tuple[int, int]:
     outs = (("random", u.transposed), ("flat", u.uniform), ("resize", u.resize))
     [checkerboard_energy(y, s, border=k) for _, y in outs]
     upsample_figure(outs).to_dict()
-    spectrum_figure([(t, log_spectrum(y)) for t, y in outs], s).to_dict()
+    checkerboard_spectrum_figure([(t, log_spectrum(y)) for t, y in outs], s).to_dict()
     return tuple(u.transposed.shape)
 
 

@@ -35,10 +35,10 @@ from stride_core.viz.transposed import (
     OverlapView,
     ShapeCheck,
     StampView,
+    checkerboard_spectrum_figure,
     direct_figure,
     overlap_figure,
     overlap_profile_figure,
-    spectrum_figure,
     stamp_figure,
     upsample_figure,
 )
@@ -173,16 +173,16 @@ def image_lesson(key: str, k: int, s: int, seed: int, mode: str, _image: torch.T
     small = resize_max_side(_image, VIEW_SIDE // s)[0]
     u = checkerboard_upsample(small, k, s, seed=seed, mode=mode)
     outs = (
-        (f"ConvTranspose2d, random weights (seed {seed})", u.transposed),
-        ("same layer, all weights equal", u.uniform),
-        (f"resize-convolution ({mode}), same random weights", u.resize),
+        (f"ConvTranspose2d, seed {seed}", u.transposed),
+        ("equal weights", u.uniform),
+        (f"resize-conv. ({mode})", u.resize),
     )
     energy = tuple(checkerboard_energy(y, s, border=k) for _, y in outs)
     spectra = [(title, log_spectrum(y)) for title, y in outs]
     sums = tuple(round(float(v), 3) for v in kernel_phase_sums(u.weight, s).ravel())
     return ImageView(
         upsample_figure(outs),
-        spectrum_figure(spectra, s),
+        checkerboard_spectrum_figure(spectra, s),
         energy,
         compare(u.direct, u.transposed),
         sums,
@@ -248,14 +248,16 @@ def calculator() -> None:
     if not m.rows:
         st.info("No input size gives this n with this kernel, stride and padding: the padding is too large. Lower p.")
     else:
-        s_h = h[2]
+        strides = sorted({h[2], w[2]})
+        intro = (
+            "The floor in a convolution's size formula means that up to s different input sizes give the same output."
+            if strides[-1] > 1
+            else "At stride 1 each input size gives its own output: one row per axis, and output_padding stays 0."
+        )
         st.markdown(
-            "The floor in a convolution's size formula means that several input sizes give the same output. With the "
-            "settings "
-            f"above, a stride-{s_h} convolution maps each size N below to n = {nh}"
-            + ("" if h == w else " (rows) or n = " + str(nw) + " (columns)")
-            + ". Its transposed convolution cannot know which N it came from; output_padding (0 … s − 1, added at the "
-            "end) says so."
+            f"{intro} With the settings above, a stride-{' or '.join(map(str, strides))} convolution maps each size N "
+            f"below to n = {nh}" + ("" if h == w else f" (rows) or n = {nw} (columns)") + ". Its transposed "
+            "convolution cannot know which N it came from; output_padding, added at the end, says so."
         )
         st.markdown(_table(m.rows))
         badge("F.conv2d and F.conv_transpose2d on every row", m.agree)
@@ -361,7 +363,7 @@ def stamps() -> None:
 def checkerboard() -> None:
     snap = link.take("cn", "cka", "ckb", "cs")
     c = st.columns(4)
-    n = c[0].slider("Input size", 4, 16, 8, key="cn", bind="query-params")
+    n = c[0].slider("Input size", 4, 16, 6, key="cn", bind="query-params")
     ka = c[1].slider("First kernel k", 1, 7, 3, key="cka", bind="query-params")
     kb = c[2].slider("Second kernel k", 1, 7, 4, key="ckb", bind="query-params")
     s = c[3].slider("Stride s", 1, 4, 2, key="cs", bind="query-params")
@@ -438,7 +440,8 @@ def image_view() -> None:
         badge("as_direct_convolution (zeros inserted, padded, rotated kernel)", r.agree)
     st.markdown(
         "**Spectra** (centred, log magnitude). A pattern that repeats every s pixels shows up as bright points at "
-        f"multiples of 1/{s} cycles per pixel (circled)."
+        f"multiples of 1/{s} cycles per pixel (circled). The dotted lines mark ±½; a DFT is periodic, so past them the "
+        "spectrum repeats and a point at ±½ shows whole."
     )
     st.plotly_chart(r.spectra, width="stretch", key="spectra")
     e_rand, e_flat, e_resize = r.energy

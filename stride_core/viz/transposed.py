@@ -47,7 +47,7 @@ __all__ = [
     "overlap_figure",
     "overlap_profile_figure",
     "upsample_figure",
-    "spectrum_figure",
+    "checkerboard_spectrum_figure",
     "ZOOM",
 ]
 
@@ -117,8 +117,9 @@ def _layout(fig: Canvas, **kwargs: Any) -> Canvas:
     return fig.update_layout(font=dict(size=TEXT))
 
 
-def _titles(fig: Canvas) -> None:
-    fig.update_annotations(font=dict(size=TEXT + 1), yshift=24)
+def _titles(fig: Canvas, shift: int = 36) -> None:
+    """Subplot titles at TEXT + 1 px, lifted above the index ticks that image axes put on top."""
+    fig.update_annotations(font=dict(size=TEXT + 1), yshift=shift)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ def _stamp_traces(f: StampFrame) -> list[dict]:
     ]
 
 
-def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 200, duration_ms: int = 600) -> Figure:
+def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 320, duration_ms: int = 600) -> Figure:
     """Each input pixel stamps x[i, j]·w onto the canvas at stride s; stamps add up; overlap counts grow cell by cell.
 
     Four panels (2 × 2): the input with the current pixel outlined; the current stamp; the
@@ -238,7 +239,14 @@ def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 200, duration_ms: 
     """
     d = _stamp_data(steps)
     first = d.frames[0]
-    fig = Canvas(rows=2, cols=2, subplot_titles=d.titles, vertical_spacing=0.16, horizontal_spacing=0.08)
+    fig = Canvas(
+        rows=2,
+        cols=2,
+        subplot_titles=d.titles,
+        vertical_spacing=0.14,
+        horizontal_spacing=0.08,
+        row_heights=[0.35, 0.65],
+    )
     (zx, zs, zc) = d.zranges
     text = dict(textfont=dict(size=TEXT))
     fig.add_trace(
@@ -319,8 +327,8 @@ def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 200, duration_ms: 
     _titles(fig)
     _layout(fig, title=first.caption, height=height, **controls)
     fig.update_layout(
-        margin=dict(t=100, b=90),
-        legend=dict(orientation="h", x=1, xanchor="right", y=1.07, yanchor="bottom", font=dict(size=TEXT)),
+        margin=dict(t=120, b=90, r=40),
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.1, yanchor="bottom", font=dict(size=TEXT)),
     )
     return fig.figure()
 
@@ -495,7 +503,7 @@ def direct_figure(dc: DirectConvolution, x: Any, *, height: int = HEIGHT, durati
     controls["sliders"][0]["currentvalue"]["font"] = dict(size=TEXT)
     _titles(fig)
     _layout(fig, title=first.caption, height=height, **controls)
-    fig.update_layout(margin=dict(t=100, b=90))
+    fig.update_layout(margin=dict(t=120, b=90, r=40))
     return fig.figure()
 
 
@@ -557,7 +565,7 @@ def overlap_figure(maps: Sequence[tuple[str, Any, Interior | None]], *, height: 
         _grid_axes(fig, 1, i, p.counts.shape)
     _titles(fig)
     _layout(fig, height=height, legend=dict(orientation="h", x=0, y=-0.02, yanchor="top", font=dict(size=TEXT)))
-    fig.update_layout(margin=dict(t=70, b=40))
+    fig.update_layout(margin=dict(t=90, b=40))
     return fig.figure()
 
 
@@ -567,7 +575,7 @@ class ProfilePanel(NamedTuple):
     interior: tuple[int, int] | None  # [c0, c1)
 
 
-def _profile_data(profiles: Sequence[tuple[str, Any, Interior | None]]) -> tuple[ProfilePanel, ...]:
+def _overlap_profile_data(profiles: Sequence[tuple[str, Any, Interior | None]]) -> tuple[ProfilePanel, ...]:
     out = []
     for title, counts, inner in profiles:
         c = _np(counts).astype(int).reshape(-1)
@@ -585,11 +593,11 @@ def overlap_profile_figure(
 
     profiles: (title, counts (1, L) or (L,), Interior or None) per row.
     """
-    d = _profile_data(profiles)
+    d = _overlap_profile_data(profiles)
     if not d or not all(p.counts.size for p in d):
         return empty_figure("Nothing to show.")
     top = max(1, max(int(p.counts.max()) for p in d))
-    fig = Canvas(rows=len(d), cols=1, subplot_titles=[p.title for p in d], vertical_spacing=0.22)
+    fig = Canvas(rows=len(d), cols=1, subplot_titles=[p.title for p in d], vertical_spacing=0.3)
     for i, p in enumerate(d, start=1):
         idx = np.arange(p.counts.size)
         fig.add_trace(
@@ -688,8 +696,8 @@ def upsample_figure(images: Sequence[tuple[str, Any]], *, zoom: int = ZOOM, heig
         rows=2,
         cols=len(d),
         subplot_titles=titles,
-        vertical_spacing=0.1,
-        horizontal_spacing=0.04,
+        vertical_spacing=0.12,
+        horizontal_spacing=0.03,
         row_heights=[0.55, 0.45],
     )
     for i, p in enumerate(d, start=1):
@@ -705,55 +713,82 @@ def upsample_figure(images: Sequence[tuple[str, Any]], *, zoom: int = ZOOM, heig
         for row in (1, 2):
             image_axes(fig, row=row, col=i)
             fig.update_xaxes(row=row, col=i, tickfont=dict(size=TEXT), nticks=4)
-            fig.update_yaxes(row=row, col=i, tickfont=dict(size=TEXT), nticks=4)
+            fig.update_yaxes(row=row, col=i, tickfont=dict(size=TEXT), nticks=4, showticklabels=i == 1)
     _titles(fig)
-    fig.update_annotations(yshift=20)
     _layout(fig, height=height)
-    fig.update_layout(margin=dict(t=60, b=10))
+    fig.update_layout(margin=dict(t=70, b=10))
     return fig.figure()
+
+
+MARGIN = 6  # spectrum bins shown past ±½ at most (the DFT is periodic), so peaks at ±½ show whole; 1 for tiny spectra
+MAX_BINS = 160  # spectra with more bins per side are max-pooled for display (single-bin peaks survive)
 
 
 class SpectrumPanel(NamedTuple):
     title: str
-    z: np.ndarray  # centred log spectrum (H, W) as levels 0..255 of the shared range [0, zmax]
-    x0: float  # frequency of column 0, cycles per pixel
+    z: np.ndarray  # display copy: levels 0..255 of the shared range [0, zmax], periodic margin, max-pooled
+    x0: float  # frequency of column 0's centre, cycles per pixel
     dx: float
     y0: float
     dy: float
 
 
-def _spectrum_data(spectra: Sequence[tuple[str, Any]], s: int) -> tuple[tuple[SpectrumPanel, ...], np.ndarray, float]:
-    """Panels on cycles-per-pixel axes (one shared level scale), the checkerboard frequencies (a/s, b/s) ≠ 0 within ±½
-    as (N, 2) rows (fy, fx), and the log magnitude that level 255 stands for."""
+def _margin(shape: tuple[int, ...]) -> int:
+    return max(1, min(MARGIN, min(shape) // 16))
+
+
+def _display_axis(n: int, f: int, m: int) -> tuple[float, float]:
+    """(first centre, step) in cycles per pixel of a centred axis of n bins with m extra bins each side, pooled by f."""
+    first = (-m - n // 2 + (f - 1) / 2) / n
+    return first, f / n
+
+
+def _display_copy(z: np.ndarray, f: int, m: int) -> np.ndarray:
+    """The centred spectrum continued periodically by m bins on each side, then max-pooled by f."""
+    z = np.pad(z, m, mode="wrap")
+    ph, pw = -z.shape[0] % f, -z.shape[1] % f
+    z = np.pad(z, ((0, ph), (0, pw)), mode="edge")
+    return z.reshape(z.shape[0] // f, f, z.shape[1] // f, f).max(axis=(1, 3))
+
+
+def _checkerboard_spectrum_data(
+    spectra: Sequence[tuple[str, Any]], s: int
+) -> tuple[tuple[SpectrumPanel, ...], np.ndarray, float, int]:
+    """Display panels on cycles-per-pixel axes (one shared level scale); the checkerboard frequencies (a/s, b/s) ≠ 0
+    as (N, 2) rows (fy, fx), ±½ drawn at both ends; the log magnitude level 255 stands for; the pooling factor."""
     arrays = [(title, _np(z).astype(np.float32)) for title, z in spectra]
     zmax = max((float(a.max()) for _, a in arrays if a.size), default=1.0) or 1.0
+    side = max((max(a.shape) for _, a in arrays if a.size), default=1)
+    f = -(-(side + 2 * MARGIN) // MAX_BINS)
     panels = []
     for title, a in arrays:
         h, w = a.shape
-        panels.append(SpectrumPanel(title, _levels(a, 0.0, zmax), -(w // 2) / w, 1 / w, -(h // 2) / h, 1 / h))
-    f = np.array(
-        [(a / s + 0.5) % 1.0 - 0.5 for a in range(s)]
-    )  # wrapped into [−½, ½), where the centred spectrum has bins
-    marks = np.array([(fy, fx) for fy in f for fx in f if (fy, fx) != (0.0, 0.0)]).reshape(-1, 2)
-    return tuple(panels), marks, zmax
+        m = _margin(a.shape)
+        (x0, dx), (y0, dy) = _display_axis(w, f, m), _display_axis(h, f, m)
+        panels.append(SpectrumPanel(title, _levels(_display_copy(a, f, m), 0.0, zmax), x0, dx, y0, dy))
+    base = sorted({(a / s + 0.5) % 1.0 - 0.5 for a in range(s)})  # within [−½, ½)
+    axis = sorted(set(base) | ({0.5} if -0.5 in base else set()))
+    marks = np.array([(fy, fx) for fy in axis for fx in axis if (fy, fx) != (0.0, 0.0)]).reshape(-1, 2)
+    return tuple(panels), marks, zmax, f
 
 
-def _edges(x0: float, dx: float, n: int) -> tuple[float, float]:
-    """The axis range showing n bins from x0, spaced dx, edge to edge."""
-    return x0 - dx / 2, x0 + (n - 0.5) * dx
-
-
-def spectrum_figure(spectra: Sequence[tuple[str, Any]], s: int, *, height: int = SMALL_HEIGHT + 120) -> Figure:
+def checkerboard_spectrum_figure(
+    spectra: Sequence[tuple[str, Any]], s: int, *, height: int = SMALL_HEIGHT + 140
+) -> Figure:
     """Centred log spectra side by side (cycles per pixel), with the checkerboard frequencies (a/s, b/s) circled.
 
     spectra: (title, centred log-magnitude spectrum (H, W)) per panel, e.g. from
-    stride_core.aliasing.log_spectrum; one colour range for all panels.
+    stride_core.aliasing.log_spectrum; one colour range for all panels. The DFT is periodic, so a
+    margin of MARGIN bins past ±½ (dotted) repeats the other edge and a peak at ±½ shows whole.
+    Spectra larger than MAX_BINS per side are max-pooled for display, which keeps single-bin
+    peaks visible. Sent as 8-bit levels; the colour bar is labelled in log(1+|·|).
     """
-    panels, marks, zmax = _spectrum_data(spectra, s)
+    panels, marks, zmax, f = _checkerboard_spectrum_data(spectra, s)
     if not panels or not all(p.z.size for p in panels):
         return empty_figure("No spectrum to show.")
     ticks = [0.0, zmax / 2, zmax]
     fig = Canvas(rows=1, cols=len(panels), subplot_titles=[p.title for p in panels], horizontal_spacing=0.04)
+    pooled = f" (max of {f}×{f} bins)" if f > 1 else ""
     for i, p in enumerate(panels, start=1):
         fig.add_trace(
             dict(
@@ -775,7 +810,7 @@ def spectrum_figure(spectra: Sequence[tuple[str, Any]], s: int, *, height: int =
                     tickvals=[255 * v / zmax for v in ticks],
                     ticktext=[f"{v:.3g}" for v in ticks],
                 ),
-                hovertemplate=f"f = (%{{y:.3f}}, %{{x:.3f}}) cycles/pixel<br>level %{{z}} of 255 "
+                hovertemplate=f"f = (%{{y:.3f}}, %{{x:.3f}}) cycles/pixel<br>level %{{z}} of 255{pooled} "
                 f"(255 = log(1+|·|) of {zmax:.3g})<extra></extra>",
             ),
             1,
@@ -788,15 +823,21 @@ def spectrum_figure(spectra: Sequence[tuple[str, Any]], s: int, *, height: int =
                     x=marks[:, 1],
                     y=marks[:, 0],
                     mode="markers",
-                    name=f"multiples of 1/{s} (checkerboard)",
-                    marker=dict(symbol="circle-open", size=16, color=HIGHLIGHT, line=dict(width=2)),
+                    name=f"multiples of 1/{s} cycles/pixel (checkerboard)",
+                    marker=dict(symbol="circle-open", size=18, color=HIGHLIGHT, line=dict(width=2.5)),
                     showlegend=i == 1,
                     hovertemplate="checkerboard frequency (%{y:.3f}, %{x:.3f})<extra></extra>",
                 ),
                 1,
                 i,
             )
-        image_axes(fig, row=1, col=i)
+        for v in (-0.5, 0.5):  # the Nyquist limits; past them the spectrum repeats
+            fig.add_shape(
+                dict(type="line", x0=v, x1=v, y0=-0.5, y1=0.5, line=dict(color="white", width=1, dash="dot")), 1, i
+            )
+            fig.add_shape(
+                dict(type="line", x0=-0.5, x1=0.5, y0=v, y1=v, line=dict(color="white", width=1, dash="dot")), 1, i
+            )
         (xa, xb), (ya, yb) = _edges(p.x0, p.dx, p.z.shape[1]), _edges(p.y0, p.dy, p.z.shape[0])
         fig.update_xaxes(
             row=1,
@@ -804,16 +845,33 @@ def spectrum_figure(spectra: Sequence[tuple[str, Any]], s: int, *, height: int =
             range=[xa, xb],
             tickvals=[-0.5, 0, 0.5],
             tickfont=dict(size=TEXT),
+            showgrid=False,
+            zeroline=False,
+            constrain="domain",
             title=dict(text="cycles/pixel", font=dict(size=TEXT)),
         )
         fig.update_yaxes(
-            row=1, col=i, range=[yb, ya], autorange=False, tickvals=[-0.5, 0, 0.5], tickfont=dict(size=TEXT)
+            row=1,
+            col=i,
+            range=[yb, ya],
+            autorange=False,
+            tickvals=[-0.5, 0, 0.5],
+            tickfont=dict(size=TEXT),
+            showgrid=False,
+            zeroline=False,
+            scaleanchor=fig.ref(1, i)[0],
+            constrain="domain",
+            showticklabels=i == 1,
         )
-    _titles(fig)
-    fig.update_annotations(yshift=4)
-    _layout(fig, height=height, legend=dict(orientation="h", x=0, y=-0.15, yanchor="top", font=dict(size=TEXT)))
+    _titles(fig, shift=6)
+    _layout(fig, height=height, legend=dict(orientation="h", x=0, y=-0.28, yanchor="top", font=dict(size=TEXT)))
     fig.update_layout(margin=dict(t=40, b=10))
     return fig.figure()
+
+
+def _edges(x0: float, dx: float, n: int) -> tuple[float, float]:
+    """The axis range showing n bins from x0, spaced dx, edge to edge."""
+    return x0 - dx / 2, x0 + (n - 0.5) * dx
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,17 +17,17 @@ from stride_core.transposed import (
     stamp_steps,
 )
 from stride_core.viz.transposed import (
+    _checkerboard_spectrum_data,
     _direct_data,
     _levels,
     _overlap_data,
-    _profile_data,
-    _spectrum_data,
+    _overlap_profile_data,
     _stamp_data,
     _upsample_data,
+    checkerboard_spectrum_figure,
     direct_figure,
     overlap_figure,
     overlap_profile_figure,
-    spectrum_figure,
     stamp_figure,
     upsample_figure,
 )
@@ -139,7 +139,7 @@ class TestOverlapFigures:
         profiles = [
             (f"k = {k}", overlap_map((1, 9), (1, k), (1, 2)), overlap_interior((1, 9), (1, k), (1, 2))) for k in (3, 4)
         ]
-        d = _profile_data(profiles)
+        d = _overlap_profile_data(profiles)
         assert d[0].counts.tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1]
         assert d[1].interior == (3, 17)
         fig = overlap_profile_figure(profiles)
@@ -172,22 +172,36 @@ class TestImageFigures:
 
     def test_spectrum_data(self):
         y = torch.tensor([[1.0, 0.0] * 4, [0.0, 1.0] * 4] * 4)
-        panels, marks, zmax = _spectrum_data([("checkerboard", log_spectrum(y))], 2)
-        assert sorted(map(tuple, marks.tolist())) == [(-0.5, -0.5), (-0.5, 0.0), (0.0, -0.5)]
+        panels, marks, zmax, f = _checkerboard_spectrum_data([("checkerboard", log_spectrum(y))], 2)
+        assert f == 1 and zmax == pytest.approx(float(log_spectrum(y).max()))
+        assert len(marks) == 8 and sorted(set(marks[:, 0].tolist())) == [-0.5, 0.0, 0.5]
         p = panels[0]
-        # the brightest bins sit at 0 and at (−½, −½), exactly where the marks are
+        assert p.z.shape == (10, 10)  # one bin of margin past each end of the 8 bins
+        # the brightest bins sit at 0 and at (±½, ±½): the checkerboard, shown at both ends of the periodic spectrum
         top = np.argwhere(p.z == 255)
-        freq = [(p.y0 + r * p.dy, p.x0 + c * p.dx) for r, c in top]
-        assert sorted(freq) == [(-0.5, -0.5), (0.0, 0.0)] and zmax == pytest.approx(float(log_spectrum(y).max()))
-        _, marks3, _ = _spectrum_data([("a", log_spectrum(torch.ones(6, 6)))], 3)
+        freq = sorted((p.y0 + r * p.dy, p.x0 + c * p.dx) for r, c in top)
+        assert freq == [(-0.5, -0.5), (-0.5, 0.5), (0.0, 0.0), (0.5, -0.5), (0.5, 0.5)]
+        _, marks3, _, _ = _checkerboard_spectrum_data([("a", log_spectrum(torch.ones(6, 6)))], 3)
         assert len(marks3) == 8 and np.allclose(sorted(set(np.round(marks3[:, 0], 6))), [-1 / 3, 0, 1 / 3])
 
+    def test_display_copy_is_periodic_and_pooled(self):
+        z = torch.rand(256, 256, generator=torch.Generator().manual_seed(0)).numpy()
+        panels, _, zmax, f = _checkerboard_spectrum_data([("a", z)], 2)
+        p = panels[0]
+        assert f == 2 and p.z.shape == (134, 134)  # (256 + 2·6) / 2
+        # block (0, 0) is the max over the 2×2 bins whose frequencies start 6 bins before −½: the other edge's last bins
+        corner = np.pad(z, 6, mode="wrap")[:2, :2].max()
+        assert p.z[0, 0] == _levels(np.array(corner), 0.0, zmax)
+        assert p.x0 == pytest.approx((-6 - 128 + 0.5) / 256) and p.dx == pytest.approx(2 / 256)
+
     def test_spectrum_figure(self):
-        fig = spectrum_figure([("a", log_spectrum(torch.rand(8, 8))), ("b", log_spectrum(torch.rand(8, 8)))], 2)
+        fig = checkerboard_spectrum_figure(
+            [("a", log_spectrum(torch.rand(8, 8))), ("b", log_spectrum(torch.rand(8, 8)))], 2
+        )
         assert [t.type for t in fig.data] == ["heatmap", "scatter"] * 2
         assert fig.data[1].showlegend and not fig.data[3].showlegend
         assert fig.data[2].colorbar.ticktext[0] == "0"
         fig.to_dict()
 
     def test_edges(self):
-        assert len(upsample_figure([]).data) == 0 and len(spectrum_figure([], 2).data) == 0
+        assert len(upsample_figure([]).data) == 0 and len(checkerboard_spectrum_figure([], 2).data) == 0
