@@ -16,6 +16,7 @@ matched), timeout (counted as killed: the bug hangs the tests).
 
     .venv/bin/python bench/mutate.py              # all mutations
     .venv/bin/python bench/mutate.py -k coverage  # those whose name contains "coverage"
+    .venv/bin/python bench/mutate.py --where transposed  # those located in stride_core/transposed.py
     .venv/bin/python bench/mutate.py --list       # where each mutation applies, without running
 
 Exit status: 0 when nothing survived and every baseline passed, 1 otherwise.
@@ -29,6 +30,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -161,6 +163,142 @@ MUTATIONS: list[Mutation] = [
         ALIAS,
     ),
     Mutation("naive subsampling starts at row 1", "naive_subsample", "x[..., ::s, ::s]", "x[..., 1::s, ::s]", ALIAS),
+    # -- this round's new modules -------------------------------------------------------------
+    # transposed.py
+    Mutation("transposed output size: drop the + 1", "transposed_output_size", "+ op + 1", "+ op", TRANSPOSED),
+    Mutation(
+        "overlap interior conclusive: and → or",
+        "overlap_interior",
+        ">= g.sh and c1 - c0",
+        ">= g.sh or c1 - c0",
+        TRANSPOSED,
+    ),
+    Mutation(
+        "overlap interior conclusive: >= → >",
+        "overlap_interior",
+        "r1 - r0 >= g.sh and",
+        "r1 - r0 > g.sh and",
+        TRANSPOSED,
+    ),
+    Mutation(
+        "overlap interior starts a row early",
+        "overlap_interior",
+        "r0, r1 = max(0, g.dh * (g.kh - 1) - g.ph)",
+        "r0, r1 = max(0, g.dh * (g.kh - 1) - g.ph - 1)",
+        TRANSPOSED,
+    ),
+    Mutation(
+        "output_padding accepts op = stride",
+        "output_padding_choices",
+        "0 <= op < max(s, d)",
+        "0 <= op <= max(s, d)",
+        TRANSPOSED,
+    ),
+    Mutation(
+        "upsample padding one short",
+        "upsample_padding",
+        "p, op = ((k - s + 1) // 2,",
+        "p, op = ((k - s) // 2,",
+        TRANSPOSED,
+    ),
+    Mutation(
+        "kernel phase sums over the wrong axes",
+        "kernel_phase_sums",
+        "sum(dim=(-4, -2))",
+        "sum(dim=(-3, -1))",
+        TRANSPOSED,
+    ),
+    Mutation(
+        "resize overlap: 'same' centre off by one", "resize_overlap_map", "lo = (k - 1) // 2", "lo = k // 2", TRANSPOSED
+    ),
+    Mutation(
+        "checkerboard border: columns by the row period",
+        "checkerboard_energy",
+        "-(-border // sw) * sw",
+        "-(-border // sh) * sh",
+        TRANSPOSED,
+    ),
+    # conventions.py
+    Mutation("'SAME' output size rounds down", "same_output_size", "return -(-n // s)", "return n // s", CONVENTIONS),
+    Mutation(
+        "'SAME' puts the extra pixel first",
+        "same_padding",
+        "return total // 2, total - total // 2",
+        "return total - total // 2, total // 2",
+        CONVENTIONS,
+    ),
+    Mutation(
+        "symmetric padding ignores dilation",
+        "symmetric_padding",
+        "return d * (k - 1) // 2",
+        "return (k - 1) // 2",
+        CONVENTIONS,
+    ),
+    Mutation(
+        "ceil_mode keeps a window starting in the padding",
+        "pool_output_size",
+        "(out - 1) * s >= n + p",
+        "(out - 1) * s > n + p",
+        CONVENTIONS,
+    ),
+    Mutation(
+        "pool overhang measured against 2p",
+        "pool_windows",
+        "last + span - (n + p)",
+        "last + span - (n + 2 * p)",
+        CONVENTIONS,
+    ),
+    # receptive_field.py
+    Mutation(
+        "receptive field ignores dilation", "_layer", "r[a] + d[a] * (k[a] - 1) * j[a]", "r[a] + (k[a] - 1) * j[a]", RF
+    ),
+    Mutation("effective padding not scaled by the jump", "_layer", "p[a] + pl[a] * j[a]", "p[a] + pl[a]", RF),
+    Mutation(
+        "conv output size off by one", "_conv_out", "(n + pl + pr - span) // s + 1", "(n + pl + pr - span) // s", RF
+    ),
+    Mutation("pool ceil_mode exception: >= → >", "_pool_out", "(out - 1) * s >= n + p", "(out - 1) * s > n + p", RF),
+    Mutation(
+        "'same' conv padding extra pixel first",
+        "_spatial_layer",
+        "pads = (tuple(t // 2 for t in total), tuple(t - t // 2 for t in total))",
+        "pads = (tuple(t - t // 2 for t in total), tuple(t // 2 for t in total))",
+        RF,
+    ),
+    Mutation("field box one pixel too tall", "rf_box", "top + rf.size[0] - 1", "top + rf.size[0]", RF),
+    Mutation("clip box: and → or", "clip_box", "top <= bottom and left <= right", "top <= bottom or left <= right", RF),
+    Mutation("unit centre half a pixel off", "unit_centres", "(rf.size[a] - 1) / 2", "rf.size[a] / 2", RF),
+    Mutation(
+        "mass area counts the boundary unit twice", "mass_area", "(v.cumsum(0) < share", "(v.cumsum(0) <= share", RF
+    ),
+    # networks.py
+    Mutation(
+        "stack text: k3x5 read as 3×3",
+        "parse_stack",
+        "(h, int(m.group(3)) if m.group(3) else h)",
+        "(h, h)",
+        NETWORKS + RF,
+    ),
+    Mutation(
+        "stack drops the dilation",
+        "stack",
+        "nn.Conv2d(c, width, x.k, x.s, x.p, x.d)",
+        "nn.Conv2d(c, width, x.k, x.s, x.p)",
+        NETWORKS + RF,
+    ),
+    Mutation(
+        "format_stack writes d1, omits the rest",
+        "format_stack",
+        "if x.d != (1, 1):",
+        "if x.d == (1, 1):",
+        NETWORKS + RF,
+    ),
+    Mutation(
+        "restrided pool keeps stride 1",
+        "restrided",
+        "nn.Sequential(layer, nn.MaxPool2d(s, s))",
+        "nn.Sequential(layer, nn.MaxPool2d(s, 1))",
+        NETWORKS + RF,
+    ),
 ]
 
 
@@ -269,8 +407,14 @@ def first_failure(output: str) -> str:
 
 
 def main() -> int:
+    # A TERM (a CI timeout, kill <pid>) unwinds like Ctrl-C: subprocess.run kills the running pytest
+    # and the temporary copy is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", default="", help="run only mutations whose name or function contains this text")
+    parser.add_argument(
+        "--where", default="", help="run only mutations located in a file whose path contains this text"
+    )
     parser.add_argument("--list", action="store_true", help="show where each mutation applies, run nothing")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if args.k.lower() in (m.name + " " + m.function).lower()]
@@ -279,6 +423,8 @@ def main() -> int:
         repo = Path(tmp)
         copy_repo(repo)
         sites = {m: locate(repo, m) for m in chosen}
+        if args.where:
+            chosen = [m for m in chosen if args.where in str(sites[m].path) and sites[m].status == "ok"]
         if args.list:
             for m in chosen:
                 print(f"{m.name:48} {m.function:20} {sites[m].status:10} {sites[m].where}")
