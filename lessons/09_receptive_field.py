@@ -140,7 +140,8 @@ def _pick() -> None:
 
 
 def _step_label(k: int, s: Step) -> str:
-    return f"{k + 1}: {' + '.join(s.names)} (stride {_fmt(s.stride) if s.stride[0] != s.stride[1] else s.stride[0]})"
+    extra = {1: "", 2: " + shortcut"}.get(len(s.names), f" + {len(s.names) - 1} parallel layers")
+    return f"{k + 1}: {s.names[0]}{extra} (stride {_fmt(s.stride) if s.stride[0] != s.stride[1] else s.stride[0]})"
 
 
 @st.fragment
@@ -358,7 +359,8 @@ def _field_text(
     half = result[2]
     if half and inside:
         st.caption(
-            f"Orange: |∂y/∂x| of this unit on {label} (fed in grey at {size}×{size}), with random weights — Luo et "
+            f"Orange, on a square-root scale: |∂y/∂x| of this unit on {label} (fed in grey at {size}×{size}), with "
+            "random weights — Luo et "
             "al.'s "
             f"effective receptive field. Half of its total sits in the {half:,} strongest pixels, "
             f"{half / inside:.1%} of the {inside:,} pixels of the box inside the image."

@@ -88,10 +88,7 @@ def staircase_figure(
         shared_xaxes=True,
         vertical_spacing=0.08,
         row_heights=[0.62, 0.38],
-        subplot_titles=(
-            "Output size, receptive field and jump (log scale, " + ("rows)" if axis == 0 else "columns)"),
-            "Multiply-adds per convolution",
-        ),
+        subplot_titles=("", "Multiply-adds per convolution"),
     )
     m = d.main
     series = [
@@ -188,7 +185,7 @@ def staircase_figure(
         range=[-0.1, np.log10(top) + 0.25],
         row=1,
         col=1,
-        title=dict(text="pixels"),
+        title=dict(text="pixels (log scale, " + ("rows)" if axis == 0 else "columns)")),
     )
     fig.update_yaxes(title=dict(text="multiply-adds"), row=2, col=1)
     step = max(1, len(d.x) // 20)
@@ -211,7 +208,7 @@ def staircase_figure(
 
 class FieldData(NamedTuple):
     image: np.ndarray  # (H, W) uint8 grey levels (0 black … 255 white): a quarter of the bytes of floats
-    erf: np.ndarray | None  # (H, W) uint8, 255 at the field's peak, or None
+    erf: np.ndarray | None  # (H, W) uint8: 255·√(|∂y/∂x| ÷ its peak), or None
     box: tuple[int, int, int, int]  # chosen unit's field (top, left, bottom, right), unclipped
     neighbour: tuple[int, int, int, int] | None  # the next unit along the row (or the previous one), unclipped
     centres_x: np.ndarray  # column centre of each drawn unit
@@ -246,7 +243,8 @@ def _field_data(
     if erf is not None:
         e = _np(erf).astype(np.float32)
         peak = float(e.max()) if e.size else 0.0
-        e = np.round(e / peak * 255).astype(np.uint8) if peak > 0 else np.zeros(e.shape, np.uint8)
+        # Square-root scale: the field's tails, 100× below its peak, still show at a tenth of the colour range.
+        e = np.round(np.sqrt(e / peak) * 255).astype(np.uint8) if peak > 0 else np.zeros(e.shape, np.uint8)
     h, w = img.shape
     y0, y1 = min(-0.5, box[0] - 0.5), max(h - 0.5, box[2] + 0.5)
     x0, x1 = min(-0.5, box[1] - 0.5), max(w - 0.5, box[3] + 0.5)
@@ -298,8 +296,8 @@ def field_figure(
                 zmin=0,
                 zmax=255,
                 name="effective field",
-                colorbar=dict(title=dict(text="|∂y/∂x|<br>(peak = 255)", font=dict(size=14)), thickness=14),
-                hovertemplate="pixel (%{y}, %{x}): |∂y/∂x| = %{z} / 255 of the peak<extra></extra>",
+                colorbar=dict(title=dict(text="√(|∂y/∂x|<br>÷ peak)·255", font=dict(size=14)), thickness=14),
+                hovertemplate="pixel (%{y}, %{x}): √(|∂y/∂x| ÷ peak) = %{z} / 255<extra></extra>",
             )
         )
     if show_centres:

@@ -68,7 +68,7 @@ def test_effective_field_and_badge(net):
 def test_remove_a_step():
     at = open_page(erf="false")
     pills = at.button_group(key="off")
-    assert pills.options[-1] == "5: layer4.0.conv1 + layer4.0.downsample.0 (stride 2)"
+    assert pills.options[-1] == "5: layer4.0.conv1 + shortcut (stride 2)"
     pills.set_value([pills.options[-1]]).run()
     m = metrics(at)
     assert (m["Output size"], m["Jump (effective stride)"]) == ("14×14", "16×16")

@@ -62,7 +62,7 @@ class TestField:
         assert d.box == rf_box(rf, 0, 6) == (-90, 102, 121, 313)
         assert d.neighbour == rf_box(rf, 0, 5)  # the last column has no right neighbour
         assert d.image.dtype == np.uint8 and d.image.shape == (224, 224)
-        assert d.erf[100, 120] == 255 and d.erf[101, 120] == 64 and d.erf.sum() == 255 + 64
+        assert d.erf[100, 120] == 255 and d.erf[101, 120] == 128 and d.erf.sum() == 255 + 128  # √(1/4)·255
         assert len(d.units) == 49 and d.thin == 1
         np.testing.assert_allclose(d.centres_y[:7], -90 + 105.5)  # row 0's centre: 0·32 − 90 + (212 − 1)/2
         assert d.extent == (-0.5, 313.5, -90.5, 223.5)
