@@ -141,7 +141,7 @@ def example_2_bigger() -> None:
     r = bigger_input(n)
     left, right = st.columns([2, 3])
     right.plotly_chart(r.figure, width="stretch", key="ex2_bigger")
-    parts = [f"On a {n}×{n} input the 3×3 kernel at stride 4 fits **{r.windows}** window(s)."]
+    parts = [f"With an input of {n}×{n}, the 3×3 kernel at stride 4 fits **{r.windows}** window(s)."]
     if r.skipped:
         parts.append(
             f"**{r.skipped}** pixels fall in the gaps between windows — the pixels Example 2 was meant to show."

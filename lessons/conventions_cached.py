@@ -305,4 +305,5 @@ def pool_story(r: Pool, n: int, k: int, s: int, p: int) -> str:
     return (
         f"n + 2p − k = {left} is not a multiple of s = {s}, so ceil_mode adds window {i}, starting at cell "
         f"{r.extra}: {r.out_ceil} windows instead of {r.out_floor}.{reach}"
+        + (" Without ceil_mode no window fits at all, and PyTorch raises an error." if r.out_floor == 0 else "")
     )

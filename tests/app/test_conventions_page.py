@@ -161,3 +161,11 @@ def test_invalid_link_falls_back_with_notice(bad, key):
     at = open_page(**bad)
     assert at.warning and f"{key}=" in at.warning[0].value
     assert not at.error
+
+
+def test_ceil_mode_when_only_rounding_up_fits_a_window():
+    at = open_page(pn="3", pk="5", ps="4", pp="0")
+    m = metrics(at)
+    assert (m["Windows, ceil_mode=False"], m["Windows, ceil_mode=True"]) == ("0", "1")
+    assert "Without ceil_mode no window fits at all" in texts(at)
+    assert any("F.max_pool2d" in x.value for x in at.success)
