@@ -47,6 +47,7 @@ __all__ = [
     "same_padding_code",
     "pool_code",
     "pooling_vs_conv_code",
+    "receptive_field_code",
     "script_filename",
 ]
 
@@ -2064,4 +2065,161 @@ def pooling_vs_conv_code(
         w=w,
         photo_note=_photo_note(image_label, h, w),
         zone_plate=_ZONE_PLATE.strip("\n"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 09 Receptive field.
+
+_RECEPTIVE = (
+    _HEADER
+    + """
+import math
+
+import torch
+import torch.nn.functional as F
+
+SIZE = $size  # the input is SIZE×SIZE
+UNIT = $unit  # the output unit (row i, column j)
+
+# The layers on the network's main path (at every sum, the branch with the largest field), in order:
+# (name, kind, (kh, kw), (sh, sw), (ph, pw), (dh, dw), ceil_mode). Element-wise layers (ReLU, BatchNorm)
+# do not move the field and are left out.
+LAYERS = [
+$layers
+]
+# Every convolution, shortcuts included, for the cost: (name, (H_out, W_out), (kh, kw), C_in per group, C_out).
+CONVS = [
+$convs
+]
+
+# The field, layer by layer (Araujo, Norris and Sim): each layer widens it by d(k - 1) input steps of the
+# current jump, its padding moves its start, and its stride multiplies the jump.
+r, jump, pad, n = [1, 1], [1, 1], [0, 0], [SIZE, SIZE]
+for name, kind, k, s, p, d, ceil in LAYERS:
+    for a in (0, 1):
+        r[a] += d[a] * (k[a] - 1) * jump[a]
+        pad[a] += p[a] * jump[a]
+        jump[a] *= s[a]
+        span, before = d[a] * (k[a] - 1) + 1, n[a]
+        n[a] = (n[a] + 2 * p[a] - span + (s[a] - 1 if ceil else 0)) // s[a] + 1
+        if ceil and (n[a] - 1) * s[a] >= before + p[a]:  # PyTorch drops a last window that starts in the padding
+            n[a] -= 1
+print(f"receptive field r: {r[0]} x {r[1]}")
+print(f"jump (effective stride): {jump[0]} x {jump[1]}")
+print(f"effective padding: {pad[0]} x {pad[1]}")
+print(f"output size: {n[0]} x {n[1]}")
+
+# The output size again, by running the layers themselves on a zero image.
+y = torch.zeros(1, 1, SIZE, SIZE)
+for name, kind, k, s, p, d, ceil in LAYERS:
+    if kind == "conv":
+        y = F.conv2d(y, torch.zeros(1, 1, *k), stride=s, padding=p, dilation=d)
+    elif kind == "max pool":
+        y = F.max_pool2d(y, k, s, p, dilation=d, ceil_mode=ceil)
+    else:
+        y = F.avg_pool2d(y, k, s, p, ceil_mode=ceil)
+print(f"max |difference| output size vs the layers run: {max(abs(y.shape[-2] - n[0]), abs(y.shape[-1] - n[1])):.1e}")
+
+macs = sum(h * w * kh * kw * c_in * c_out for _, (h, w), (kh, kw), c_in, c_out in CONVS)
+print(f"multiply-adds: {macs / 1e9:.3g} G" if macs >= 1e8 else f"multiply-adds: {macs / 1e6:.3g} M")
+
+# The unit's field: rows i·jump - pad ... i·jump - pad + r - 1 (negative or >= SIZE: zero padding).
+top, left = UNIT[0] * jump[0] - pad[0], UNIT[1] * jump[1] - pad[1]
+box = (top, left, top + r[0] - 1, left + r[1] - 1)
+print(f"unit {UNIT}: rows {box[0]}…{box[2]}, columns {box[1]}…{box[3]}")
+
+# Check with autograd: the same layers made linear (every one a convolution whose weights all equal
+# 1/(kh·kw), so no gradient can cancel), on a canvas large enough to hold the whole field. The pixels
+# with a non-zero gradient of the unit are exactly its field.
+canvas, unit2, start = [], [], []
+for a in (0, 1):
+    margin = max(jump[a], 16)
+    u2 = math.ceil((pad[a] + margin) / jump[a])
+    start.append(u2 * jump[a] - pad[a])
+    canvas.append(start[a] + r[a] + margin)
+    unit2.append(u2)
+x = torch.zeros(1, 1, *canvas, dtype=torch.float64, requires_grad=True)
+y = x
+for name, kind, k, s, p, d, ceil in LAYERS:
+    y = F.conv2d(y, torch.full((1, 1, *k), 1.0 / (k[0] * k[1]), dtype=torch.float64), stride=s, padding=p, dilation=d)
+(grad,) = torch.autograd.grad(y[0, 0, unit2[0], unit2[1]], x)
+rows, cols = torch.nonzero(grad[0, 0] > 0, as_tuple=True)
+found = (int(rows.min()) - start[0] + top, int(cols.min()) - start[1] + left,
+         int(rows.max()) - start[0] + top, int(cols.max()) - start[1] + left)
+print(f"gradient support: rows {found[0]}…{found[2]}, columns {found[1]}…{found[3]}")
+print(f"max |difference| field vs gradient support: {max(abs(a - b) for a, b in zip(box, found)):.1e}")
+"""
+)
+
+
+def _pair_of(v: object) -> tuple[int, int]:
+    if isinstance(v, (tuple, list)):
+        check(len(v) == 2, f"expected an (h, w) pair, got {v!r}")
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def receptive_field_code(rows: Sequence[object], size: int, unit: Sequence[int], *, title: str = "the network") -> str:
+    """The Receptive field lesson as a script: r, jump, effective padding, output size, cost and one unit's field.
+
+    Sources: Araujo, Norris and Sim, "Computing Receptive Fields of Convolutional Neural Networks"
+    (Distill 2019) for the layer-by-layer recurrence; the field is checked by autograd on a
+    linearised copy of the main path (the support of one unit's input gradient), as
+    stride_core.receptive_field.gradient_box does. The script carries the network's geometry as
+    data — the main-path layers of ``rows`` and every convolution's size and channels — not its
+    weights, so it does not show the effective (gradient-magnitude) field of the random network.
+
+    Args:
+        rows: the page's layer table (stride_core.receptive_field.LayerRow objects, or anything with
+            the attributes name, kind, kernel, stride, padding, dilation, groups, channels,
+            out_size and main), in the order the network runs them.
+        size: input size (H = W); unit: the output unit (i, j); title: the network's name.
+
+    Returns:
+        The script's text; it prints ``receptive field r``, ``jump (effective stride)``,
+        ``effective padding``, ``output size``, ``multiply-adds``, the unit's field and the
+        gradient check.
+
+    Example:
+        >>> from stride_core.receptive_field import layer_table
+        >>> from torch import nn
+        >>> rows = layer_table(nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.MaxPool2d(2)), 16)
+        >>> _ = compile(receptive_field_code(rows, 16, (1, 2), title="a stack"), "rf.py", "exec")
+    """
+    check_int(size, "input size", 1)
+    check(len(unit) == 2, f"unit must be an (i, j) pair, got {unit!r}")
+    ui, uj = check_int(unit[0], "unit row i", 0), check_int(unit[1], "unit column j", 0)
+    layers, convs, n = [], [], (size, size)
+    for row in rows:
+        kind = row.kind
+        check_choice(kind, "layer kind", ("conv", "max pool", "avg pool"))
+        k, s, p, d = (_pair_of(getattr(row, a)) for a in ("kernel", "stride", "padding", "dilation"))
+        out = _pair_of(row.out_size)
+        name = repr(" ".join(str(row.name).split())[:60])
+        if kind == "conv":
+            c_in, c_out = row.channels
+            groups = int(getattr(row, "groups", 1) or 1)
+            if c_in is not None and c_out is not None:
+                convs.append(f"    ({name}, {out}, {k}, {int(c_in) // groups}, {int(c_out)}),")
+        if not getattr(row, "main", True):
+            continue
+        floor = tuple((n[a] + 2 * p[a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in (0, 1))
+        ceil = kind != "conv" and floor != out
+        layers.append(f"    ({name}, {kind!r}, {k}, {s}, {p}, {d}, {ceil}),")
+        n = out
+    check(len(layers) >= 1, "the network has no convolution or pooling layer on its main path")
+    label = " ".join(str(title).split())[:60]
+    summary = (
+        f"{label} on a {size}×{size} input: the receptive field, effective stride and padding of its output units\n"
+        f"(Araujo, Norris and Sim), the multiply-adds, and the field of unit ({ui}, {uj}) checked by autograd."
+    )
+    return _script(
+        _RECEPTIVE,
+        title="Receptive field",
+        summary=summary,
+        size=size,
+        unit=(ui, uj),
+        layers="\n".join(layers),
+        convs="\n".join(convs),
     )

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from stride_core import ValueCheckError
 from stride_core import aliasing as A
 from stride_core import codegen as C
+from stride_core import networks as N
 from stride_core import pyramid as Pyr
 from stride_core.arithmetic import coverage_summary, macs, output_shape
 from stride_core.backprop import autograd_grads, make_example, naive_input_grad
@@ -41,6 +42,7 @@ from stride_core.conventions import (
 )
 from stride_core.diffstride import diff_stride_size, paper_output_size, stride_gradient
 from stride_core.images import zone_plate
+from stride_core.receptive_field import network_geometry, rf_box
 from stride_core.sampling import T, compose, polyphase
 from stride_core.transposed import (
     example_input,
@@ -143,6 +145,15 @@ CASES: list[tuple[str, object, tuple, dict]] = [
     ("pool-small", C.pool_code, (3, 5, 4, 2), {}),
     ("down-default", C.pooling_vs_conv_code, (3, 2, 64), dict(h=96, w=96, **CAMERA)),
     ("down-2", C.pooling_vs_conv_code, (2, 3, 5), dict(h=96, w=64, image_label="your image")),
+    ("rf-default", C.receptive_field_code, ("resnet18", 224, None), {}),
+    ("rf-vgg16", C.receptive_field_code, ("vgg16", 224, (0, 6)), {}),
+    (
+        "rf-stack",
+        C.receptive_field_code,
+        ("conv k3 s1 p1 d2, max k3 s2 p1, conv k5x3 s2x1 p1, avg k2 s2", 48, (1, 0)),
+        {},
+    ),
+    ("rf-restrided", C.receptive_field_code, ("resnet18", 64, None), dict(removed=2, pool=True)),
 ]
 KERNELS_04 = {"box 3×3": [[1 / 9] * 3] * 3, "sobel 3×3": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]}
 
@@ -169,9 +180,22 @@ def _kernel_04(kw: dict) -> list:
     return KERNELS_04[name]
 
 
+def _rf_geometry(net: str, size: int, removed: int = 0, pool: bool = False):
+    """The page's geometry: a named network (or a typed stack), optionally with its first downsampling steps removed."""
+    model = N.build(net, device="meta") if net in N.NETWORKS else N.stack(N.parse_stack(net), device="meta")
+    if removed:
+        names = tuple(n for st in network_geometry(model, (size, size)).steps[:removed] for n in st.names)
+        model = N.restrided(model, names, pool=pool)
+    return network_geometry(model, (size, size))
+
+
 def _build(case: tuple) -> str:
     cid, fn, args, kwargs = case
     kwargs = dict(kwargs)
+    if fn is C.receptive_field_code:
+        g = _rf_geometry(args[0], args[1], **kwargs)
+        unit = args[2] or (g.rf.out_size[0] // 2, g.rf.out_size[1] // 2)
+        return fn(g.rows, args[1], unit, title=args[0])
     if fn is C.conv_tensor_code:
         filt, x = _conv_inputs(kwargs)
         kwargs = {k: v for k, v in kwargs.items() if k in ("filter_name", "input_name")}
@@ -628,6 +652,35 @@ class TestConventions:
         assert v["convolution multiply-adds"] == f"{cost.conv_macs:,}"
         assert v["convolution weights"] == f"{cost.conv_params:,}" == v["nn.Conv2d weights"]
         assert _diff(v, "both sizes vs the formula") == 0.0
+
+
+class TestReceptiveField:
+    @pytest.mark.parametrize("cid", ["rf-default", "rf-vgg16", "rf-stack", "rf-restrided"])
+    def test_matches_stride_core(self, runs, cid):
+        (net, size, unit), kw = next((c[2], c[3]) for c in CASES if c[0] == cid)
+        g = _rf_geometry(net, size, **kw)
+        rf = g.rf
+        unit = unit or (rf.out_size[0] // 2, rf.out_size[1] // 2)
+        v = _ok(runs, cid)
+        assert v["receptive field r"] == f"{rf.size[0]} x {rf.size[1]}"
+        assert v["jump (effective stride)"] == f"{rf.jump[0]} x {rf.jump[1]}"
+        assert v["effective padding"] == f"{rf.padding[0]} x {rf.padding[1]}"
+        assert v["output size"] == f"{rf.out_size[0]} x {rf.out_size[1]}"
+        m = g.macs
+        assert v["multiply-adds"] == (f"{m / 1e9:.3g} G" if m >= 1e8 else f"{m / 1e6:.3g} M")
+        t, left, b, r = rf_box(rf, *unit)
+        assert v[f"unit {tuple(unit)}"] == f"rows {t}…{b}, columns {left}…{r}"
+        assert _diff(v, "output size vs the layers run") == 0.0
+        assert _diff(v, "field vs gradient support") == 0.0
+
+    def test_araujo_vgg16(self, runs):
+        # Araujo et al.'s table for VGG-16 at its last pool: r = 212, effective stride 32, effective padding 90
+        v = _ok(runs, "rf-vgg16")
+        assert (v["receptive field r"], v["jump (effective stride)"], v["effective padding"]) == (
+            "212 x 212",
+            "32 x 32",
+            "90 x 90",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
