@@ -9,8 +9,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from stride_core.images import SAMPLES, ImageInputError, load_image_info, load_sample, to_gray
+from stride_core.images import MAX_UPLOAD_MB, SAMPLES, ImageInputError, load_image_info, load_sample, to_gray
 
+from .heavy import decode_slot
 from .url import clip
 
 __all__ = ["PickedImage", "UPLOAD", "image_picker"]
@@ -32,7 +33,13 @@ def _sample(name: str, max_side: int, gray: bool) -> np.ndarray:
 
 @st.cache_data(max_entries=16, max_size="64MB", show_spinner=False)
 def _decoded(digest: str, max_side: int, gray: bool, _data: bytes) -> tuple[np.ndarray, tuple[int, int]]:
-    info = load_image_info(_data, max_side)
+    # One decode at a time per server: each can briefly take ~80 MB (exceptions are not cached).
+    with decode_slot() as slot:
+        if not slot:
+            raise ImageInputError(
+                "Many photos are being uploaded right now; wait a few seconds and choose your file again."
+            )
+        info = load_image_info(_data, max_side)
     img = info.image
     if gray and img.shape[0] == 3:
         img = to_gray(img)
@@ -40,13 +47,21 @@ def _decoded(digest: str, max_side: int, gray: bool, _data: bytes) -> tuple[np.n
 
 
 def image_picker(
-    *, key: str = "img", max_side: int = 256, gray: bool = True, default: str = "camera", samples: tuple[str, ...] | None = None, container: Any = None
+    *,
+    key: str = "img",
+    max_side: int = 256,
+    gray: bool = True,
+    default: str = "camera",
+    samples: tuple[str, ...] | None = None,
+    container: Any = None,
 ) -> PickedImage:
     """A sample chooser with an upload option; the choice of sample is mirrored in the URL.
 
-    Uploads are decoded in memory by stride_core.images.load_image (never written to disk) and
-    cached by the sha256 of their bytes. Anything unusable shows one st.error sentence and the
-    default sample is used instead.
+    Uploads (at most MAX_UPLOAD_MB megabytes, the same limit the browser, the server and nginx
+    apply) are decoded by stride_core.images.load_image, one at a time per server (decode_slot),
+    and cached by the sha256 of their bytes. Stride Lab never writes them to disk; the web server
+    spools a request body over 1 MB to a temporary file while it arrives (see README, Security).
+    Anything unusable shows one st.error sentence and the default sample is used instead.
     """
     box = container if container is not None else st
     names = list(samples or SAMPLES)
@@ -55,8 +70,10 @@ def image_picker(
     raw = st.query_params.get(key)
     if key not in st.session_state:
         if raw is not None and raw not in options:
-            box.warning(f"The link asked for image `{clip(raw)}`, which is not one of the samples; showing the default.",
-                        icon=":material/link_off:")
+            box.warning(
+                f"The link asked for image `{clip(raw)}`, which is not one of the samples; showing the default.",
+                icon=":material/link_off:",
+            )
         st.session_state[key] = raw if raw in options else default
     choice = box.selectbox(
         "Image", options, key=key, format_func=lambda n: "Upload your own…" if n == UPLOAD else SAMPLES[n].title
@@ -67,9 +84,10 @@ def image_picker(
         st.query_params[key] = choice
     if choice == UPLOAD:
         file = box.file_uploader(
-            "Upload an image (PNG, JPEG, WEBP, BMP, GIF or TIFF, up to 20 MB)",
+            f"Upload an image (PNG, JPEG, WEBP, BMP, GIF or TIFF, up to {MAX_UPLOAD_MB} MB)",
             type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
             key=f"{key}_file",
+            max_upload_size=MAX_UPLOAD_MB,
         )
         if file is None:
             box.info("Choose a file to use your own image; until then the default sample is shown.")
@@ -83,7 +101,9 @@ def image_picker(
             else:
                 h, w = arr.shape[-2:]
                 if (h, w) != tuple(original):
-                    box.caption(f"Your image is {original[1]}×{original[0]} pixels; this lesson works on it at {w}×{h}.")
+                    box.caption(
+                        f"Your image is {original[0]}×{original[1]} pixels (H×W); this lesson works on it at {h}×{w}."
+                    )
                 return PickedImage(torch.from_numpy(arr), f"upload:{digest}", "your image")
         choice = default
     arr = _sample(choice, max_side, gray)

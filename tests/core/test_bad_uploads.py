@@ -24,7 +24,7 @@ import pytest
 import torch
 from PIL import Image
 
-from stride_core.images import MAX_BYTES, MAX_PIXELS, ImageInputError, load_image, load_image_info
+from stride_core.images import MAX_BYTES, MAX_PIXELS, MAX_UPLOAD_MB, ImageInputError, load_image, load_image_info
 
 # ---------------------------------------------------------------------------------------------
 # Builders: each returns the bytes a student's browser would send.
@@ -126,7 +126,7 @@ CORPUS: dict[str, Case] = {
     "truncated_jpeg": Case(lambda: _SMALL_JPEG[: len(_SMALL_JPEG) // 2], "truncated or corrupt"),
     "png_bomb": Case(_png_bomb, "too large to open safely"),
     "just_above_pixel_limit": Case(_just_above_limit, "too large to open safely"),
-    "over_byte_limit": Case(lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_BYTES, "the limit is 20 MB"),
+    "over_byte_limit": Case(lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_BYTES, f"the limit is {MAX_UPLOAD_MB} MB"),
     "cmyk_jpeg": Case(lambda: _save(Image.new("CMYK", (20, 10), (0, 255, 255, 0)), "JPEG", quality=95), None, (3, 10, 20)),
     "png_16bit": Case(lambda: _save(Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000), "PNG"), None, (1, 8, 8)),
     "la_transparent": Case(lambda: _save(Image.new("LA", (9, 5), (0, 0)), "PNG"), None, (1, 5, 9)),
