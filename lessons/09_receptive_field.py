@@ -195,9 +195,8 @@ def explorer() -> None:
             "**Remove downsampling steps.** Layers on parallel branches (a block's strided convolution and its "
             "shortcut) change together."
         )
-        c = st.columns([3, 1.4])
-        off = c[0].pills("Steps set to stride 1", labels, selection_mode="multi", key="off") if labels else []
-        by = c[1].radio("A removed convolution becomes", REPLACE, key="by", bind="query-params")
+        off = st.pills("Steps set to stride 1", labels, selection_mode="multi", key="off") if labels else []
+        by = st.radio("A removed convolution becomes", REPLACE, key="by", bind="query-params", horizontal=True)
     off = [x for x in (off or []) if x in labels]
     removed = tuple(n for k, s in enumerate(base.steps) if labels[k] in off for n in s.names)
     pool = by == REPLACE[1]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -405,6 +406,8 @@ def stack(
 ) -> nn.Sequential:
     """A chain of conv (+ ReLU) and pooling layers, `width` channels each, from Layer rows.
 
+    Modules are named after their row (0-based): "conv0", "relu0", "max1", "avg2", …
+
     Args:
         layers: 1 to MAX_STACK Layer rows.
         in_channels: channels of the input image.
@@ -425,17 +428,17 @@ def stack(
     check_int(width, "width", 1)
 
     def make() -> nn.Module:
-        mods: list[nn.Module] = []
+        mods: dict[str, nn.Module] = {}  # named after the row: "conv0", "relu0", "max1", …
         c = in_channels
-        for x in rows:
+        for i, x in enumerate(rows):
             if x.kind == "conv":
-                mods += [nn.Conv2d(c, width, x.k, x.s, x.p, x.d), nn.ReLU()]
+                mods[f"conv{i}"], mods[f"relu{i}"] = nn.Conv2d(c, width, x.k, x.s, x.p, x.d), nn.ReLU()
                 c = width
             elif x.kind == "max":
-                mods.append(nn.MaxPool2d(x.k, x.s, x.p, x.d))
+                mods[f"max{i}"] = nn.MaxPool2d(x.k, x.s, x.p, x.d)
             else:
-                mods.append(nn.AvgPool2d(x.k, x.s, x.p))
-        return nn.Sequential(*mods)
+                mods[f"avg{i}"] = nn.AvgPool2d(x.k, x.s, x.p)
+        return nn.Sequential(OrderedDict(mods))
 
     return _seeded(seed, device, make)
 

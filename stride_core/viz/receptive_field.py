@@ -40,7 +40,7 @@ class StaircaseData(NamedTuple):
     macs: np.ndarray  # multiply-adds of the row (0 for the input and for pools)
     main: np.ndarray  # bool: on the main path (the input counts as main)
     steps: np.ndarray  # x of the rows whose stride along the axis is > 1, on the main path
-    step_text: list[str]  # "×1/2" for each step
+    step_text: list[str]  # "s=2": the step's stride along the axis
 
 
 def _staircase_data(rows: Sequence[LayerRow], input_size: Sequence[int], *, axis: int = 0) -> StaircaseData:
@@ -62,7 +62,7 @@ def _staircase_data(rows: Sequence[LayerRow], input_size: Sequence[int], *, axis
     macs = np.array([0] + [r.macs for r in rows], dtype=np.int64)
     main = np.array([True] + [r.main for r in rows])
     steps = np.array([i + 1 for i, r in enumerate(rows) if r.main and r.stride[a] > 1], dtype=int)
-    step_text = [f"stride {rows[i - 1].stride[a]}" for i in steps]
+    step_text = [f"s={rows[i - 1].stride[a]}" for i in steps]
     return StaircaseData(x, labels, hover, out, rs, js, macs, main, steps, step_text)
 
 
@@ -344,6 +344,7 @@ def field_figure(
             showarrow=False,
             text=f"field of unit ({i}, {j}): rows {t}…{b}, columns {left}…{r}",
             font=dict(size=14, color=HIGHLIGHT),
+            bgcolor="rgba(255,255,255,0.85)",
         )
     )
     image_axes(fig)

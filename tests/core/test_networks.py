@@ -127,3 +127,8 @@ class TestRestrided:
             N.restrided(N.alexnet(device="meta"), ["features.99"])
         with pytest.raises(ValueCheckError, match="Conv2d or pooling"):
             N.restrided(N.alexnet(device="meta"), ["features.1"])
+
+
+def test_stack_names_follow_rows():
+    net = N.stack(N.parse_stack("conv k3, max k2 s2, avg k2"))
+    assert [n for n, _ in net.named_children()] == ["conv0", "relu0", "max1", "avg2"]

@@ -25,7 +25,7 @@ class TestStaircase:
             14,
             7,
         ]  # Stride and Resolution's staircase
-        assert d.step_text == ["stride 2"] * 5
+        assert d.step_text == ["s=2"] * 5
         assert int(d.r[-1]) == receptive_field(N.resnet18(device="meta"), 224).size[0]
         assert d.macs.sum() == sum(r.macs for r in rows)
         assert (~d.main).sum() == 3  # the three shortcut convolutions
@@ -36,7 +36,7 @@ class TestStaircase:
         names = [t.name for t in fig.data]
         assert names[:2] == ["output size", "output size (shortcut)"] and "multiply-adds" in names
         assert fig.layout.yaxis.type == "log"
-        assert len([a for a in fig.layout.annotations if a.text == "stride 2"]) == 5
+        assert len([a for a in fig.layout.annotations if a.text == "s=2"]) == 5
         fig.to_dict()
 
     def test_edge(self):
