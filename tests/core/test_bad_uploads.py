@@ -73,6 +73,22 @@ def _just_above_limit() -> bytes:
     return _png_header_only(w, h, idat=idat)
 
 
+def _gif_frame_beyond_screen() -> bytes:
+    """A GIF whose screen is 10×10 but whose first frame claims 5000×5000 (Pillow widens the image to it)."""
+    header = b"GIF89a" + struct.pack("<HHBBB", 10, 10, 0, 0, 0)  # no global colour table
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 5000, 5000, 0x80)  # local colour table of 2 entries
+    lct = b"\x00\x00\x00\xff\xff\xff"
+    data = b"\x02\x01\x2c\x00"  # LZW minimum code size 2; clear and end codes; block terminator
+    return header + frame + lct + data + b"\x3b"
+
+
+def _tiff_second_page_huge() -> bytes:
+    """A 20×10 first page followed by a 5000×5000 second page (only the first frame is used)."""
+    first = Image.fromarray(_gradient(20, 10))
+    second = Image.new("L", (5000, 5000), 7)
+    return _save(first, "TIFF", save_all=True, append_images=[second], compression="tiff_adobe_deflate")
+
+
 def _exif_jpeg(orientation: int) -> bytes:
     img = Image.fromarray(_ORIENT_BASE)
     exif = Image.Exif()
@@ -92,7 +108,9 @@ def _palette_transparent() -> bytes:
     return _save(img, "PNG", transparency=1)  # palette index 1 (blue) is fully transparent
 
 
-_ORIENT_BASE = np.kron(np.array([[0, 255], [100, 180], [60, 220]], np.uint8), np.ones((8, 8), np.uint8))  # 24 × 16, 6 blocks
+_ORIENT_BASE = np.kron(
+    np.array([[0, 255], [100, 180], [60, 220]], np.uint8), np.ones((8, 8), np.uint8)
+)  # 24 × 16, 6 blocks
 # Pillow's exif_transpose for each EXIF orientation (1..8), as numpy operations on (H, W).
 _ORIENT_NUMPY: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     1: lambda a: a,
@@ -121,29 +139,49 @@ _SMALL_JPEG = _save(Image.fromarray(np.stack([_gradient(40, 30)] * 3, -1)), "JPE
 
 CORPUS: dict[str, Case] = {
     "zero_bytes": Case(lambda: b"", "empty"),
-    "random_bytes_png": Case(lambda: np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes(), "not an image"),
+    "random_bytes_png": Case(
+        lambda: np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes(), "not an image"
+    ),
     "truncated_png": Case(lambda: _SMALL_PNG[: len(_SMALL_PNG) // 2], "truncated or corrupt"),
     "truncated_jpeg": Case(lambda: _SMALL_JPEG[: len(_SMALL_JPEG) // 2], "truncated or corrupt"),
     "png_bomb": Case(_png_bomb, "too large to open safely"),
     "just_above_pixel_limit": Case(_just_above_limit, "too large to open safely"),
     "over_byte_limit": Case(lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_BYTES, f"the limit is {MAX_UPLOAD_MB} MB"),
-    "cmyk_jpeg": Case(lambda: _save(Image.new("CMYK", (20, 10), (0, 255, 255, 0)), "JPEG", quality=95), None, (3, 10, 20)),
-    "png_16bit": Case(lambda: _save(Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000), "PNG"), None, (1, 8, 8)),
+    "cmyk_jpeg": Case(
+        lambda: _save(Image.new("CMYK", (20, 10), (0, 255, 255, 0)), "JPEG", quality=95), None, (3, 10, 20)
+    ),
+    "png_16bit": Case(
+        lambda: _save(Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000), "PNG"), None, (1, 8, 8)
+    ),
     "la_transparent": Case(lambda: _save(Image.new("LA", (9, 5), (0, 0)), "PNG"), None, (1, 5, 9)),
     "rgba_transparent": Case(lambda: _save(Image.new("RGBA", (9, 5), (255, 0, 0, 0)), "PNG"), None, (3, 5, 9)),
     "palette_transparent": Case(_palette_transparent, None, (3, 4, 6)),
     "animated_gif": Case(_animated_gif, None, (1, 6, 8)),
-    "svg_as_png": Case(lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', "not an image"),
+    "svg_as_png": Case(
+        lambda: (
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+            b'<rect width="10" height="10"/></svg>'
+        ),
+        "not an image",
+    ),
     "html_as_png": Case(lambda: b"<!doctype html><html><body><script>alert(1)</script></body></html>", "not an image"),
     "one_by_one": Case(lambda: _save(Image.new("RGB", (1, 1), (10, 20, 30)), "PNG"), None, (3, 1, 1)),
     "one_by_4000": Case(lambda: _save(Image.fromarray(_gradient(1, 4000)), "PNG"), None, (1, 512, 1)),
     "4000_by_one": Case(lambda: _save(Image.fromarray(_gradient(4000, 1)), "PNG"), None, (1, 1, 512)),
     "webp": Case(lambda: _save(Image.new("RGB", (12, 7), (1, 2, 3)), "WEBP", lossless=True), None, (3, 7, 12)),
     "pdf_as_png": Case(lambda: b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "not an image"),
+    # Issue 13: bytes after the image's end change nothing; a later frame or page is never decoded;
+    # a GIF frame larger than its screen counts; a WebP is measured before Pillow allocates its canvases.
+    "png_trailing_bytes": Case(lambda: _SMALL_PNG + b"\0" * 1_000_000, None, (1, 30, 40)),
+    "tiff_second_page_huge": Case(_tiff_second_page_huge, None, (1, 10, 20)),
+    "gif_frame_beyond_screen": Case(_gif_frame_beyond_screen, "too large to open safely"),
+    "webp_over_webp_limit": Case(
+        lambda: _save(Image.new("RGB", (2900, 2900), (1, 2, 3)), "WEBP", lossless=True), "limit for WebP"
+    ),
     "ico_as_png": Case(lambda: _save(Image.new("RGB", (16, 16)), "ICO"), "not an image"),
 }
 for _o in range(1, 9):
-    _h, _w = (_ORIENT_BASE.shape if _o <= 4 else _ORIENT_BASE.shape[::-1])
+    _h, _w = _ORIENT_BASE.shape if _o <= 4 else _ORIENT_BASE.shape[::-1]
     CORPUS[f"exif_orientation_{_o}"] = Case(lambda o=_o: _exif_jpeg(o), None, (1, _h, _w))
 
 VALID = _save(Image.fromarray(_gradient(16, 12)), "PNG")
@@ -199,11 +237,14 @@ class TestLoadImage:
     def test_converted_values(self):
         """Mode conversions give the right numbers, not just the right shapes."""
         # 16-bit: scaled by 1/65535, not clipped at 255.
-        a16 = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)
+        a16 = np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000
         got = load_image(_save(Image.fromarray(a16), "PNG"))[0].numpy()
         np.testing.assert_allclose(got, a16 / 65535.0, atol=1e-6)
         # Transparent pixels are composited on white.
-        for data in (_save(Image.new("LA", (3, 3), (0, 0)), "PNG"), _save(Image.new("RGBA", (3, 3), (255, 0, 0, 0)), "PNG")):
+        for data in (
+            _save(Image.new("LA", (3, 3), (0, 0)), "PNG"),
+            _save(Image.new("RGBA", (3, 3), (255, 0, 0, 0)), "PNG"),
+        ):
             assert torch.allclose(load_image(data), torch.ones(1))
         pal = load_image(_palette_transparent())
         assert torch.allclose(pal[:, 0, 0], torch.tensor([1.0, 0.0, 0.0]))  # opaque red

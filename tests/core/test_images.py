@@ -13,7 +13,16 @@ import torch
 from PIL import Image
 
 from stride_core import ShapeError, ValueCheckError
-from stride_core.images import SAMPLES, ImageInputError, load_image, load_image_info, load_sample, resize_max_side, to_gray, zone_plate
+from stride_core.images import (
+    SAMPLES,
+    ImageInputError,
+    load_image,
+    load_image_info,
+    load_sample,
+    resize_max_side,
+    to_gray,
+    zone_plate,
+)
 
 
 def png(img: Image.Image, fmt: str = "PNG", **kw) -> bytes:
@@ -124,7 +133,60 @@ class TestLoadImage:
         info = load_image_info(png(Image.new("L", (1000, 500))), 100)
         assert info.original_size == (500, 1000) and info.image.shape == (1, 50, 100) and info.resized
 
-    @pytest.mark.parametrize("data, match", [(b"", "empty"), (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not an image"), (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "damaged|truncated|corrupt|not an image")])
+    @pytest.mark.parametrize(
+        "data, match",
+        [
+            (b"", "empty"),
+            (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not an image"),
+            (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "damaged|truncated|corrupt|not an image"),
+        ],
+    )
     def test_exception(self, data, match):
         with pytest.raises(ImageInputError, match=match):
             load_image(data)
+
+
+class TestShrinkWhileDecoding:
+    """Issue 13: images are shrunk in 8/16-bit before any float copy; the result is still the area average."""
+
+    @staticmethod
+    def _area(x: np.ndarray, f: int) -> torch.Tensor:
+        """(H, W, C) float -> (C, H/f, W/f) by block averaging, the independent reference."""
+        t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64)).permute(2, 0, 1)[None]
+        return torch.nn.functional.avg_pool2d(t, f)[0].float()
+
+    def test_matches_area_average(self):
+        rgb = np.random.default_rng(0).integers(0, 256, (640, 960, 3), dtype=np.uint8)
+        got = load_image(png(Image.fromarray(rgb)), 96)
+        torch.testing.assert_close(got, self._area(rgb / 255, 10), atol=0.5 / 255 + 1e-6, rtol=0)
+
+    def test_bands_meet_exactly(self):
+        """A tall image is converted in several bands of rows; no seam where they meet."""
+        rows = np.repeat(np.arange(5000, dtype=np.int64)[:, None] % 251, 300, axis=1).astype(np.uint8)
+        got = load_image(png(Image.fromarray(rows)), 50)
+        torch.testing.assert_close(got, self._area(rows[..., None] / 255, 100), atol=1 / 255, rtol=0)
+
+    def test_sixteen_bit(self):
+        a16 = np.random.default_rng(1).integers(0, 65536, (400, 800), dtype=np.uint16)
+        got = load_image(png(Image.fromarray(a16)), 100)
+        torch.testing.assert_close(got, self._area(a16[..., None] / 65535, 8), atol=1e-5, rtol=0)
+
+    def test_alpha_over_white(self):
+        rgba = np.random.default_rng(2).integers(0, 256, (320, 640, 4), dtype=np.uint8)
+        a = rgba[..., 3:] / 255
+        flat = rgba[..., :3] / 255 * a + (1 - a)  # composite on white at full size, then average
+        got = load_image(png(Image.fromarray(rgba, "RGBA")), 64)
+        torch.testing.assert_close(got, self._area(flat, 10), atol=2 / 255, rtol=0)
+
+    def test_jpeg_decoded_at_reduced_scale(self):
+        y, x = np.mgrid[0:3000, 0:4000]
+        grey = (127 + 120 * np.sin(x / 300) * np.cos(y / 200)).astype(np.uint8)
+        data = png(Image.fromarray(grey).convert("RGB"), "JPEG", quality=95)
+        got = load_image(data, 500)
+        full = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64) / 255
+        assert got.shape == (3, 375, 500)
+        assert float((got - self._area(full, 8)).abs().mean()) < 1.5 / 255
+
+    def test_max_side_bounded(self):
+        with pytest.raises(ValueCheckError, match="max_side"):
+            load_image(png(Image.new("L", (4, 4))), 4096)
