@@ -262,3 +262,44 @@ def test_bad_uploads_in_the_browser(cluster, browser, wait_app):
     wait_app(page)
     assert page.locator("[data-testid='stException']").count() == 0
     context.close()
+
+
+def _get(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None):
+    """(status, headers) of one request, HTTP errors included."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=15) as r:
+            return r.status, r.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers
+
+
+def test_security_headers_through_nginx(cluster, browser, wait_app):
+    """Issue 13: the headers a school's IT asks for, the metrics endpoint refused, uploads rate-limited."""
+    for path in ("/", "/arithmetic", "/_stcore/health", "/static/does-not-exist.js"):
+        status, h = _get(cluster.url + path)
+        assert h.get("X-Content-Type-Options") == "nosniff", (path, status)
+        assert h.get("Referrer-Policy") == "same-origin", path
+        assert "frame-ancestors 'self'" in (h.get("Content-Security-Policy") or ""), path
+        assert h.get("X-Frame-Options") == "SAMEORIGIN", path
+        assert "nginx/" not in (h.get("Server") or ""), "nginx announces its version"
+    # Streamlit serves metrics on every replica; nginx does not pass them on.
+    assert _get(f"http://127.0.0.1:{cluster.replica_port}/_stcore/metrics")[0] == 200
+    assert _get(cluster.url + "/_stcore/metrics")[0] == 404
+    # Uploads under one (made-up) session: 1 + a burst of 10 reach Streamlit, then nginx answers 429.
+    codes = [_get(f"{cluster.url}/_stcore/upload_file/made-up-session/f{i}", "PUT", b"x" * 100)[0] for i in range(16)]
+    assert codes.count(429) >= 4 and 429 not in codes[:10], codes
+    # The page works under the Content-Security-Policy: no violation on a page with figures.
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    for slug in ("", "arithmetic", "sampling-grids"):
+        page.goto(f"{cluster.url}/{slug}", wait_until="domcontentloaded")
+        wait_app(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+    context.close()
+    assert not violations, violations
