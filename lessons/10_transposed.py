@@ -235,11 +235,10 @@ def calculator() -> None:
     )
     st.latex(r"n_{\text{out}} = (n - 1)\,s - 2p + d\,(k - 1) + \text{output\_padding} + 1")
     st.markdown(
-        "This is the size formula of Dumoulin and Visin's guide, plus PyTorch's *output_padding*. Read it backwards "
-        "from a "
-        "convolution: the *n − 1* gaps between inputs are stretched to *s* pixels each, the dilated kernel adds *d(k − "
-        "1)*, and "
-        "the padding *p* is now *cut off* each end instead of added."
+        "Dumoulin and Visin's guide derives this size for d = 1; its extra term for the leftover rows is what PyTorch "
+        "calls *output_padding*, and the dilation term d(k − 1) is PyTorch's. Read it as a convolution run backwards: "
+        "the *n − 1* gaps between inputs are stretched to *s* pixels each, the dilated kernel adds *d(k − 1)*, and the "
+        "padding *p* is now *cut off* each end instead of added."
     )
 
     st.subheader("Many sizes, one output: why output_padding exists")
@@ -342,14 +341,11 @@ def stamps() -> None:
 
     st.subheader("The same result as a direct convolution")
     st.markdown(
-        "Dumoulin and Visin's guide shows that a transposed convolution can always be written as a direct, stride-1 "
-        "convolution: **insert s − 1 zeros** between the inputs, **pad** by d(k − 1) − p (plus output_padding at the "
-        "end; a "
-        "negative amount crops), and **cross-correlate** (⋆, as in PyTorch's conv2d) with the kernel **rotated by "
-        "180°**. "
-        "That is the Stack Exchange recipe for the gradient of a strided convolution, step for step: the forward pass "
-        "of a "
-        "transposed convolution *is* that backward pass."
+        "Dumoulin and Visin's guide shows that a transposed convolution can be emulated by a direct, stride-1 "
+        "convolution: **insert s − 1 zeros** between the inputs, **pad** by k − 1 − p (with dilation d: d(k − 1) − p; "
+        "output_padding adds to the end, and a negative amount crops), and **cross-correlate** (⋆, as in PyTorch's "
+        "conv2d) with the kernel **rotated by 180°**. That is the Stack Exchange recipe for the gradient of a strided "
+        "convolution, step for step: the forward pass of a transposed convolution *is* that backward pass."
     )
     st.page_link(
         "lessons/06_backprop.py", label="Backprop with stride: the same recipe, applied to dy", icon=":material/undo:"
@@ -463,10 +459,9 @@ def image_view() -> None:
             else f"an uneven overlap, and {e_flat:.1%} of the energy sits at the checkerboard frequencies. "
         )
         + f"The random layer puts {e_rand:.1%} there: its taps fall into {s * s} groups, one per output phase, whose "
-        "sums run "
-        f"from {lo:.3g} to {hi:.3g}"
+        f"sums run from {lo:.3g} to {hi:.3g}"
         + (
-            ", so even though s divides k, flat regions come out periodic. "
+            (", so even though s divides k, flat regions come out periodic. " if lo < hi else ", all equal. ")
             if even
             else ", on top of the uneven overlap. "
         )

@@ -68,8 +68,8 @@ Size2 = int | Sequence[int]
 def transposed_output_size(n: int, k: int, s: int = 1, p: int = 0, output_padding: int = 0, d: int = 1) -> int:
     r"""Length of a transposed convolution's output along one axis: (n − 1)s − 2p + d(k − 1) + output_padding + 1.
 
-    The formula of Dumoulin and Visin's guide (their relationship for transposed convolutions,
-    with the extra output_padding PyTorch adds at the end of the axis). Like
+    Dumoulin and Visin's guide derives it for d = 1 (its extra term for the leftover rows is
+    PyTorch's output_padding); the dilation term is PyTorch's (torch.nn.ConvTranspose2d). Like
     F.conv_transpose2d, it refuses an output_padding that is not smaller than the stride or
     the dilation, and a setting whose output would be empty.
 
