@@ -311,7 +311,8 @@ def _staircase_caption(g: Geometry, size: int) -> None:
         text = "No layer on the main path has a stride above 1, so no step shrinks the map."
     st.caption(
         f"{text} The field r grows by d·(k − 1)·jump at each layer, so the same 3×3 kernel adds more after each step. "
-        "Hollow markers and grey bars: shortcut layers. Hover for each layer's settings."
+        + ("Hollow markers and grey bars: shortcut layers. " if any(not r.main for r in g.rows) else "")
+        + "Hover for each layer's settings."
     )
 
 

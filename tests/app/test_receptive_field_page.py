@@ -130,3 +130,8 @@ def test_single_unit_output():
     assert metrics(at)["Output size"] == "1×1" and "The output has a single unit." in text(at)
     qs = [m.value for m in at.markdown if m.value.startswith("**Predict")]
     assert len(qs) == 1 and "8 input pixels apart" in qs[0]  # no neighbours to share columns with
+
+
+def test_shortcut_legend_only_with_shortcuts():
+    assert "Hollow markers" in text(open_page(net="resnet50", erf="false"))
+    assert "Hollow markers" not in text(open_page(net="vgg16", erf="false"))
