@@ -54,6 +54,8 @@ def _non_finite(raw: str) -> bool:
 
 
 def _same(raw: str, value: Any) -> bool:
+    if isinstance(value, (list, tuple)):  # a multi-choice widget: the link repeats the key once per choice
+        return [str(v) for v in value] == ([] if raw == "" else raw.split(", "))
     if isinstance(value, bool):
         return str(raw).lower() == str(value).lower()
     if isinstance(value, (int, float)):
@@ -96,8 +98,9 @@ class UrlLink:
         self._state = f"_url_{page}"
         raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
         for k, values in raw.items():
-            # A value no widget can hold, or a key given twice (?n=inf&n=5): the widget takes the default.
-            if len(values) > 1 or any(_non_finite(v) for v in values):
+            # A value no widget can hold, alone or beside others (?n=inf&n=5): the widget takes the default.
+            # Keys given several times are otherwise kept: a multiselect or pills widget writes one per choice.
+            if any(_non_finite(v) for v in values):
                 _forget(k)
         if self._state not in st.session_state:  # the page's first run in this session
             st.session_state[self._state] = {k: ", ".join(v) for k, v in raw.items()}

@@ -42,6 +42,21 @@ def notice_app():
         link.notice(snap2)
 
 
+def multi_app():
+    import sys as _sys
+
+    _sys.path.insert(0, "ROOT")
+    import streamlit as st
+
+    from ui import UrlLink
+
+    link = UrlLink("m")
+    snap = link.take("m")
+    m = st.multiselect("m", ["a", "b", "c"], default=["b"], key="m", bind="query-params")
+    link.notice(snap)
+    st.write(str(m))
+
+
 def badge_app():
     import sys as _sys
 
@@ -118,6 +133,11 @@ class TestUrlNotice:
         assert not at.exception
         assert at.markdown[-1].value == "2|3|a"
         assert "n=inf, 5" in at.warning[0].value
+
+    def test_multi_choice_widget_keeps_its_repeated_key(self):
+        at = build(multi_app, m=["a", "c"])
+        assert not at.exception and not at.warning
+        assert at.markdown[-1].value == "['a', 'c']"
 
     def test_control_characters_stripped(self):
         at = build(notice_app, mode="a\u202eb\u200bc")
