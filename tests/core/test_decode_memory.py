@@ -27,6 +27,8 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script
+    sys.path.insert(0, str(ROOT))
 BUDGET_MB = 200  # the target: peak above the idle process, accepted or refused
 OLD_LIMIT_SIDE = 6324  # 6324² = 39.99 Mpx, the largest square the old 40-megapixel limit allowed
 
