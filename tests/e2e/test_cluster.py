@@ -70,10 +70,24 @@ class Cluster:
     def __init__(self, run_dir: Path, port: int, replica_port: int):
         self.run_dir, self.port, self.replica_port = run_dir, port, replica_port
         self.url = f"http://127.0.0.1:{port}"
-        self.env = {**os.environ, "PORT": str(port), "REPLICA_PORT": str(replica_port), "RUN_DIR": str(run_dir), "NGINX_BIN": _nginx() or ""}
+        self.timeout = 180.0  # seconds for one cluster.sh command; the fixture scales it by the pace
+        self.env = {
+            **os.environ,
+            "PORT": str(port),
+            "REPLICA_PORT": str(replica_port),
+            "RUN_DIR": str(run_dir),
+            "NGINX_BIN": _nginx() or "",
+        }
 
-    def sh(self, *args: str, timeout: float = 180) -> str:
-        out = subprocess.run([str(CLUSTER), *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    def sh(self, *args: str, timeout: float | None = None) -> str:
+        out = subprocess.run(
+            [str(CLUSTER), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout or self.timeout,
+        )
         if out.returncode != 0:
             raise RuntimeError(f"cluster.sh {' '.join(args)} failed: {out.stdout}\n{out.stderr}")
         return out.stdout
@@ -93,13 +107,14 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, pace):
     if _nginx() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but nginx is missing: .ci/run must `apt-get install -y nginx` for the cluster test")
         pytest.skip("nginx is not installed (apt-get install -y nginx); the cluster test runs under CI")
     first = _free_ports(REPLICAS + 1)
     c = Cluster(tmp_path_factory.mktemp("cluster"), first, first + 1)
+    c.timeout = pace.s(180)
     c.sh("start", str(REPLICAS))
     try:
         yield c
@@ -115,7 +130,7 @@ def _route(context) -> str:
 # session's script runs in its own thread and the threads imported stride_core, plotly and pandas
 # concurrently, so some got partially initialised modules (ImportError "cannot import name 'GREY'",
 # AttributeError "partially initialized module 'pandas'"). app.py now calls ui.warm_imports().
-def test_cold_start_class_arrives_at_once(cluster):
+def test_cold_start_class_arrives_at_once(cluster, pace):
     """A class opens the freshly started app in the same second: every first page load works.
 
     Runs first in this module, while the replicas are cold. bench/load.py's protocol-level
@@ -132,15 +147,27 @@ def test_cold_start_class_arrives_at_once(cluster):
     lessons = [x.slug for x in available_lessons()]
     # Its own thread and event loop: Playwright's sync API (the browser tests) keeps a loop running here.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        res = pool.submit(asyncio.run, classroom(cluster.url, lessons, students=2 * len(lessons), duration=8, ramp=0, think=(1.0, 2.0),
-                                                 upload_prob=0, train_prob=0, timeout=60)).result()
+        res = pool.submit(
+            asyncio.run,
+            classroom(
+                cluster.url,
+                lessons,
+                students=2 * len(lessons),
+                duration=8,
+                ramp=0,
+                think=(1.0, 2.0),
+                upload_prob=0,
+                train_prob=0,
+                timeout=pace.s(60),
+            ),
+        ).result()
     loads = [x for x in res["samples"] if x["kind"] == "load"]
     errors = [f"{x['page']} {x['kind']}: {x['error']}" for x in res["samples"] if not x["ok"]]
     assert len(loads) == 2 * len(lessons)
     assert not errors, errors
 
 
-def test_smoke_through_nginx(cluster, browser, wait_app, artifacts):
+def test_smoke_through_nginx(cluster, browser, wait_app, waits, artifacts):
     context = browser.new_context(viewport={"width": 1400, "height": 2000})
     page = context.new_page()
     errors: list[str] = []
@@ -148,13 +175,17 @@ def test_smoke_through_nginx(cluster, browser, wait_app, artifacts):
     for slug in [""] + [x.slug for x in available_lessons()]:
         page.goto(f"{cluster.url}/{slug}", wait_until="domcontentloaded")
         wait_app(page)
-        page.wait_for_selector("h1", timeout=30_000)
-        assert page.locator("[data-testid='stException']").count() == 0, f"exception on /{slug} through nginx"
+        waits.selector(page, "h1", f"the title of /{slug} through nginx", 30_000)
+        assert page.locator("[data-testid='stException']").count() == 0, (
+            f"exception on /{slug} through nginx: {waits.describe(page)}"
+        )
     page.screenshot(path=str(artifacts / "cluster-last-page.png"), full_page=True)
     # Every request of this browser went to one replica: the route cookie pins it.
     route = _route(context)
     log = (cluster.run_dir / "access.log").read_text().splitlines()
-    upstreams = {re.search(r"upstream=(\S+)", ln).group(1) for ln in log if f"route={route}" in ln and "upstream=" in ln}
+    upstreams = {
+        re.search(r"upstream=(\S+)", ln).group(1) for ln in log if f"route={route}" in ln and "upstream=" in ln
+    }
     assert len(upstreams) == 1, f"one browser was spread over {upstreams}"
     context.close()
     assert not errors, errors
@@ -188,7 +219,7 @@ def _expect_number(page, kind: str, label: str, expected: float, timeout_ms: int
         raise AssertionError(f"{label!r} shows {shown!r}, expected {expected}") from exc
 
 
-def test_failover_restores_state_from_url(cluster, browser, wait_app):
+def test_failover_restores_state_from_url(cluster, browser, wait_app, pace):
     h = _helpers()
     lessons = available_lessons()
     found = next(((x, b) for x in lessons if (b := _bound_number(h, x.file)) is not None), None)
@@ -199,7 +230,7 @@ def test_failover_restores_state_from_url(cluster, browser, wait_app):
     page = context.new_page()
     page.goto(f"{cluster.url}/{lesson.slug}?{key}={value}", wait_until="domcontentloaded")
     wait_app(page)
-    _expect_number(page, kind, label, float(value))
+    _expect_number(page, kind, label, float(value), pace.ms(30_000))
     route = _route(context)
     victim = cluster.upstream_of(route)
     cluster.sh("kill-replica", str(victim))
@@ -208,7 +239,8 @@ def test_failover_restores_state_from_url(cluster, browser, wait_app):
         wait_app(page)
         assert page.locator("[data-testid='stException']").count() == 0
         assert f"{key}={value}" in page.url, f"the URL lost the state: {page.url}"
-        _expect_number(page, kind, label, float(value))  # state restored from the URL on the live replica
+        # state restored from the URL on the live replica
+        _expect_number(page, kind, label, float(value), pace.ms(30_000))
         assert cluster.upstream_of(route) != victim, "the reload went to the stopped replica"
     finally:
         cluster.sh("start-replica", str(victim))
@@ -221,7 +253,7 @@ def _png(w: int, h: int) -> bytes:
     return buf.getvalue()
 
 
-def test_bad_uploads_in_the_browser(cluster, browser, wait_app):
+def test_bad_uploads_in_the_browser(cluster, browser, wait_app, waits):
     h = _helpers()
     target = None
     for x in available_lessons():
@@ -235,32 +267,45 @@ def test_bad_uploads_in_the_browser(cluster, browser, wait_app):
     lesson, picker = target
     corpus = h._corpus()
     # Consecutive cases have different messages, so each wait sees the new message, not the last one.
-    cases = ["zero_bytes", "random_bytes_png", "truncated_png", "svg_as_png", "just_above_pixel_limit", "html_as_png", "truncated_jpeg"]
+    cases = [
+        "zero_bytes",
+        "random_bytes_png",
+        "truncated_png",
+        "svg_as_png",
+        "just_above_pixel_limit",
+        "html_as_png",
+        "truncated_jpeg",
+    ]
     context = browser.new_context(viewport={"width": 1400, "height": 1400})
     page = context.new_page()
-    page.goto(f"{cluster.url}/{lesson.slug}?{picker.key}=upload", wait_until="domcontentloaded")  # the picker mirrors its choice in the URL
+    page.goto(
+        f"{cluster.url}/{lesson.slug}?{picker.key}=upload", wait_until="domcontentloaded"
+    )  # the picker mirrors its choice in the URL
     wait_app(page)
     for name in cases:
         page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
             files=[{"name": f"{name}.png", "mimeType": "image/png", "buffer": corpus[name].build()}]
         )
         phrase = corpus[name].refuse.lower()
-        try:
-            page.wait_for_function(
-                """p => [...document.querySelectorAll("[data-testid='stAlertContentError']")].some(e => e.innerText.toLowerCase().includes(p))""",
-                arg=phrase, timeout=30_000,
-            )
-        except Exception as exc:  # noqa: BLE001 — report what the page shows instead
-            text = " | ".join(page.locator("[data-testid='stAlertContentError']").all_inner_texts())
-            raise AssertionError(f"{name}: expected an error containing {phrase!r}, the page shows {text!r}") from exc
+        waits.js(  # on failure: the script state, every alert, the uploaded file's name and a screenshot
+            page,
+            """p => [...document.querySelectorAll("[data-testid='stAlertContentError']")]
+                    .some(e => e.innerText.toLowerCase().includes(p))""",
+            f"{name}: an error containing {phrase!r}",
+            30_000,
+            arg=phrase,
+        )
         wait_app(page)
-        assert page.locator("[data-testid='stException']").count() == 0, f"exception after uploading {name}"
+        assert page.locator("[data-testid='stException']").count() == 0, (
+            f"exception after uploading {name}: {waits.describe(page)}"
+        )
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
         files=[{"name": "ok.png", "mimeType": "image/png", "buffer": _png(40, 30)}]
     )
-    page.wait_for_selector("[data-testid='stAlertContentError']", state="detached", timeout=30_000)
+    gone = "the errors to go after a valid upload"
+    waits.selector(page, "[data-testid='stAlertContentError']", gone, 30_000, "detached")
     wait_app(page)
-    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0, waits.describe(page)
     context.close()
 
 
