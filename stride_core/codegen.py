@@ -36,6 +36,7 @@ __all__ = [
     "polyphase_code",
     "stride_channels_code",
     "theorem1_code",
+    "theorem2_code",
     "aliasing_code",
     "backprop_code",
     "diffstride_code",
@@ -2223,3 +2224,133 @@ def receptive_field_code(rows: Sequence[object], size: int, unit: Sequence[int],
         layers="\n".join(layers),
         convs="\n".join(convs),
     )
+
+
+_THEOREM2 = (
+    _HEADER
+    + '''
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# The striding LeNet of the paper's Table 1, initialised as on the page (PyTorch's default, seed 0).
+torch.manual_seed(0)
+net = nn.Sequential(
+    nn.Conv2d(1, 20, 5), nn.Conv2d(20, 20, 2, stride=2), nn.Conv2d(20, 50, 5), nn.Conv2d(50, 50, 2, stride=2),
+    nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10),
+)
+C_IN, H, W = 1, 28, 28
+
+
+def fit(t, h, w):
+    """Crop or zero-pad the last two dims at the bottom and right to exactly h×w."""
+    t = t[..., :h, :w]
+    return F.pad(t, (0, w - t.shape[-1], 0, h - t.shape[-2]))
+
+
+def unshuffle(t, rh, rw):
+    """(N, C, rh·P, rw·Q) -> (N, C·rh·rw, P, Q), F.pixel_unshuffle's channel order, rectangular factors allowed."""
+    n, c, h, w = t.shape
+    t = t.reshape(n, c, h // rh, rh, w // rw, rw).permute(0, 1, 3, 5, 2, 4)
+    return t.reshape(n, c * rh * rw, h // rh, w // rw)
+
+
+# Work backwards from the last convolution (Theorem 2): a layer whose output is needed in r' × r' phases
+# needs its input in (r'·s) × (r'·s) phases, and a kernel of ceil((k - s)/(r'·s)) + 1 taps per phase.
+convs = [i for i, layer in enumerate(net) if isinstance(layer, nn.Conv2d)]
+sizes = [(H, W)]
+for i in convs:
+    (kh, kw), (sh, sw) = net[i].kernel_size, net[i].stride
+    sizes.append(((sizes[-1][0] - kh) // sh + 1, (sizes[-1][1] - kw) // sw + 1))
+plan, r_out, p_size = {}, (1, 1), sizes[-1]
+for i in reversed(convs):
+    (kh, kw), (sh, sw) = net[i].kernel_size, net[i].stride
+    r_in = (r_out[0] * sh, r_out[1] * sw)
+    k_new = (-(-(kh - sh) // r_in[0]) + 1, -(-(kw - sw) // r_in[1]) + 1)
+    plan[i] = ((sh, sw), r_in, r_out, k_new)
+    p_size = (p_size[0] + k_new[0] - 1, p_size[1] + k_new[1] - 1)
+    r_out = r_in
+r0 = r_out  # the input's phase factor
+
+
+def lift(w, stride, r_in, r_out, k_new):
+    """The stride-1 filter bank: output phase (m, n) of w is a phase of w padded by (m·s, n·s) zeros (Lemma 1)."""
+    banks = []
+    for m in range(r_out[0]):
+        for n in range(r_out[1]):
+            wo = F.pad(w, (n * stride[1], 0, m * stride[0], 0))
+            banks.append(unshuffle(fit(wo, r_in[0] * k_new[0], r_in[1] * k_new[1]), *r_in))
+    lifted = torch.stack(banks, 1)  # (C_out, phases out, C_in·phases in, k, k)
+    return lifted.reshape(-1, *lifted.shape[2:])
+
+
+layers = []
+with torch.no_grad():
+    for i, layer in enumerate(net):
+        if i not in plan:
+            layers.append(layer)  # element-wise layers and the head are the same modules (shared, unchanged)
+            continue
+        stride, r_in, r_o, k_new = plan[i]
+        lifted = lift(layer.weight, stride, r_in, r_o, k_new)
+        new = nn.Conv2d(lifted.shape[1], lifted.shape[0], k_new)
+        new.weight.copy_(lifted)
+        new.bias.copy_(layer.bias.repeat_interleave(r_o[0] * r_o[1]))
+        layers.append(new)
+twin = nn.Sequential(*layers)
+
+
+def to_phases(x):
+    """The twin's input: the image split into r0 × r0 phases, stacked as channels."""
+    return unshuffle(fit(x, r0[0] * p_size[0], r0[1] * p_size[1]), *r0)
+
+
+def table(model, shape):
+    x = torch.zeros(1, *shape)
+    print(f"{'layer':<10}{'kernel':<8}{'stride':<8}{'output':<14}parameters")
+    with torch.no_grad():
+        for layer in model:
+            x = layer(x)
+            kernel = "x".join(map(str, layer.kernel_size)) if isinstance(layer, nn.Conv2d) else ""
+            stride = str(layer.stride[0]) if isinstance(layer, nn.Conv2d) else ""
+            params = sum(t.numel() for t in layer.parameters())
+            print(f"{type(layer).__name__:<10}{kernel:<8}{stride:<8}{'x'.join(map(str, x.shape[1:])):<14}{params:,}")
+
+
+print(f"striding network, input {C_IN}x{H}x{W}:")
+table(net, (C_IN, H, W))
+print(f"stride-1 twin, input {C_IN * r0[0] * r0[1]}x{p_size[0]}x{p_size[1]} (the image's {r0[0] * r0[1]} phases):")
+table(twin, (C_IN * r0[0] * r0[1], *p_size))
+print(f"twin input: {C_IN * r0[0] * r0[1]} x {p_size[0]} x {p_size[1]}")
+
+# Both networks on the same 64 images. The page feeds 64 of scikit-learn's handwritten digits; this
+# script uses 64 seeded random images (only the size of the rounding differences depends on them).
+x = torch.rand(64, C_IN, H, W, generator=torch.Generator().manual_seed(0))
+for dtype in (torch.float32, torch.float64):
+    with torch.no_grad():
+        a, b = net.to(dtype)(x.to(dtype)), twin.to(dtype)(to_phases(x.to(dtype)))
+    print(f"max |difference| twin vs striding network in {str(dtype)[6:]}: {(a - b).abs().max().item():.1e}")
+    print(f"largest logit in {str(dtype)[6:]}: {a.abs().max().item():.3g}")
+'''
+)
+
+
+def theorem2_code() -> str:
+    """Theorem 2 of Stride = channels as a script: the striding LeNet, its stride-1 twin, their tables and agreement.
+
+    Source: Kong and Lucey, Theorem 2 (Equations 18–31) and Tables 1–2. The LeNet is initialised as
+    stride_core.non_striding.lenet_striding(seed=0) (``torch.manual_seed(0)``, then the layers in
+    order), so its weights are the page's; the twin is built as to_non_striding builds it. The page
+    takes 64 handwritten digits; the script 64 seeded random images.
+
+    Returns:
+        The script's text; it prints both layer tables, the twin's input shape and the agreement in
+        float32 and float64.
+
+    Example:
+        >>> _ = compile(theorem2_code(), "theorem2.py", "exec")
+    """
+    summary = (
+        "The striding LeNet of Kong and Lucey's Table 1 (seed 0, as on the page) and its stride-1 twin, built as in\n"
+        "the proof of Theorem 2: the twin's filters are cut from the original ones, nothing is trained."
+    )
+    return _script(_THEOREM2, title="Stride = channels: Theorem 2", summary=summary)

@@ -42,6 +42,8 @@ from stride_core.conventions import (
 )
 from stride_core.diffstride import diff_stride_size, paper_output_size, stride_gradient
 from stride_core.images import zone_plate
+from stride_core.non_striding import layer_table as ns_layer_table
+from stride_core.non_striding import lenet_striding, to_non_striding
 from stride_core.receptive_field import network_geometry, rf_box
 from stride_core.sampling import T, compose, polyphase
 from stride_core.transposed import (
@@ -108,6 +110,7 @@ CASES: list[tuple[str, object, tuple, dict]] = [
         (None, 4, 3, 4, 1),
         dict(h=64, w=48, kernel_name="sobel 3×3", image_label="your image"),
     ),
+    ("th2-default", C.theorem2_code, (), {}),
     ("alias-default", C.aliasing_code, ("seed001", 24, 3), {}),
     ("alias-seed", C.aliasing_code, ("seed001", 32, 2), dict(seed=7, noise=0.1, methods=C.ALIAS_METHODS)),
     ("alias-zone", C.aliasing_code, ("zone", 64, 4), dict(methods=("blur_pool", "spectral_pool", "avg_pool"), blur=5)),
@@ -424,6 +427,25 @@ class TestStrideChannels:
         full = F.conv2d(torch.zeros(1, 1, h, w), k[None, None])[..., m - 1 :: s, n - 1 :: s]
         assert v[f"Lemma 1 grid ({m},{n})"] == f"{full.shape[-2]} x {full.shape[-1]}"
         assert _diff(v, "Lemma 1 vs sub-sampled stride-1 output") < 1e-4
+
+    def test_theorem2(self, runs):
+        net = lenet_striding()
+        twin, transform = to_non_striding(net, (1, 28, 28))
+        out = runs["th2-default"]["stdout"]
+        v = _ok(runs, "th2-default")
+        for model, shape in ((net, (1, 28, 28)), (twin, (16, *transform.size))):
+            for row in ns_layer_table(model, shape):
+                if row.kernel:
+                    shape = "x".join(map(str, row.shape))
+                    line = f"{row.kernel.replace('×', 'x'):<8}{row.stride!s:<8}{shape:<14}{row.params:,}"
+                    assert line in out, line
+        assert v["twin input"] == f"16 x {transform.size[0]} x {transform.size[1]}"
+        x = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            logits = net(x)  # the same weights as the script's network: the same largest logit
+        assert v["largest logit in float32"] == f"{logits.abs().max().item():.3g}"
+        assert _diff(v, "twin vs striding network in float32") < 1e-4 * logits.abs().max().item()
+        assert _diff(v, "twin vs striding network in float64") < 1e-10
 
     def test_random_kernel_is_the_pages(self):
         # the page's kernel("random 5×5"): torch.randn(5, 5) from a generator seeded with 5
