@@ -25,7 +25,7 @@ from stride_core.viz.equivalence import (
     sum_figure,
     terms_figure,
 )
-from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header
+from ui import UrlLink, badge, image_picker, lesson_header, training_slot
 
 lesson_header("stride-channels")
 link = UrlLink("stride-channels")
@@ -365,9 +365,9 @@ def _train(mode: str, epochs: int, n_train: int):
         time.perf_counter(),
         60.0,
     )
-    with heavy_slot() as ok:
-        if not ok:
-            st.warning("Another student is training right now; try again in a few seconds.")
+    with training_slot(cap_s=cap) as slot:
+        if not slot:
+            st.warning(slot.reason)
             return None
         st.session_state["running"], st.session_state["partial"] = True, []
         for i, p in enumerate(fit_alternating(models, x[:n_train], y[:n_train], x[1437:], y[1437:], epochs=epochs)):

@@ -24,7 +24,7 @@ from stride_core.diffstride import (
 from stride_core.training import train_strides
 from stride_core.verify import compare
 from stride_core.viz.diffstride import compare_figure, profiles_figure, spectrum_figure, training_figure
-from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
+from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
 
 lesson_header("diffstride")
 link = UrlLink("diffstride")
@@ -150,9 +150,9 @@ def trainer() -> None:
     settings = (int(steps), float(lam), float(init), int(r))
     runs = finished_runs()
     if st.button("Train", type="primary", key="ds_train", icon=":material/play_arrow:"):
-        with heavy_slot() as free:
+        with training_slot(cap_s=TIME_CAP_S) as free:
             if not free:
-                st.warning("Another student is training right now; try again in a few seconds.")
+                st.warning(free.reason)
             else:
                 st.button(
                     "Stop", key="ds_stop", icon=":material/stop:"

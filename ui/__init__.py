@@ -7,7 +7,7 @@
 - heavy     imports before concurrency, and the heavy-work slot
 """
 
-from .heavy import HEAVY_SLOTS, heavy_slot, warm_imports
+from .heavy import HEAVY_SLOTS, Slot, decode_slot, heavy_slot, session_owner, training_slot, warm_imports
 from .images import UPLOAD, PickedImage, image_picker
 from .page import badge, lesson_header, predict_reveal
 from .registry import (
@@ -39,6 +39,7 @@ __all__ = [
     "RESOLUTION_LESSON",
     "RIPPEL_2015",
     "ROOT",
+    "Slot",
     "STRIDING_PAPER",
     "UPLOAD",
     "ZHANG_2019",
@@ -49,10 +50,13 @@ __all__ = [
     "badge",
     "clean_text",
     "clip",
+    "decode_slot",
     "heavy_slot",
     "image_picker",
     "lesson",
     "lesson_header",
     "predict_reveal",
+    "session_owner",
+    "training_slot",
     "warm_imports",
 ]

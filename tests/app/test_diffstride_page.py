@@ -140,14 +140,15 @@ def test_stopped_run_is_shown():
     assert any("not measured yet" in m.value for m in at.markdown)
 
 
-def test_busy_server():
+def test_busy_server(monkeypatch):
+    monkeypatch.setattr(ui.heavy, "QUEUE_WAIT_S", 0.5)  # wait in line briefly, then give up
     at = open_page()
     at.number_input(key="ds_steps").set_value(10).run()
     with ui.heavy_slot() as got:
         assert got
         at.button(key="ds_train").click().run()
     assert not at.exception
-    assert any("Another student is training" in w.value for w in at.warning)
+    assert any("still number 1 in line" in w.value for w in at.warning)
 
 
 def test_tiny_upload_is_refused_politely():
