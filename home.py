@@ -58,7 +58,11 @@ st.markdown(
     "live counts, press **Reveal** when ready, and every student's page shows the answer and the class's chart. "
     "Turn on **Presenter mode** for the projector.\n\n"
     "The green badges show that each result was checked against PyTorch's own operator, so the discussion can stay "
-    "on *why*. Without a room everything works the same, and predictions stay private."
+    "on *why*. Without a room everything works the same, and predictions stay private.\n\n"
+    "Students can upload their own photo (up to 8 MB) where a lesson uses images. Stride Lab decodes it in memory "
+    "and never saves it; while a file larger than 1 MB is arriving, the web server buffers it in a temporary file, "
+    "which it deletes as soon as the upload is complete (the shipped Docker and Kubernetes setups keep that "
+    "temporary folder in memory)."
 )
 
 dev = default_device()
