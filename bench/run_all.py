@@ -34,6 +34,9 @@ MOVES: dict[str, tuple[str | None, list]] = {
     "aliasing": ("s", [2, 3]),
     "backprop": ("s", [2, 3]),
     "diffstride": ("sh", [2.0, 2.5]),
+    "conventions": ("s", [1, 2]),
+    "receptive-field": ("ui", [3, 4]),
+    "transposed": ("as", [2, 3]),
 }
 TARGET_MS = 100.0
 

@@ -120,14 +120,14 @@ def test_training_small(mode):
     at.select_slider(key="ntrain").set_value(100)
     at.button(key="train").click().run()
     assert not at.exception, at.exception[0].message if at.exception else ""
-    note = at.markdown[-1].value
+    note = at.main.markdown[-1].value
     assert "test accuracy" in note and charts(at) == 1
     if mode == "copy":
         assert "360 of 360 test predictions identical" in note
     else:
         assert "non-striding" in note
     at.run()  # cached per settings: shown again without training
-    assert charts(at) == 1 and at.markdown[-1].value == note
+    assert charts(at) == 1 and at.main.markdown[-1].value == note
 
 
 def test_stop_shows_partial_results():
