@@ -375,9 +375,12 @@ def load_sample(name: str, max_side: int = 512, *, gray: bool = False) -> torch.
 def zone_plate(size: int = 512, *, k: float | None = None) -> torch.Tensor:
     r"""A circular zone plate: ½ + ½·cos(k·r²), whose local frequency grows linearly with radius.
 
-    With the default k = π/size the frequency reaches the Nyquist limit (½ cycle per pixel) at
-    the middle of each edge, so every downsampling by s > 1 aliases its outer rings into
-    visible moiré circles.
+    The phase k·r² has local frequency k·r/π cycles per pixel at radius r. The default
+    k = 0.45·π / r_max, with r_max = √2·(size − 1)/2 the distance to a corner pixel, makes it
+    0.45 cycles per pixel in the corners and less everywhere else: the image itself stays below
+    the Nyquist limit (½ cycle per pixel) and shows no moiré, while every downsampling by s >= 2
+    (limit 1/(2s) <= ¼) aliases its outer rings into visible moiré circles. (A larger k, such as
+    π/size, reaches 0.71 cycles per pixel in the corners and aliases on its own.)
 
     Returns:
         Float32 tensor (1, size, size) in [0, 1].
@@ -387,8 +390,8 @@ def zone_plate(size: int = 512, *, k: float | None = None) -> torch.Tensor:
         torch.Size([1, 8, 8])
     """
     check(isinstance(size, int) and size >= 2, f"size must be an int >= 2, got {size!r}")
-    k = math.pi / size if k is None else k
     c = (size - 1) / 2
+    k = 0.45 * math.pi / (math.sqrt(2) * c) if k is None else k
     r = torch.arange(size, dtype=torch.float64) - c
     y, x = torch.meshgrid(r, r, indexing="ij")
     return (0.5 + 0.5 * torch.cos(k * (x * x + y * y))).float()[None]
