@@ -53,6 +53,9 @@ __all__ = [
     "HEIGHT",
     "SMALL_HEIGHT",
     "MAX_CELL_TEXT",
+    "FONT_SIZE",
+    "CELL_TEXT_SIZE",
+    "MIN_CONTRAST",
     "base_layout",
     "image_axes",
     "heatmap",
@@ -62,6 +65,12 @@ __all__ = [
     "signed_range",
     "flat_scale",
     "scatter",
+    "contrast_ratio",
+    "colour_at",
+    "text_colours",
+    "heatmap_text",
+    "cell_text",
+    "with_cell_text",
 ]
 
 SAFE: list[str] = list(qualitative.Safe)
@@ -89,7 +98,10 @@ HEIGHT = 420
 SMALL_HEIGHT = 260
 MAX_CELL_TEXT = 16  # show numbers in cells when both sides are at most this
 
-FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=13)
+FONT_SIZE = 14  # the smallest text a figure carries: legible on a projector at the default width
+CELL_TEXT_SIZE = 14  # numbers drawn in heatmap cells
+MIN_CONTRAST = 4.5  # WCAG AA for normal text: cell numbers against their cell's colour
+FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=FONT_SIZE)
 
 
 def base_layout(
@@ -97,7 +109,7 @@ def base_layout(
 ) -> go.Figure | Canvas:
     """Apply the house layout: tight margins, readable font (Streamlit's theme does the rest)."""
     if title:
-        fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)))
+        fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)))
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
@@ -161,7 +173,7 @@ def heatmap(
     show_text = small if text is None else text
     extra: dict[str, Any] = {}
     if show_text and z.size:
-        extra = dict(texttemplate=f"%{{z:{fmt}}}", textfont=dict(size=11))
+        extra = dict(texttemplate=f"%{{z:{fmt}}}", textfont=dict(size=CELL_TEXT_SIZE))
     return dict(
         type="heatmap",
         z=z,
@@ -240,7 +252,7 @@ def animation_controls(frame_names: list[str], *, duration_ms: int = 400, prefix
                 y=-0.02,
                 yanchor="top",
                 pad=dict(t=4),
-                currentvalue=dict(prefix=prefix, font=dict(size=12)),
+                currentvalue=dict(prefix=prefix, font=dict(size=FONT_SIZE)),
                 steps=[dict(label=n, method="animate", args=[[n], step_args]) for n in frame_names],
             )
         ],
@@ -255,3 +267,168 @@ def flat_scale(colour: str) -> list[list]:
 def scatter(x: Any, y: Any, **props: Any) -> dict:
     """A scatter trace as a plain dict for a Canvas: scatter(x, y, mode="lines", name=..., line=dict(...))."""
     return dict(type="scatter", x=x, y=y, **props)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers in heatmap cells, each in black or white, whichever reads better on its cell's colour.
+# plotly's heatmap text has one textfont.color for the whole trace, so the numbers are drawn as a
+# separate text-only scatter trace whose textfont.color is an array (one colour per cell).
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """(r, g, b) in 0..255 of "rgb(...)", "rgba(...)", "#rrggbb"/"#rgb", "white" or "black"."""
+    c = colour.strip().lower()
+    named = {"white": (255.0, 255.0, 255.0), "black": (0.0, 0.0, 0.0)}
+    if c in named:
+        return named[c]
+    if c.startswith("#"):
+        h = c[1:]
+        h = "".join(ch * 2 for ch in h) if len(h) == 3 else h
+        return tuple(float(int(h[i : i + 2], 16)) for i in (0, 2, 4))  # type: ignore[return-value]
+    if c.startswith("rgb"):
+        parts = c[c.index("(") + 1 : c.index(")")].split(",")
+        return tuple(float(v) for v in parts[:3])  # type: ignore[return-value]
+    raise ValueError(f"colour must be rgb(...), #hex, white or black, got {colour!r}")
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG 2 relative luminance of sRGB colours (..., 3) in 0..255."""
+    c = np.asarray(rgb, dtype=float) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(a: Any, b: Any) -> np.ndarray | float:
+    """WCAG 2 contrast ratio (L1 + 0.05) / (L2 + 0.05) of two colours (strings or (..., 3) rgb arrays).
+
+    Example:
+        >>> round(contrast_ratio("white", "black"), 1), round(contrast_ratio("#777777", "white"), 2)
+        (21.0, 4.48)
+    """
+    la = _luminance(_rgb(a) if isinstance(a, str) else a)
+    lb = _luminance(_rgb(b) if isinstance(b, str) else b)
+    r = (np.maximum(la, lb) + 0.05) / (np.minimum(la, lb) + 0.05)
+    return float(r) if np.ndim(r) == 0 else r
+
+
+def colour_at(z: Any, colorscale: str | list, zmin: float, zmax: float) -> np.ndarray:
+    """The rgb colour (..., 3) plotly.js paints for each z under a colorscale and [zmin, zmax].
+
+    As plotly.js: z is normalised to [0, 1] (clipped), then interpolated linearly in sRGB between the
+    scale's stops. NaN cells get NaN.
+
+    Example:
+        >>> colour_at([0.0, 0.5, 1.0], GREY, 0, 1).round().tolist()
+        [[0.0, 0.0, 0.0], [128.0, 128.0, 128.0], [255.0, 255.0, 255.0]]
+    """
+    scale = colorscale_of(colorscale)
+    stops = np.array([float(s[0]) for s in scale])
+    rgbs = np.array([_rgb(s[1]) for s in scale])
+    z = np.asarray(z, dtype=float)
+    span = (zmax - zmin) if zmax != zmin else 1.0
+    t = np.clip((z - zmin) / span, 0.0, 1.0)
+    out = np.stack([np.interp(t, stops, rgbs[:, i]) for i in range(3)], axis=-1)
+    out[np.isnan(z)] = np.nan
+    return out
+
+
+def text_colours(z: Any, colorscale: str | list, zmin: float, zmax: float) -> np.ndarray:
+    """Per cell, BLACK or WHITE: the one with the higher WCAG contrast against the cell's colour.
+
+    The better of the two is always at least 4.58 : 1 (the worst background has luminance 0.179).
+
+    Example:
+        >>> text_colours([[0.0, 1.0]], GREY, 0, 1).tolist()
+        [['white', 'black']]
+    """
+    rgb = colour_at(z, colorscale, zmin, zmax)
+    lum = _luminance(np.nan_to_num(rgb, nan=255.0))
+    black = (lum + 0.05) / 0.05
+    white = 1.05 / (lum + 0.05)
+    return np.where(black >= white, BLACK, WHITE)
+
+
+def _d3(v: float, fmt: str) -> str:
+    """A number formatted like d3-format's ".3~g" / "d" / ".4~g" (the formats the heatmaps use)."""
+    if fmt == "d":
+        return str(int(round(v)))
+    spec = fmt.replace("~", "")
+    s = format(v, spec)
+    if "~" in fmt and "e" not in s and "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def heatmap_text(
+    z: Any,
+    colorscale: str | list,
+    zmin: float,
+    zmax: float,
+    *,
+    fmt: str = ".3~g",
+    x0: float = 0,
+    y0: float = 0,
+    name: str = "",
+    size: int = CELL_TEXT_SIZE,
+) -> dict[str, Any]:
+    """A text-only scatter trace writing z's numbers at the cell centres (x0 + col, y0 + row).
+
+    Each number is black or white by `text_colours` (WCAG contrast >= 4.5 on its cell); NaN cells
+    are left out. Place it on the same axes as the heatmap it labels, after it.
+
+    Example:
+        >>> t = heatmap_text([[0.0, 1.0]], GREY, 0, 1, fmt="d")
+        >>> t["text"], t["textfont"]["color"], t["x"], t["y"]
+        (['0', '1'], ['white', 'black'], [0, 1], [0, 0])
+    """
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 1:
+        z = z[None, :]
+    colours = text_colours(z, colorscale, zmin, zmax)
+    rows, cols = np.nonzero(~np.isnan(z))
+    return dict(
+        type="scatter",
+        mode="text",
+        x=[x0 + int(c) for c in cols],
+        y=[y0 + int(r) for r in rows],
+        text=[_d3(float(z[r, c]), fmt) for r, c in zip(rows, cols, strict=True)],
+        textposition="middle center",
+        textfont=dict(size=size, color=[str(colours[r, c]) for r, c in zip(rows, cols, strict=True)]),
+        hoverinfo="skip",
+        showlegend=False,
+        name=f"{name} numbers" if name else "numbers",
+    )
+
+
+def _trace_fmt(trace: dict[str, Any]) -> str:
+    template = str(trace.get("texttemplate") or "%{z:.3~g}")
+    return template[template.index(":") + 1 : template.rindex("}")] if ":" in template else ".3~g"
+
+
+def cell_text(trace: dict[str, Any]) -> dict[str, Any]:
+    """The `heatmap_text` trace for a `heatmap(...)` trace dict (its z, colours, offsets, format and axes)."""
+    z = np.asarray(trace["z"], dtype=float)
+    lo, hi = trace.get("zmin"), trace.get("zmax")
+    if lo is None or hi is None:
+        finite = z[np.isfinite(z)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    t = heatmap_text(
+        z,
+        trace["colorscale"],
+        lo,
+        hi,
+        fmt=_trace_fmt(trace),
+        x0=trace.get("x0", 0),
+        y0=trace.get("y0", 0),
+        name=str(trace.get("name", "")),
+    )
+    return t | {k: trace[k] for k in ("xaxis", "yaxis") if k in trace}
+
+
+def with_cell_text(trace: dict[str, Any]) -> list[dict[str, Any]]:
+    """[the heatmap without plotly's single-colour cell text, its per-cell-coloured numbers] (just the
+    heatmap when it shows no numbers). Call site: ``fig.add_traces(with_cell_text(heatmap(...)), row, col)``."""
+    if not trace.get("texttemplate"):
+        return [trace]
+    bare = {k: v for k, v in trace.items() if k not in ("texttemplate", "textfont")}
+    return [bare, cell_text(trace)]

@@ -15,6 +15,7 @@ import torch
 from ..backprop import GradientCoverage, SlideSteps
 from ._canvas import Canvas, Figure
 from ._style import (
+    CELL_TEXT_SIZE,
     HEIGHT,
     HIGHLIGHT,
     INK,
@@ -26,8 +27,10 @@ from ._style import (
     base_layout,
     empty_figure,
     heatmap,
+    heatmap_text,
     scatter,
     signed_range,
+    with_cell_text,
 )
 
 __all__ = [
@@ -133,7 +136,7 @@ def _panels_figure(
     data = []
     for i, (_, traces) in enumerate(panels, start=1):
         axes = dict(xaxis="x" if i == 1 else f"x{i}", yaxis="y" if i == 1 else f"y{i}")
-        data += [{**t, **axes} for t in traces]
+        data += [{**t, **axes} for tr in traces for t in with_cell_text(tr)]  # numbers as per-cell text traces
     fig = _panels(tuple(t for t, _ in panels), tuple(_extent(tr) for _, tr in panels))
     fig.data = data
     return _title_room(base_layout(fig, title=title, height=height, **layout), title).figure()
@@ -353,6 +356,19 @@ _LINE = dict(
     area=dict(color=INK, width=1.5, dash="dash"),
 )
 _LABEL = dict(grid="grid", kernel="k", products="prod", result="g")
+_HEATMAPS = ("grid", "kernel", "products", "result")  # each gets its numbers as a text trace, drawn last
+
+
+def _frame_text(f: Frame, zranges: tuple[tuple[float, float], ...]) -> list[dict]:
+    """The numbers of the four heatmaps of one frame, black or white per cell on its colour (fixed ranges)."""
+    tr = _frame_traces(f)
+    out = []
+    for name in _HEATMAPS:
+        h = tr[_TRACES.index(name)]
+        lo, hi = zranges[_PANEL[name] - 1]
+        t = heatmap_text(np.asarray(h["z"], dtype=float), SIGNED, lo, hi, fmt=FMT, x0=h.get("x0", 0), y0=h.get("y0", 0))
+        out.append(dict(type="scatter", x=t["x"], y=t["y"], text=t["text"], textfont=t["textfont"]))
+    return out
 
 
 def _panels(
@@ -369,7 +385,7 @@ def _panels(
         hgap=gap,
         top=0.9,
         title_y=1.0,
-        title_size=13,
+        title_size=14,
         axes=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
         xaxis=dict(side="top"),
     )
@@ -410,7 +426,7 @@ def animation_figure(
                 zmax=hi,
                 name=name,
                 label=_LABEL[name],
-                text=True,
+                text=False,
                 fmt=FMT,
                 x0=tr.get("x0", 0),
                 y0=tr.get("y0", 0),
@@ -445,18 +461,37 @@ def animation_figure(
             yaxis="y4",
         )
     )
+    first_text = len(traces)  # the numbers: one text trace per heatmap, after every other trace
+    for name, t in zip(_HEATMAPS, _frame_text(data.frames[0], data.zranges), strict=True):
+        col = _PANEL[name]
+        axes = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
+        traces.append(
+            dict(
+                t,
+                mode="text",
+                textposition="middle center",
+                textfont=dict(t["textfont"], size=CELL_TEXT_SIZE),
+                name=f"{name} numbers",
+                hoverinfo="skip",
+                showlegend=False,
+                **axes,
+            )
+        )
     # Stage frames carry every trace. Later frames carry only what moves and name the last stage as
     # their baseframe, so plotly.js merges the grid and kernel in from it when the slider jumps.
     moving = [i for i, name in enumerate(_TRACES) if name in _MOVING]
+    moving_text = [first_text + i for i, name in enumerate(_HEATMAPS) if name in _MOVING]
+    every_text = [first_text + i for i in range(len(_HEATMAPS))]
     base = str(data.stages - 1)
     frames = []
     for k, f in enumerate(data.frames):
-        trs = _frame_traces(f)
+        trs, txt = _frame_traces(f), _frame_text(f, data.zranges)
         frame = dict(name=str(k), layout=dict(title=dict(text=f.caption)))
         if k < data.stages:
-            frame.update(data=trs, traces=list(range(len(_TRACES))))
+            frame.update(data=trs + txt, traces=list(range(len(_TRACES))) + every_text)
         else:
-            frame.update(data=[trs[i] for i in moving], traces=moving, baseframe=base)
+            moved = [txt[i] for i, name in enumerate(_HEATMAPS) if name in _MOVING]
+            frame.update(data=[trs[i] for i in moving] + moved, traces=moving + moving_text, baseframe=base)
         frames.append(frame)
     controls = animation_controls([str(k) for k in range(len(data.frames))], duration_ms=duration_ms, prefix="step: ")
     for step, f in zip(controls["sliders"][0]["steps"], data.frames, strict=True):
@@ -525,9 +560,21 @@ def recipe_figure(
             f"no dilation ({d.raw_shape[0]}×{d.raw_shape[1]}, placed in x)",
             [_hm(d.wrong, zmin=lo, zmax=hi, name="undilated", label="dx")],
         ),
-        (f"undilated − autograd (max |Δ| {d.err_wrong:.3g})", [_hm(d.diff, name="error", label="Δ")]),
+        (_error_title(d.err_wrong), [_hm(d.diff, zmin=lo, zmax=hi, name="error", label="Δ")]),
     ]
     return _panels_figure(panels, height=height)
+
+
+ROUND_OFF = 1e-6  # float32 round-off: a difference this small is agreement, not an error
+
+
+def _error_title(err: float) -> str:
+    """The error panel's title; it is drawn on the gradients' own colour range, so round-off stays white."""
+    if err <= ROUND_OFF:
+        return (
+            f"undilated − autograd (all |Δ| ≤ {max(err, 1e-300):.0e}: round-off)" if err else "undilated − autograd (0)"
+        )
+    return f"undilated − autograd (max |Δ| {err:.3g})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,6 +25,24 @@ from stride_core.viz.backprop import (
 F64 = torch.float64
 
 
+def names(fig, kind="heatmap"):
+    """Names of the traces of one type (the cell numbers are text scatter traces named "<heatmap> numbers")."""
+    return [t.name for t in fig.data if t.type == kind]
+
+
+def assert_numbers_match(fig):
+    """Every heatmap with numbers has a text trace on its axes writing exactly its finite values, 3 significant."""
+    texts = {(t.xaxis, t.yaxis): t for t in fig.data if t.type == "scatter" and t.mode == "text"}
+    for h in (t for t in fig.data if t.type == "heatmap"):
+        t = texts.get((h.xaxis, h.yaxis))
+        if t is None:
+            continue
+        z = np.asarray(h.z, dtype=float)
+        rows, cols = np.nonzero(np.isfinite(z))
+        assert list(t.x) == [h.x0 + c for c in cols] and list(t.y) == [h.y0 + r for r in rows]
+        np.testing.assert_allclose([float(v) for v in t.text], z[rows, cols], rtol=5e-3, atol=1e-12)
+
+
 def example(n=8, k=3, s=2, p=0, kind="random integers", seed=0, one_d=False):
     if one_d:
         return make_example((1, n), (1, k), (1, s), (0, p), kind, seed=seed)
@@ -43,7 +61,9 @@ class TestForwardFigure:
     def test_data(self):
         ex = example(p=1)
         d = _forward_data(ex.x, ex.w, ex.y, stride=(2, 2), padding=(1, 1))
-        np.testing.assert_array_equal(d.y, F.conv2d(ex.x[None, None], ex.w[None, None], stride=2, padding=1)[0, 0].numpy())
+        np.testing.assert_array_equal(
+            d.y, F.conv2d(ex.x[None, None], ex.w[None, None], stride=2, padding=1)[0, 0].numpy()
+        )
         assert d.titles == ("x (8×8)", "w (3×3)", "y, stride 2, padding 1 (4×4)")
         d1 = _forward_data(torch.zeros(1, 7), torch.zeros(1, 3), torch.zeros(1, 3), stride=(1, 2), padding=(0, 1))
         assert "stride 2, padding 1" in d1.titles[2]
@@ -51,20 +71,21 @@ class TestForwardFigure:
     def test_figure(self):
         ex = example()
         fig = forward_figure(ex.x, ex.w, ex.y, stride=(2, 2), padding=(0, 0))
-        assert [t.name for t in fig.data] == ["x", "w", "y"]
-        assert [t.type for t in fig.data] == ["heatmap"] * 3
-        assert fig.data[2].xaxis == "x3" and fig.layout.yaxis3.scaleanchor == "x3"
+        assert names(fig) == ["x", "w", "y"]
+        assert names(fig, "scatter") == ["x numbers", "w numbers", "y numbers"]
+        assert fig.data[4].xaxis == "x3" and fig.layout.yaxis3.scaleanchor == "x3"
+        assert_numbers_match(fig)
         fig.to_dict()
         with_dy = forward_figure(ex.x, ex.w, ex.y, ex.dy, stride=(2, 2), padding=(0, 0))
-        assert [t.name for t in with_dy.data] == ["x", "w", "y", "dy"]
+        assert names(with_dy) == ["x", "w", "y", "dy"]
         assert with_dy.layout.annotations[3].text == "dy = ∂L/∂y (3×3)"
-        np.testing.assert_array_equal(with_dy.data[3].z, ex.dy.numpy())
+        np.testing.assert_array_equal(with_dy.data[6].z, ex.dy.numpy())
 
     def test_edge(self):
         fig = forward_figure(np.zeros((0, 0)), np.zeros((3, 3)), np.zeros((0, 0)), stride=(1, 1), padding=(0, 0))
         assert len(fig.data) == 0 and fig.layout.annotations
         one = forward_figure(torch.zeros(1, 3), torch.zeros(1, 3), torch.zeros(1, 1), stride=(1, 1), padding=(0, 0))
-        assert [np.shape(t.z) for t in one.data] == [(1, 3), (1, 3), (1, 1)]
+        assert [np.shape(t.z) for t in one.data if t.type == "heatmap"] == [(1, 3), (1, 3), (1, 1)]
         assert [a.text for a in one.layout.annotations] == ["x (1×3)", "w (1×3)", "y, stride 1, padding 0 (1×1)"]
 
 
@@ -131,11 +152,25 @@ class TestAnimationFigure:
     def test_traces_and_frames(self):
         ex = example()
         fig = animation_figure(input_grad_steps(ex.dy, ex.w, 2, 0, 8), INPUT)
-        assert [t.name for t in fig.data] == ["grid", "region", "window", "kernel", "products", "result", "cell", "area"]
+        assert [t.name for t in fig.data] == [
+            "grid",
+            "region",
+            "window",
+            "kernel",
+            "products",
+            "result",
+            "cell",
+            "area",
+        ] + [f"{n} numbers" for n in ("grid", "kernel", "products", "result")]
         assert len(fig.frames) == 54
-        # Stage frames carry all seven moving traces; later ones only what moves, on top of the "rotate" stage.
-        assert list(fig.frames[0].traces) == list(range(7))
-        assert list(fig.frames[10].traces) == [2, 4, 5, 6] and fig.frames[10].baseframe == "3"
+        # Stage frames carry all seven moving traces and the four number traces; later ones only what moves,
+        # on top of the "rotate" stage.
+        assert list(fig.frames[0].traces) == list(range(7)) + [8, 9, 10, 11]
+        assert list(fig.frames[10].traces) == [2, 4, 5, 6, 10, 11] and fig.frames[10].baseframe == "3"
+        # The numbers follow the frames: frame 10's result numbers are its result's finite entries.
+        d = _animation_data(input_grad_steps(ex.dy, ex.w, 2, 0, 8), INPUT)
+        res = d.frames[10].result
+        np.testing.assert_allclose([float(v) for v in fig.frames[10].data[-1].text], res[np.isfinite(res)], rtol=5e-3)
         steps = fig.layout.sliders[0].steps
         assert len(steps) == 54 and steps[0].label == "dy" and steps[-1].label == "crop"
         assert [s.args[0][0] for s in steps] == [f.name for f in fig.frames]
@@ -174,9 +209,14 @@ class TestRecipeFigure:
         ex = example()
         dx, _ = autograd_dx_dw(ex)
         fig = recipe_figure(dx, dx + 1, dx, (5, 5))
-        assert [t.name for t in fig.data] == ["autograd", "right", "undilated", "error"]
+        assert names(fig) == ["autograd", "right", "undilated", "error"]
         assert "max |Δ| 1" in fig.layout.annotations[3].text
+        # The error is drawn on the gradients' own range (not stretched to its own maximum).
+        assert fig.data[-2].zmin == fig.data[0].zmin and fig.data[-2].zmax == fig.data[0].zmax
+        assert_numbers_match(fig)
         fig.to_dict()
+        tiny = recipe_figure(dx, dx + 3e-7, dx, (5, 5))  # float32 round-off is labelled as such
+        assert "all |Δ| ≤ 3e-07: round-off" in tiny.layout.annotations[3].text
 
     def test_edge(self):
         assert len(recipe_figure(np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)), (0, 0)).data) == 0
@@ -185,9 +225,11 @@ class TestRecipeFigure:
 class TestPairFigure:
     def test_figure(self):
         fig = pair_figure(np.eye(3), torch.eye(3), titles=("a", "b"))
-        assert [t.name for t in fig.data] == ["ours", "reference"]
+        assert names(fig) == ["ours", "reference"]
         assert [a.text for a in fig.layout.annotations] == ["a", "b"]
-        assert fig.data[0].zmin == -1 and fig.data[1].zmax == 1
+        assert fig.data[0].zmin == -1 and fig.data[2].zmax == 1
+        # 1 (RdBu's dark blue end) is written in white, 0 (the pale centre) in black.
+        assert fig.data[1].textfont.color[0] == "white" and fig.data[1].textfont.color[1] == "black"
         fig.to_dict()
 
     def test_edge(self):
@@ -205,11 +247,18 @@ class TestCoverageFigure:
 
     def test_figure(self):
         fig = gradient_coverage_figure(gradient_coverage(torch.ones(4, 4, dtype=F64), 2, 1, 10))
-        assert [t.name for t in fig.data] == ["windows", "interior", "gradient", "interior"]
-        assert fig.data[1].showlegend and not fig.data[3].showlegend
+        assert [t.name for t in fig.data] == [
+            "windows",
+            "windows numbers",
+            "interior",
+            "gradient",
+            "gradient numbers",
+            "interior",
+        ]
+        assert fig.data[2].showlegend and not fig.data[5].showlegend
         fig.to_dict()
 
     def test_edge(self):
         fig = gradient_coverage_figure(gradient_coverage(torch.ones(5, 5, dtype=F64), 1, 0, 5))
-        assert fig.data[1].x == (None,)
+        assert fig.data[2].x == (None,)
         fig.to_dict()
