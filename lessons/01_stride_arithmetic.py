@@ -4,14 +4,16 @@ Sources: "Stride and Resolution" (the output-size formula and its worked numbers
 effect does a stride larger than the kernel have on a convolution?" (skipped pixels).
 """
 
+from math import gcd
+
 import streamlit as st
 import torch
 import torch.nn.functional as F
 
-from stride_core.arithmetic import coverage_summary, macs, output_shape, output_size
+from stride_core.arithmetic import AxisCoverage, Coverage, coverage_summary, macs, output_shape, output_size
 from stride_core.verify import compare
 from stride_core.viz.arithmetic import MAX_FRAMES, cost_figure, coverage_figure, placement_figure
-from ui import UrlLink, badge, lesson_header
+from ui import UrlLink, badge, lesson_header, predict_reveal
 
 lesson_header("arithmetic")
 link = UrlLink("arithmetic")
@@ -62,10 +64,11 @@ def placement(h: int, w: int, kh: int, kw: int, p: int, sh: int, sw: int, d: int
 def calculator() -> None:
     snap = link.take(*DEFAULTS)
     with st.container(border=True):
-        st.markdown("**Presets**")
-        cols = st.columns(len(PRESETS))
-        for col, (name, (preset, tip)) in zip(cols, PRESETS.items(), strict=True):
-            col.button(name, on_click=_apply, args=(preset,), help=tip, width="stretch")
+        head, presets = st.columns([4, 1], vertical_alignment="center")
+        head.markdown("**Settings** · sizes are H×W (rows × columns) · indices count from 0, as in Python")
+        with presets.popover("Presets", width="stretch"):
+            for name, (preset, tip) in PRESETS.items():
+                st.button(name, on_click=_apply, args=(preset,), help=tip, width="stretch")
         c = st.columns(8)
         v = dict(
             h=c[0].number_input("Input height H", 1, 256, DEFAULTS["h"], key="h", bind="query-params"),
@@ -90,7 +93,7 @@ def calculator() -> None:
 
     m, m1 = macs((h, w), (kh, kw), (sh, sw), p, d), macs((h, w), (kh, kw), 1, p, d)
     a, b, c3, c4 = st.columns(4)
-    a.metric("Output size", f"{ho} × {wo}")
+    a.metric("Output size", f"{ho} × {wo}", help="H_out × W_out (rows × columns)")
     b.metric("Multiply-adds (one channel)", f"{m:,}")
     c3.metric("Cost vs stride 1", f"{m / m1:.1%}", help="Multiply-adds relative to the same layer with stride 1.")
     cov = coverage_summary((h, w), (kh, kw), (sh, sw), p, d)
@@ -106,11 +109,12 @@ def calculator() -> None:
             if ho * wo > MAX_FRAMES:
                 st.caption(f"The animation shows the first {MAX_FRAMES} of the {ho * wo} window positions, row by row.")
             st.plotly_chart(placement(h, w, kh, kw, p, sh, sw, d), width="stretch", key="placement")
-            st.caption("Press ▶ to step the window; drag the slider to pick one. Grey cells are zero padding.")
+            st.caption("Press ▶ to step the window; drag the slider to pick one. " + coordinates(h, w, p))
     if coverage.open:
         with coverage:
             st.plotly_chart(coverage_figure((h, w), (kh, kw), (sh, sw), p, d), width="stretch", key="coverage")
-            _explain_coverage(cov, kh, kw, sh, sw, d)
+            st.caption(coordinates(h, w, p))
+            st.markdown(explain_unread(cov, (h, w), (kh, kw), (sh, sw), p, d))
     if cost.open:
         with cost:
             st.plotly_chart(
@@ -121,36 +125,121 @@ def calculator() -> None:
                 "size. "
                 "Dashed: the 1/s² rule of thumb, which the bars approach as the input grows."
             )
+    _questions(cov, (h, w))
 
 
-def _explain_coverage(cov, kh: int, kw: int, sh: int, sw: int, d: int) -> None:
-    parts = []
-    if cov.skipped_between:
-        parts.append(
-            f"**{cov.skipped_between}** pixels fall in the gaps between windows: the stride ({sh}×{sw}) is larger "
-            f"than the span of the kernel ({d * (kh - 1) + 1}×{d * (kw - 1) + 1}), so the window jumps over them."
+CAUSES = (
+    "none: every pixel is read",
+    "gaps between windows",
+    "holes inside the kernel",
+    "leftover after the last window",
+    "more than one of these",
+)
+
+
+def _questions(cov: Coverage, size: tuple[int, int]) -> None:
+    """Two predict-then-reveal questions whose answers follow the current settings."""
+    h, w = size
+    found = [name for name, n in zip(CAUSES[1:4], (cov.gaps, cov.holes, cov.leftover), strict=True) if n]
+    cause = CAUSES[0] if not found else found[0] if len(found) == 1 else CAUSES[4]
+    counts = f"gaps **{cov.gaps}**, holes **{cov.holes}**, leftover **{cov.leftover}** pixels"
+    predict_reveal(
+        "With these settings, which cause leaves input pixels unread?",
+        f"**{cause}**: of the {cov.pixels} pixels, {counts} (never read in total: **{cov.never_read}**). "
+        "Open *Which pixels are read* for the reason behind each count.",
+        key="q_cause",
+        choices=CAUSES,
+        correct=cause,
+    )
+    unread_cols = w - cov.cols.read
+    predict_reveal(
+        f"With these settings, how many of the {w} input columns does no window ever read?",
+        f"**{unread_cols}** of {w}: {cov.cols.gaps} in gaps between windows, {cov.cols.holes} holes inside the "
+        f"kernel and {cov.cols.leftover} left over after the last window (columns read: {cov.cols.read}). "
+        f"Along the rows the same count is {h - cov.rows.read} of {h}.",
+        key="q_cols",
+        correct=unread_cols,
+    )
+
+
+def coordinates(h: int, w: int, p: int) -> str:
+    """The one coordinate system both views use, said the same way in both."""
+    pad = (
+        f" The zero padding (grey) sits outside them: rows and columns −{p}…−1, rows {h}…{h + p - 1} and columns "
+        f"{w}…{w + p - 1}."
+        if p
+        else ""
+    )
+    return (
+        f"Both views number the rows and columns of the {h}×{w} input from 0, as Python does (input coordinates, "
+        f"not padded ones).{pad}"
+    )
+
+
+def _axis_reasons(axis: AxisCoverage, name: str, end: str, n: int, k: int, s: int, p: int, d: int) -> list[str]:
+    """One sentence per cause along one axis, built from its counts (true at every setting)."""
+    span = d * (k - 1) + 1
+    out = []
+    if axis.gaps:
+        out.append(
+            f"**{axis.gaps}** {name}(s) fall in **gaps between windows**: the stride {s} is larger than the "
+            f"kernel's span {span} (= d(k−1)+1 = {d}·{k - 1}+1), so each step jumps over {s - span} {name}(s)."
         )
-    if cov.trailing_rows or cov.trailing_cols:
-        parts.append(
-            f"**{cov.trailing_rows}** row(s) at the bottom and **{cov.trailing_cols}** column(s) at the right lie past "
-            "the last window: the input minus the kernel is not a multiple of the stride, and the leftover is dropped."
+    if axis.holes:
+        g = gcd(s, d)
+        why = (
+            f"the stride {s} and the dilation {d} share the factor {g}, so every tap of every window lands on a "
+            f"multiple of {g} in padded coordinates: only input {name}s {(-p) % g}, {(-p) % g + g}, "
+            f"{(-p) % g + 2 * g}, … can ever be read (the gridding effect of dilated convolutions)"
+            if g > 1
+            else f"each window reads only {k} of the {span} {name}s it spans, and no other window has a tap on these"
         )
+        out.append(
+            f"**{axis.holes}** {name}(s) are **holes inside the kernel**: they lie within a window's span, between "
+            f"taps that dilation {d} places {d} apart; {why}."
+        )
+    if axis.leftover:
+        num = n + 2 * p - span
+        r = num % s if num >= 0 else 0
+        pad = f" ({r - axis.leftover} of them padding)" if r > axis.leftover else ""
+        out.append(
+            f"**{axis.leftover}** {name}(s) at the {end} are **left over** after the last window: "
+            f"{n} + 2·{p} − {span} = {num} is not a multiple of the stride {s}, and the floor drops the remainder "
+            f"{r}{pad}."
+        )
+    return out
+
+
+def explain_unread(cov: Coverage, size, kernel, stride, p: int, d: int) -> str:
+    """Why input pixels are never read, cause by cause, per axis and in pixels (issue 14)."""
+    (h, w), (kh, kw), (sh, sw) = size, kernel, stride
+    parts = _axis_reasons(cov.rows, "row", "bottom", h, kh, sh, p, d)
+    parts += _axis_reasons(cov.cols, "column", "right", w, kw, sw, p, d)
     if not parts:
-        parts.append("Every input pixel is read by at least one window.")
+        text = "Every input pixel is read by at least one window."
+    else:
+        text = (
+            f"**{cov.never_read}** of the {cov.pixels} pixels are never read. A pixel is read exactly when its row "
+            f"and its column are ({cov.rows.read} of {h} rows, {cov.cols.read} of {w} columns).\n\n"
+            + "\n".join(f"- {x}" for x in parts)
+            + f"\n\nIn pixels: **{cov.gaps}** in gaps, **{cov.holes}** in holes, **{cov.leftover}** left over "
+            "(a pixel whose row and column are unread for different reasons is counted once, under the first of: "
+            "left over, gap, hole)."
+        )
     if cov.max_reads > 1:
-        parts.append(f"Where windows overlap a pixel is read up to **{cov.max_reads}** times.")
-    st.markdown(" ".join(parts))
+        text += f" Where windows overlap, a pixel is read up to **{cov.max_reads}** times."
+    return text
 
 
-calculator()
-
-st.subheader("The rule")
 st.markdown(
-    "Along each axis, a window of *k* taps spaced *d* apart covers d(k−1)+1 pixels. It starts at position 0 of the "
-    "padded input and moves *s* pixels at a time, and it must fit entirely inside. Counting how many starting "
-    "positions fit gives"
+    "**The rule.** Along each axis, a window of *k* taps spaced *d* apart spans d(k−1)+1 pixels. It starts at index "
+    "0 of the padded input, moves *s* pixels at a time and must fit entirely inside; the number of positions that "
+    "fit is the output size. The stride skips work, and when it skips too far, pixels are never read at all."
 )
 st.latex(r"n_{\text{out}} = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1")
+calculator()
+
+st.subheader("The rule, step by step")
 st.markdown(
     "With d = 1 this is the familiar (n + 2p − k) // s + 1. The floor is where information can go missing: when the "
     "numerator is not a multiple of *s*, the last few rows or columns are never visited."

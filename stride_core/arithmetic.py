@@ -23,6 +23,7 @@ __all__ = [
     "macs",
     "placements",
     "coverage_map",
+    "AxisCoverage",
     "Coverage",
     "coverage_summary",
 ]
@@ -174,39 +175,107 @@ def coverage_map(
     return padded[ph : ph + h, pw : pw + w].round().long()
 
 
+class AxisCoverage(NamedTuple):
+    """Along one axis (rows or columns): how many input indices are read, and why the others are not.
+
+    Every index falls in exactly one field; the four add up to the axis length.
+    """
+
+    read: int  # indices some window has a tap on
+    gaps: int  # unread, outside every window's span but before the last tap: the stride exceeds the span
+    holes: int  # unread, inside some window's span but on no window's tap: the dilation skips them
+    leftover: int  # unread, after the last tap of the last window: the floor in the output-size formula
+
+
 class Coverage(NamedTuple):
-    """What coverage_summary reports about a coverage map."""
+    """What coverage_summary reports about a coverage map.
+
+    A window grid is a product: a pixel is read exactly when its row and its column are. A pixel
+    whose row or column is unread is attributed to ONE cause, the first in the order leftover,
+    gap, hole that its row or its column has (a pixel in a leftover row and a hole column counts as
+    leftover; one in a gap row and a hole column as a gap). So gaps + holes + leftover = never_read,
+    leftover counts the pixels in a trailing row or column, and gaps + holes = skipped_between.
+    """
 
     pixels: int  # H · W
     never_read: int  # pixels with count 0
-    trailing_rows: int  # bottom input rows past the last window
-    trailing_cols: int  # right input columns past the last window
-    skipped_between: int  # never-read pixels that are not in a trailing row or column
+    trailing_rows: int  # bottom input rows past the last window (= rows.leftover)
+    trailing_cols: int  # right input columns past the last window (= cols.leftover)
+    skipped_between: int  # never-read pixels that are not in a trailing row or column (= gaps + holes)
     max_reads: int  # the largest count
+    rows: AxisCoverage  # the H input rows by cause
+    cols: AxisCoverage  # the W input columns by cause
+    gaps: int  # never-read pixels attributed to gaps between windows
+    holes: int  # never-read pixels attributed to holes inside the dilated kernel
+    leftover: int  # never-read pixels attributed to the leftover past the last window
+
+
+def _axis(n: int, k: int, s: int, p: int, d: int, n_out: int) -> tuple[AxisCoverage, int]:
+    """Classify the n input indices of one axis (n_out >= 1 windows); also the most reads of one index."""
+    ones = torch.ones(1, 1, n_out, dtype=torch.float64)
+    span = d * (k - 1) + 1
+    taps = F.conv_transpose1d(ones, torch.ones(1, 1, k, dtype=torch.float64), stride=s, dilation=d)[0, 0]
+    spans = F.conv_transpose1d(ones, torch.ones(1, 1, span, dtype=torch.float64), stride=s)[0, 0]
+    idx = torch.arange(n) + p  # padded coordinate of each input index
+    inside = idx < taps.numel()  # taps.numel() - 1 is the last tap of the last window
+    reads = torch.zeros(n, dtype=torch.float64)
+    in_span = torch.zeros(n, dtype=torch.bool)
+    reads[inside] = taps[idx[inside]]
+    in_span[inside] = spans[idx[inside]] > 0
+    read = reads > 0
+    leftover = ~inside
+    gaps = inside & ~in_span
+    holes = in_span & ~read
+    axis = AxisCoverage(int(read.sum()), int(gaps.sum()), int(holes.sum()), int(leftover.sum()))
+    return axis, int(reads.max().round()) if n else 0
 
 
 def coverage_summary(
     in_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
 ) -> Coverage:
-    """Count the pixels a convolution never reads, split into trailing and skipped ones.
+    """Count the pixels a convolution never reads, split by cause, per axis and in total.
 
-    The last window along an axis ends at padded index (n_out − 1)·s + d(k − 1); the input
-    rows after it (there are (n + 2p − d(k−1) − 1) mod s of them in padded coordinates, less
-    any that are padding) are trailing. Never-read pixels elsewhere fall in the gaps a stride
-    larger than the dilated kernel leaves between windows.
+    Along an axis the windows start at padded index 0, s, …, (n_out − 1)·s and each reads the taps
+    start + a·d, a < k, inside a span of d(k − 1) + 1 indices. An unread input index is
+
+    - a **gap** when it lies in no window's span (possible only when s > d(k − 1) + 1, the 2025
+      article's case),
+    - a **hole** when it lies inside a span but on no tap (possible only when d > 1; when gcd(s, d)
+      = g > 1 every tap lands on a multiple of g, so the other indices are never read: the gridding
+      effect of dilated convolutions),
+    - **leftover** when it lies after the last tap, (n_out − 1)·s + d(k − 1) in padded coordinates:
+      the (n + 2p − d(k−1) − 1) mod s indices the floor drops, less any that are padding.
+
+    Pixels are attributed as Coverage's docstring says (leftover, then gap, then hole).
 
     Example:
-        >>> coverage_summary(6, 2, 3)
-        Coverage(pixels=36, never_read=20, trailing_rows=1, trailing_cols=1, skipped_between=9, max_reads=1)
+        >>> c = coverage_summary(6, 2, 3)
+        >>> c.never_read, c.gaps, c.holes, c.leftover, c.rows
+        (20, 9, 0, 11, AxisCoverage(read=4, gaps=1, holes=0, leftover=1))
+        >>> c = coverage_summary(9, 3, (3, 2), 1, 2)  # dilation 2 at an even column stride
+        >>> c.cols, c.holes
+        (AxisCoverage(read=4, gaps=0, holes=5, leftover=0), 53)
     """
-    cov = coverage_map(in_size, kernel_size, stride, padding, dilation)
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _conv2d(in_size, kernel_size, stride, padding, dilation)
     if ho == 0 or wo == 0:
-        return Coverage(h * w, h * w, h, w, 0, 0)
-    last_r = (ho - 1) * sh + dh * (kh - 1) - ph  # last input row any window reads
-    last_c = (wo - 1) * sw + dw * (kw - 1) - pw
-    tr = max(0, h - 1 - last_r)
-    tc = max(0, w - 1 - last_c)
-    zero = cov == 0
-    inner = zero[: h - tr, : w - tc]
-    return Coverage(h * w, int(zero.sum()), tr, tc, int(inner.sum()), int(cov.max()))
+        rows, cols = AxisCoverage(0, 0, 0, h), AxisCoverage(0, 0, 0, w)
+        return Coverage(h * w, h * w, h, w, 0, 0, rows, cols, 0, 0, h * w)
+    rows, max_r = _axis(h, kh, sh, ph, dh, ho)
+    cols, max_c = _axis(w, kw, sw, pw, dw, wo)
+    never = h * w - rows.read * cols.read
+    not_left = (h - rows.leftover) * (w - cols.leftover)  # pixels whose row and column are both not leftover
+    no_gap = (rows.read + rows.holes) * (cols.read + cols.holes)  # ... and neither is a gap
+    gaps, holes = not_left - no_gap, no_gap - rows.read * cols.read
+    return Coverage(
+        h * w,
+        never,
+        rows.leftover,
+        cols.leftover,
+        gaps + holes,
+        max_r * max_c,
+        rows,
+        cols,
+        gaps,
+        holes,
+        h * w - not_left,
+    )

@@ -24,7 +24,6 @@ from ._style import (
     SAFE,
     SMALL_HEIGHT,
     TRANSPARENT,
-    WHITE,
     animation_controls,
     base_layout,
     empty_figure,
@@ -65,8 +64,12 @@ def _pair(v) -> tuple[int, int]:
 
 
 def _window_traces(d: PlacementData, k: int) -> list[dict]:
-    """The three moving traces of frame k as plain dicts (frames skip plotly's slow validation)."""
-    r, c = d.corners[k]
+    """The three moving traces of frame k as plain dicts (frames skip plotly's slow validation).
+
+    Drawn in input coordinates: the padded corner minus the padding, so row 0 is the input's first row
+    (the padding sits at negative indices and past the input), as in coverage_figure.
+    """
+    r, c = d.corners[k] - np.array(d.pad)
     taps = d.taps + np.array([r, c])
     oi, oj = divmod(k, d.out_shape[1])
     r0, r1 = taps[:, 0].min() - 0.5, taps[:, 0].max() + 0.5
@@ -88,7 +91,7 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
         mode="markers",
         marker=dict(symbol="square", size=12, color=HIGHLIGHT, opacity=0.75),
         name="kernel taps",
-        hovertemplate="reads padded[%{y}, %{x}]<extra></extra>",
+        hovertemplate="reads x[%{y}, %{x}] (outside the input: zero padding)<extra></extra>",
         showlegend=False,
         xaxis="x",
         yaxis="y",
@@ -96,11 +99,8 @@ def _window_traces(d: PlacementData, k: int) -> list[dict]:
     cell = scatter(
         [oj],
         [oi],
-        mode="markers+text",
+        mode="markers",  # the cell's index is in the hover and on the slider (y[i,j]): no text too small to read
         marker=dict(symbol="square", size=22, color=HIGHLIGHT),
-        text=[f"({oi},{oj})"],
-        textposition="middle center",
-        textfont=dict(color=WHITE, size=9),
         name="output cell",
         hovertemplate="y[%{y}, %{x}]<extra></extra>",
         showlegend=False,
@@ -117,6 +117,9 @@ def _moving(trace: dict) -> dict:
 def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, height: int = HEIGHT) -> Figure:
     """The kernel's footprint stepping over the padded input, and the output cell it fills.
 
+    Axes are in input coordinates (0-based; the padding at −p…−1 and after the input), the same as
+    coverage_figure's.
+
     Client-side animation: one frame per output position (the first MAX_FRAMES of them), with
     play, pause and a scrubber. Padding cells are grey; each frame outlines the window, marks
     the taps the (possibly dilated) kernel reads, and highlights the output cell it produces.
@@ -129,7 +132,7 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
         cols=2,
         column_widths=[0.6, 0.4],
         horizontal_spacing=0.08,
-        subplot_titles=("padded input (grey = padding)", f"output {d.out_shape[0]}×{d.out_shape[1]}"),
+        subplot_titles=("input, zero padding in grey", f"output {d.out_shape[0]}×{d.out_shape[1]}"),
     )
     fig.add_trace(
         heatmap(
@@ -139,7 +142,9 @@ def placement_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, h
             zmax=1,
             text=False,
             name="input",
-            label="padded",
+            x0=-d.pad[1],
+            y0=-d.pad[0],
+            hovertemplate="x[%{y}, %{x}]: 1 = input pixel, 0 = zero padding<extra></extra>",
             xgap=1,
             ygap=1,
         ),

@@ -34,6 +34,15 @@ class TestPlacementFigure:
         assert fig.frames[-1].data[2].x == (4,) and fig.frames[-1].data[2].y == (4,)
         fig.to_dict()
 
+    def test_input_coordinates(self):
+        # Issue 14: the same coordinates as coverage_figure: input row 0 is 0, the padding is negative.
+        fig = A.placement_figure((5, 6), 3, 2, (1, 2))
+        assert (fig.data[0].x0, fig.data[0].y0) == (-2, -1)
+        taps = fig.frames[0].data[1]
+        assert (min(taps.x), min(taps.y)) == (-2, -1)  # the first window's corner is padded (0, 0)
+        last = fig.frames[-1].data[1]
+        assert (max(last.x), max(last.y)) == (3 * 2 + 2 - 2, 2 * 2 + 2 - 1)  # last tap: corner + 2, minus the pad
+
     def test_frame_cap(self):
         fig = A.placement_figure(40, 3, 1)
         assert len(fig.frames) == A.MAX_FRAMES
