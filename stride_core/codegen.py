@@ -110,10 +110,13 @@ Generated from the page's current settings; it needs only PyTorch: `python this_
 
 _ZONE_PLATE = '''
 def zone_plate(h, w):
-    """½ + ½·cos(k·r²) on an h×w grid, k = π / max(h, w): rings whose frequency grows with the radius."""
-    k = math.pi / max(h, w)
-    y = torch.arange(h, dtype=torch.float64) - (h - 1) / 2
-    x = torch.arange(w, dtype=torch.float64) - (w - 1) / 2
+    """½ + ½·cos(k·r²) on an h×w grid: rings whose frequency, k·r/π cycles per pixel, grows with the radius r
+    and reaches 0.45 (just below the Nyquist limit of ½) in the corners."""
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    r_max = math.sqrt(2) * cy if h == w else math.hypot(cy, cx)  # the corners' radius
+    k = 0.45 * math.pi / max(r_max, 1e-9)
+    y = torch.arange(h, dtype=torch.float64) - cy
+    x = torch.arange(w, dtype=torch.float64) - cx
     r2 = x[None, :] * x[None, :] + y[:, None] * y[:, None]
     return (0.5 + 0.5 * torch.cos(k * r2)).float()
 '''

@@ -209,7 +209,19 @@ def _build(case: tuple) -> str:
 
 
 SCRIPTS = {case[0]: _build(case) for case in CASES}
-DEFAULTS = [cid for cid in SCRIPTS if cid.endswith("-default")]
+# One standalone process per lesson (its default view); every other script runs in the shared runner process.
+DEFAULTS = [
+    "arith-default",
+    "conv-default",
+    "grids-default",
+    "fig1-default",
+    "alias-default",
+    "bp-default",
+    "ds-default",
+    "article-default",
+    "rf-default",
+    "tsize-default",
+]
 
 RUNNER = textwrap.dedent(
     """
