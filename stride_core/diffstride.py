@@ -60,6 +60,9 @@ __all__ = [
     "downsample_all",
     "Downsampled",
     "StrideNet",
+    "nearest_integer_strides",
+    "random_initial_strides",
+    "INITIAL_STRIDE_CHOICES",
 ]
 
 StridesLike = torch.Tensor | float | int | Sequence[float]
@@ -759,6 +762,68 @@ def downsample_all(x: torch.Tensor, s: int | Sequence[int], smoothness: float = 
     )
 
 
+def nearest_integer_strides(strides: StridesLike) -> tuple[int, int]:
+    r"""The integer strides nearest to (S_h, S_w), halves rounded up: ``max(1, ⌊S + 1/2⌋)``.
+
+    Used to compare DiffStride with fixed-stride downsamplers. Ties go up (2.5 → 3, 3.5 → 4),
+    unlike Python's ``round``, which sends halves to the even neighbour (2.5 → 2, 3.5 → 4).
+
+    Args:
+        strides: a number or a pair (S_h, S_w), each >= 1.
+
+    Returns:
+        (s_h, s_w) as ints >= 1.
+
+    Raises:
+        ValueCheckError: for strides below 1 or not finite.
+
+    Example:
+        >>> nearest_integer_strides((2.5, 2.4)), nearest_integer_strides(3.5)
+        ((3, 2), (4, 4))
+    """
+    s = _strides_tensor(strides).double()
+    _check_strides(s)
+    return tuple(max(1, math.floor(v + 0.5)) for v in s.tolist())  # type: ignore[return-value]
+
+
+INITIAL_STRIDE_CHOICES = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # the page's "Initial strides" slider values
+
+
+def random_initial_strides(
+    layers: int, seed: int, choices: Sequence[float] = INITIAL_STRIDE_CHOICES
+) -> tuple[float, ...]:
+    r"""One initial stride per layer, drawn uniformly from ``choices`` with a seeded generator.
+
+    The DiffStride paper (Section 3.2) samples the initial stride of each downsampling block at
+    random to show that DiffStride recovers from poor choices; the horizontal and vertical
+    strides start equal. The same (layers, seed) always gives the same strides.
+
+    Args:
+        layers: number of DiffStride layers >= 1.
+        seed: seed of the draw, >= 0.
+        choices: the strides to draw from, each >= 1.
+
+    Returns:
+        A tuple of ``layers`` floats from ``choices``.
+
+    Raises:
+        ValueCheckError: for layers < 1, a negative seed or empty / invalid choices.
+
+    Example:
+        >>> a = random_initial_strides(3, seed=7)
+        >>> a == random_initial_strides(3, seed=7), len(a), set(a) <= set(INITIAL_STRIDE_CHOICES)
+        (True, 3, True)
+    """
+    layers = check_int(layers, "layers", 1)
+    seed = check_int(seed, "seed", 0)
+    check(
+        len(choices) >= 1 and all(math.isfinite(c) and c >= 1 for c in choices), f"choices must be >= 1, got {choices}"
+    )
+    gen = torch.Generator().manual_seed(seed)
+    picks = torch.randint(len(choices), (layers,), generator=gen).tolist()
+    return tuple(float(choices[i]) for i in picks)
+
+
 # ---------------------------------------------------------------------------------------------
 # Learning strides: a small CNN whose downsampling layers are DiffStride layers.
 
@@ -777,6 +842,7 @@ class StrideNet(nn.Module):
         strides: initial strides of every DiffStride layer.
         smoothness: R of every DiffStride layer.
         shared: one stride per layer for both axes.
+        per_layer: if given, one initial stride per layer (S_h = S_w at start), instead of ``strides``.
 
     Raises:
         ValueCheckError: for non-positive sizes or bad strides / R.
@@ -795,17 +861,23 @@ class StrideNet(nn.Module):
         strides: float | Sequence[float] = 2.0,
         smoothness: float = 2.0,
         shared: bool = False,
+        per_layer: Sequence[float] | None = None,
     ):
         super().__init__()
         check(
             classes >= 1 and channels >= 1 and layers >= 1,
             f"classes, channels and layers must be >= 1, got {classes}, {channels}, {layers}",
         )
+        check(
+            per_layer is None or len(per_layer) == layers,
+            f"per_layer must give one stride per layer ({layers}), got {per_layer}",
+        )
         blocks: list[nn.Module] = []
         c_in, c = 1, channels
         self.pools = nn.ModuleList()
-        for _ in range(layers):
-            pool = DiffStride(strides, smoothness, shared, preserve_mean=True)
+        for i in range(layers):
+            init = strides if per_layer is None else float(per_layer[i])
+            pool = DiffStride(init, smoothness, shared, preserve_mean=True)
             self.pools.append(pool)
             blocks += [nn.Conv2d(c_in, c, 3, padding=1), nn.GroupNorm(1, c), nn.ReLU(), pool]
             c_in, c = c, 2 * c

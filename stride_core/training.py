@@ -15,7 +15,7 @@ progress and stop at any time.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -33,6 +33,8 @@ __all__ = [
     "evaluate",
     "Progress",
     "fit_alternating",
+    "Spread",
+    "spread",
     "TrainRecord",
     "train_strides",
 ]
@@ -220,6 +222,32 @@ def fit_alternating(
             yield Progress(n, e, stats, evaluate(m, xte, y_test)[1])
 
 
+class Spread(NamedTuple):
+    mean: float
+    sd: float  # sample standard deviation (n − 1 in the denominator); 0 for one value
+    low: float
+    high: float
+    n: int
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """Mean, sample standard deviation and range of repeated runs (several seeds), for "mean ± sd" reports.
+
+    One run of each network decides nothing; the page trains several seeds and reports this.
+
+    Raises:
+        ValueCheckError: if values is empty or holds a non-finite number.
+
+    Example:
+        >>> spread([0.9, 0.8, 1.0])
+        Spread(mean=0.9, sd=0.1, low=0.8, high=1.0, n=3)
+    """
+    v = np.asarray(list(values), dtype=np.float64)
+    check(v.size > 0 and bool(np.isfinite(v).all()), f"values must be finite and not empty, got {list(values)!r}")
+    sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
+    return Spread(round(float(v.mean()), 12), round(sd, 12), float(v.min()), float(v.max()), int(v.size))
+
+
 class TrainRecord(NamedTuple):
     step: int  # 1-based
     loss: float  # cross-entropy on the batch (without the penalty)
@@ -235,7 +263,7 @@ def train_strides(
     *,
     steps: int = 150,
     lam: float = 0.0,
-    strides: float = 2.0,
+    strides: float | Sequence[float] = 2.0,
     smoothness: float = 2.0,
     channels: int = 16,
     layers: int = 2,
@@ -261,7 +289,9 @@ def train_strides(
         labels: (N,) integer class labels 0..C−1.
         steps: number of optimisation steps >= 1.
         lam: λ >= 0, the weight of Equation 6.
-        strides, smoothness, channels, layers: the network (see :class:`StrideNet`).
+        strides: initial strides, one number for every layer or one per layer (``layers`` numbers,
+            e.g. from :func:`~stride_core.diffstride.random_initial_strides`); S_h = S_w at start.
+        smoothness, channels, layers: the network (see :class:`StrideNet`).
         batch: mini-batch size >= 1.
         lr, stride_lr: Adam learning rates (> 0).
         holdout: fraction in (0, 1) of images held out for accuracy.
@@ -316,7 +346,13 @@ def train_strides(
     test, train = order[:n_test].to(images.device), order[n_test:].to(images.device)
     check(train.numel() >= 1, "holdout leaves no training images")
     torch.manual_seed(seed)
-    net = StrideNet(classes, channels, layers, strides, smoothness).to(images.device, images.dtype)
+    per_layer = None if isinstance(strides, (int, float)) else tuple(float(v) for v in strides)
+    check(
+        per_layer is None or len(per_layer) == layers,
+        f"strides must be one number or one per layer ({layers}), got {strides}",
+    )
+    init = 2.0 if per_layer is not None else float(strides)
+    net = StrideNet(classes, channels, layers, init, smoothness, per_layer=per_layer).to(images.device, images.dtype)
     stride_params = [p.strides for p in net.pools]
     ids = {id(p) for p in stride_params}
     weights = [p for p in net.parameters() if id(p) not in ids]

@@ -28,7 +28,7 @@ from ._style import (
     scatter,
 )
 
-__all__ = ["spectrum_figure", "profiles_figure", "compare_figure", "training_figure"]
+__all__ = ["spectrum_figure", "profiles_figure", "compare_figure", "training_figure", "runs_figure"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,6 +369,77 @@ def training_figure(records: Sequence, *, height: int = 360) -> Figure:
         fig, y2_right, title=dict(text="penalty J"), showgrid=False, rangemode="tozero"
     )  # J is not a percentage
     base_layout(fig, height=height, legend=dict(orientation="h", y=-0.25))
+    return fig.update_layout(margin=dict(t=40)).figure()
+
+
+# ---------------------------------------------------------------------------------------------
+# Several runs from different initial strides, overlaid (the paper's Figure 3).
+
+
+class RunsData(NamedTuple):
+    steps: tuple[np.ndarray, ...]  # per run (T_r,)
+    strides: tuple[np.ndarray, ...]  # per run (T_r, L, 2)
+    labels: tuple[str, ...]  # per run
+    layers: int
+    product: tuple[np.ndarray, ...]  # per run (T_r,): total striding factor ∏ S_h·S_w over the layers
+
+
+def _runs_data(runs: Sequence[Sequence], labels: Sequence[str]) -> RunsData:
+    kept = [(r, lab) for r, lab in zip(runs, labels, strict=True) if len(r)]
+    steps = tuple(np.array([rec.step for rec in r]) for r, _ in kept)
+    strides = tuple(np.array([rec.strides for rec in r], dtype=float) for r, _ in kept)
+    layers = max((s.shape[1] for s in strides), default=0)
+    product = tuple(np.prod(s, axis=(1, 2)) for s in strides)
+    return RunsData(steps, strides, tuple(lab for _, lab in kept), layers, product)
+
+
+def runs_figure(runs: Sequence[Sequence], labels: Sequence[str], *, height: int = 360) -> Figure:
+    """One panel per DiffStride layer with every run's S_h (solid) and S_w (dashed), one colour per run,
+    and a last panel with each run's total striding factor (product of all strides), as in the paper's Figure 3.
+
+    runs are lists of ``TrainRecord`` (one list per run, in step order); labels name the runs.
+    """
+    d = _runs_data(runs, labels)
+    if not d.steps:
+        return empty_figure("Train from random initial strides to compare runs")
+    titles = tuple(f"layer {i + 1}: S_h, S_w" for i in range(d.layers)) + ("total factor ∏ S_h·S_w",)
+    fig = Canvas(rows=1, cols=d.layers + 1, horizontal_spacing=0.07, subplot_titles=titles)
+    for k, (steps, st, lab, prod) in enumerate(zip(d.steps, d.strides, d.labels, d.product, strict=True)):
+        colour = SAFE[k % len(SAFE)]
+        for layer in range(st.shape[1]):
+            for axis, dash in ((0, "solid"), (1, "dash")):
+                name = f"{lab}: layer {layer + 1} S_{'hw'[axis]}"
+                fig.add_trace(
+                    scatter(
+                        steps,
+                        st[:, layer, axis],
+                        mode="lines",
+                        name=lab,
+                        legendgroup=lab,
+                        showlegend=layer == 0 and axis == 0,
+                        line=dict(color=colour, dash=dash),
+                        hovertemplate=f"step %{{x}}: {name} = %{{y:.3f}}<extra></extra>",
+                    ),
+                    row=1,
+                    col=layer + 1,
+                )
+        fig.add_trace(
+            scatter(
+                steps,
+                prod,
+                mode="lines",
+                name=lab,
+                legendgroup=lab,
+                showlegend=False,
+                line=dict(color=colour),
+                hovertemplate=f"step %{{x}}: {lab}: total factor = %{{y:.3g}}<extra></extra>",
+            ),
+            row=1,
+            col=d.layers + 1,
+        )
+    fig.update_xaxes(title=dict(text="step"))
+    fig.update_yaxes(title=dict(text="stride"), row=1, col=1)
+    base_layout(fig, height=height, legend=dict(orientation="h", y=-0.3))
     return fig.update_layout(margin=dict(t=40)).figure()
 
 

@@ -134,7 +134,7 @@ def test_train_tiny():
 def test_stopped_run_is_shown():
     at = open_page()
     rec = TrainRecord(3, 2.0, 0.3, None, ((2.1, 2.0), (2.0, 2.2)), ((18, 18), (14, 14)))
-    at.session_state["ds_partial"] = ((150, 0.0, 2.0, 2), [rec._replace(step=i) for i in (1, 2, 3)])
+    at.session_state["ds_partial"] = ((150, 0.0, 2.0, 2, (2.0,)), [[rec._replace(step=i) for i in (1, 2, 3)]])
     at.run()
     assert any("Stopped after 3 of 150 steps" in c.value for c in at.caption)
     assert any("not measured yet" in m.value for m in at.markdown)
@@ -163,3 +163,81 @@ def test_tiny_upload_is_refused_politely():
     at.file_uploader[0].set_value(("tiny.png", buf.getvalue(), "image/png")).run()
     assert not at.exception
     assert any("needs at least 16" in e.value for e in at.error)
+
+
+def test_output_size_sentence_follows_the_values():
+    at = open_page()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "The stride is not the downsampling factor" in text
+    assert "DiffStride gives 72×72" in text and "⌊128/2 + 2·4⌋ × ⌊128/2 + 2·4⌋ = 72×72" in text
+    assert "128/72 = 1.78 vertically" in text
+    at.slider(key="sh").set_value(3.0).run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "DiffStride gives 52×72" in text and "128/52 = 2.46 vertically" in text
+    at.slider(key="sh").set_value(1.0).run()
+    at.slider(key="sw").set_value(1.0).run()
+    assert any("nothing is cropped" in m.value for m in at.markdown)
+
+
+def test_nearest_integer_strides_round_halves_up():
+    at = open_page()
+    at.slider(key="sh").set_value(2.5).run()
+    at.slider(key="sw").set_value(3.5).run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "halves round up, so 2.5 gives 3" in text and "S = (3, 4)" in text  # Python's round gives (2, 4)
+
+
+def test_tie_shows_the_value_in_use():
+    at = open_page()
+    at.slider(key="sh").set_value(3.0).run()
+    at.toggle(key="tie").set_value(True).run()
+    assert not at.exception
+    assert at.slider(key="sw").value == 3.0 and at.slider(key="sw").disabled
+    assert metrics(at)["DiffStride output"] == "52 × 52"
+
+
+def test_predict_rows_is_a_number_from_the_values():
+    at = open_page(sh="3")
+    at.number_input(key="ds_q_rows_guess").set_value(52).run()
+    at.toggle(key="ds_q_rows_reveal").set_value(True).run()
+    assert any("Your prediction was right" in s.value for s in at.success)
+    assert any(m.value.startswith("**52.**") for m in at.markdown)
+
+
+def test_r0_question_has_choices():
+    at = open_page()
+    at.radio(key="ds_q1_guess").set_value(at.radio(key="ds_q1_guess").options[0]).run()
+    at.toggle(key="ds_q1_reveal").set_value(True).run()
+    assert any("Your prediction was right" in s.value for s in at.success)
+
+
+def test_paper_results_are_labelled_as_the_papers():
+    at = open_page()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "These are the paper's numbers" in text and "1.43× the time per training step" in text
+    table = at.table[0].value
+    assert list(table["strided conv."])[1] == "82.0 ± 0.6" and list(table["DiffStride"])[1] == "92.3 ± 0.1"
+    at.radio(key="ds_q_paper_guess").set_value("about 92%").run()
+    at.toggle(key="ds_q_paper_reveal").set_value(True).run()
+    assert any("Your prediction was right" in s.value for s in at.success)
+
+
+def test_random_initial_strides_overlay_runs():
+    from stride_core.diffstride import random_initial_strides
+
+    at = open_page()
+    at.number_input(key="ds_steps").set_value(10).run()
+    at.radio(key="ds_init_mode").set_value("random per layer (seeded)").run()
+    at.number_input(key="ds_runs").set_value(2).run()
+    inits = [random_initial_strides(2, k) for k in range(2)]
+    caption = next(c.value for c in at.caption if "Each run draws" in c.value)
+    assert "run 1: (" + ", ".join(f"{v:g}" for v in inits[0]) + ")" in caption
+    at.button(key="ds_train").click().run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    fig = charts(at)[-1]
+    assert {t["name"] for t in fig["data"]} == {
+        f"run {k + 1} from ({inits[k][0]:g}, {inits[k][1]:g})" for k in range(2)
+    }
+    assert len(fig["data"]) == 2 * (2 * 2 + 1)  # per run: S_h and S_w of two layers, and the total factor
+    rows = at.dataframe[0].value
+    assert list(rows["run"]) == [1, 2] and all(v.endswith("%") for v in rows["held-out accuracy"])

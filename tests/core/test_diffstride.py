@@ -22,7 +22,9 @@ from stride_core.diffstride import (
     diff_stride_steps,
     downsample_all,
     lowpass_reconstruction,
+    nearest_integer_strides,
     paper_output_size,
+    random_initial_strides,
     spectral_masks,
     spectral_pool,
     spectral_window,
@@ -100,7 +102,9 @@ class TestSpectralMasks:
         assert mw[9].item() == 1.0 and mw[10].item() == 0.75 and mw[12].item() == 0.25 and mw[13].item() == 0.0
 
     @pytest.mark.parametrize("h, w", SIZES)
-    @pytest.mark.parametrize("s, r", [((1.0, 1.0), 4.0), ((2.0, 4.0), 4.0), ((2.6, 3.1), 2.0), ((7.5, 1.3), 0.0), ((3.0, 3.0), 1.5)])
+    @pytest.mark.parametrize(
+        "s, r", [((1.0, 1.0), 4.0), ((2.0, 4.0), 4.0), ((2.6, 3.1), 2.0), ((7.5, 1.3), 0.0), ((3.0, 3.0), 1.5)]
+    )
     def test_matches_torch(self, h, w, s, r):
         mh, mw = spectral_masks(h, w, torch.tensor(s, dtype=torch.float64), r)
         eh, ew = ref_masks(h, w, *s, r)
@@ -188,7 +192,13 @@ class TestOutputSize:
         assert diff_stride_size(64, 64, (3.0, 3.0), 4.0) == (30, 30)
         assert paper_output_size(64, 64, (3.0, 3.0), 4.0) == (29, 29)
 
-    @given(h=hst.integers(8, 80), w=hst.integers(8, 80), sh=hst.floats(1.0, 8.0), sw=hst.floats(1.0, 8.0), r=hst.integers(0, 6))
+    @given(
+        h=hst.integers(8, 80),
+        w=hst.integers(8, 80),
+        sh=hst.floats(1.0, 8.0),
+        sw=hst.floats(1.0, 8.0),
+        r=hst.integers(0, 6),
+    )
     def test_closed_form(self, h, w, sh, sw, r):
         # away from the caps, the count of kept positions is 2·ceil(R + T) per axis
         ho, wo = diff_stride_size(h, w, (sh, sw), float(r))
@@ -379,7 +389,9 @@ class TestComplexityPenalty:
             expected += prod
         got = complexity_penalty(torch.tensor(strides, dtype=torch.float64))
         assert got.item() == pytest.approx(expected, rel=1e-12)
-        listed = complexity_penalty([torch.tensor([2.0], dtype=torch.float64), torch.tensor([1.5, 3.0], dtype=torch.float64)])
+        listed = complexity_penalty(
+            [torch.tensor([2.0], dtype=torch.float64), torch.tensor([1.5, 3.0], dtype=torch.float64)]
+        )
         assert listed.item() == pytest.approx(1 / 4 + 1 / (4 * 4.5), rel=1e-12)
 
     def test_gradient_by_hand(self):
@@ -503,14 +515,18 @@ class TestTrainStrides:
 
     def test_penalty_pushes_strides_up(self):
         x, y = self._data()
-        last = {lam: list(train_strides(x, y, steps=5, batch=8, channels=2, lam=lam, seed=3))[-1] for lam in (0.0, 50.0)}
+        last = {
+            lam: list(train_strides(x, y, steps=5, batch=8, channels=2, lam=lam, seed=3))[-1] for lam in (0.0, 50.0)
+        }
         assert sum(map(sum, last[50.0].strides)) > sum(map(sum, last[0.0].strides))
         assert last[50.0].penalty < last[0.0].penalty
 
     def test_resize(self):
         x, y = self._data()
         rec = next(train_strides(x, y, steps=1, batch=4, channels=2, size=24, smoothness=2.0, strides=2.0))
-        assert rec.sizes[0] == diff_stride_size(24, 24, rec.strides[0], 2.0)  # the 24×24 input, cropped at the new strides
+        assert rec.sizes[0] == diff_stride_size(
+            24, 24, rec.strides[0], 2.0
+        )  # the 24×24 input, cropped at the new strides
 
     def test_exception(self):
         x, y = self._data()
@@ -524,6 +540,50 @@ class TestTrainStrides:
             next(train_strides(x, y, lam=-1.0))
         with pytest.raises(ValueCheckError, match="larger than R"):
             next(train_strides(x[..., :3, :3], y, smoothness=4.0))
+
+
+class TestNearestIntegerStrides:
+    def test_matches_definition(self):
+        # halves go up, written out by hand (Python's round would give 2 for 2.5 and 0 for 0.5)
+        cases = {1.0: 1, 1.4: 1, 1.5: 2, 2.5: 3, 2.49: 2, 3.5: 4, 4.5: 5, 7.9: 8, 8.0: 8}
+        for v, want in cases.items():
+            assert nearest_integer_strides(v) == (want, want)
+        assert nearest_integer_strides((2.5, 3.4)) == (3, 3) and nearest_integer_strides(torch.tensor([1.2, 5.5])) == (
+            1,
+            6,
+        )
+        assert round(2.5) == 2  # why the page does not use round()
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            nearest_integer_strides(0.5)
+
+
+class TestRandomInitialStrides:
+    def test_seeded_and_in_range(self):
+        draws = [random_initial_strides(3, seed) for seed in range(50)]
+        assert draws[0] == random_initial_strides(3, 0)
+        assert all(len(d) == 3 and set(d) <= {1.5, 2.0, 2.5, 3.0, 3.5, 4.0} for d in draws)
+        assert len(set(draws)) > 10  # different seeds give different starts
+        assert random_initial_strides(2, 5, choices=(3.0,)) == (3.0, 3.0)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            random_initial_strides(0, 1)
+        with pytest.raises(ValueCheckError):
+            random_initial_strides(2, 1, choices=(0.5,))
+
+    def test_per_layer_training_starts_there(self):
+        g = torch.Generator().manual_seed(1)
+        x, y = torch.rand(32, 1, 16, 16, generator=g), torch.arange(32) % 2
+        init = (3.0, 1.5)
+        net = StrideNet(2, 2, 2, per_layer=init)
+        assert [tuple(p.strides.detach().expand(2).tolist()) for p in net.pools] == [(3.0, 3.0), (1.5, 1.5)]
+        rec = next(train_strides(x, y, steps=1, batch=4, channels=2, strides=init, stride_lr=1e-6))
+        for got, want in zip(rec.strides, init, strict=True):  # one tiny step away from the start
+            assert got == pytest.approx((want, want), abs=1e-4)
+        with pytest.raises(ValueCheckError, match="one per layer"):
+            next(train_strides(x, y, strides=(2.0, 2.0, 2.0)))
 
 
 class TestCroppedRfft2:

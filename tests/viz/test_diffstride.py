@@ -11,10 +11,12 @@ from stride_core.training import TrainRecord
 from stride_core.viz.diffstride import (
     _compare_data,
     _profiles_data,
+    _runs_data,
     _spectrum_data,
     _training_data,
     compare_figure,
     profiles_figure,
+    runs_figure,
     spectrum_figure,
     training_figure,
 )
@@ -43,7 +45,9 @@ class TestSpectrumFigure:
         assert d.box_cols == (-0.5, 5.5)
         assert d.log_cropped.shape == (12, 6)
         assert d.log_cropped[6, 0] == pytest.approx(np.log1p(abs(v["cropped"][0, 0])))
-        assert np.allclose(d.log_masked, np.log1p(np.abs(np.fft.fftshift(v["spectrum"] * np.outer(v["mask_h"], v["mask_w"]), axes=0))))
+        assert np.allclose(
+            d.log_masked, np.log1p(np.abs(np.fft.fftshift(v["spectrum"] * np.outer(v["mask_h"], v["mask_w"]), axes=0)))
+        )
 
     def test_figure(self):
         v = steps()
@@ -83,7 +87,12 @@ class TestProfilesFigure:
         mh, mw = spectral_masks(32, 32, (2.6, 3.1), 4.0)
         fig = profiles_figure(mh.numpy(), mw.numpy(), *thresholds(32, 32, (2.6, 3.1)), 4.0)
         names = [t.name for t in fig.data]
-        assert names == ["mask (S_h)", "on the ramp: gradient reaches S", "mask (S_w)", "on the ramp: gradient reaches S"]
+        assert names == [
+            "mask (S_h)",
+            "on the ramp: gradient reaches S",
+            "mask (S_w)",
+            "on the ramp: gradient reaches S",
+        ]
         assert len(fig.layout.shapes) == 4  # a shaded ramp and a threshold line per panel
         fig.to_dict()
 
@@ -138,10 +147,35 @@ class TestTrainingFigure:
         j_axis = fig.layout["yaxis" + fig.data[-1].yaxis[1:]]
         acc_axis = fig.layout["yaxis" + fig.data[-2].yaxis[1:]]
         assert j_axis.overlaying == fig.data[-2].yaxis  # J has its own scale over the accuracy panel
-        assert acc_axis.tickformat == ".0%" and j_axis.tickformat is None and j_axis.range is None  # J is not a percentage
+        assert (
+            acc_axis.tickformat == ".0%" and j_axis.tickformat is None and j_axis.range is None
+        )  # J is not a percentage
 
     def test_edge(self):
         assert _training_data([]).steps.size == 0
         fig = training_figure([])
         assert len(fig.data) == 0
         fig.to_dict()
+
+
+class TestRunsFigure:
+    def test_data(self):
+        a = _records()
+        b = [r._replace(strides=((3.0, 3.0), (1.5, 2.0))) for r in a[:2]]
+        d = _runs_data([a, b, []], ["a", "b", "empty"])
+        assert d.labels == ("a", "b") and d.layers == 2  # an empty run is left out
+        np.testing.assert_allclose(d.product[1], [3.0 * 3.0 * 1.5 * 2.0] * 2)  # ∏ over layers of S_h·S_w
+        np.testing.assert_allclose(d.product[0], [np.prod(r.strides) for r in a])
+
+    def test_figure(self):
+        a = _records()
+        fig = runs_figure([a, a[:2]], ["run 1", "run 2"])
+        assert len(fig.data) == 2 * (2 * 2 + 1)
+        assert [t.showlegend for t in fig.data].count(True) == 2  # one legend entry per run
+        assert {t.line.color for t in fig.data[:5]} != {t.line.color for t in fig.data[5:]}
+        assert [t.line.dash for t in fig.data[:4]] == ["solid", "dash", "solid", "dash"]
+        fig.to_dict()
+
+    def test_edge(self):
+        assert len(runs_figure([], []).data) == 0
+        assert len(runs_figure([[]], ["x"]).data) == 0
