@@ -23,7 +23,7 @@ from stride_core.images import load_sample
 from stride_core.sampling import S
 from stride_core.verify import compare
 from stride_core.viz.conv_tensor import product_figure, slices_figure, toeplitz_figure
-from ui import UrlLink, badge, lesson_header
+from ui import UrlLink, badge, lesson_header, predict_reveal
 
 lesson_header("conv-tensors")
 link = UrlLink("conv-tensors")
@@ -31,6 +31,7 @@ link = UrlLink("conv-tensors")
 # Plain option names: a bound selectbox writes the displayed option into the URL.
 FILTERS = ("box", "sobel", "laplacian", "random", "typed")
 INPUTS = ("random", "image", "typed")
+MAX_TILES = 36  # slices drawn at most: beyond, the tiles are too small to read and a summary replaces them
 HELP = "box: all ones · sobel: vertical edges (3×3) · laplacian (3×3) · random: integers −3..3 · typed: edit the cells"
 Grid = tuple[tuple[float, ...], ...]
 
@@ -78,7 +79,7 @@ def figures(w: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
 
 
 def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
-    cols = [str(c + 1) for c in range(len(start[0]))]
+    cols = [str(c) for c in range(len(start[0]))]  # 0-based, as everywhere on screen
     frame = st.data_editor(
         pd.DataFrame(start, columns=cols), key=key, hide_index=True, num_rows="fixed", width="content"
     )
@@ -93,7 +94,9 @@ def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
 def lesson() -> None:
     snap = link.take("filter", "a", "b", "rows", "cols", "s", "input")
     c = st.columns([2, 1, 1, 1, 1, 1, 2])
-    name = c[0].selectbox("Filter H", FILTERS, key="filter", bind="query-params", help=HELP)
+    name = c[0].selectbox(
+        "Filter H", FILTERS, index=FILTERS.index("random"), key="filter", bind="query-params", help=HELP
+    )  # random by default: an all-ones box makes every entry equal and hides Property 1
     a = c[1].number_input("Filter rows a", 1, 5, 3, key="a", bind="query-params")
     b = c[2].number_input("Filter cols b", 1, 5, 3, key="b", bind="query-params")
     h = c[3].number_input("Input rows", 3, 12, 5, key="rows", bind="query-params")
@@ -145,20 +148,51 @@ def lesson() -> None:
     )
     with tab_slices:
         p = st.columns(4)
-        i = p[0].number_input("Slice row i", 1, P, 1, key="pick_i")
-        j = p[1].number_input("Slice col j", 1, Q, 1, key="pick_j")
-        k = p[2].number_input("Entry row k", 1, h, min(2, h), key="pick_k")
-        el = p[3].number_input("Entry col l", 1, w, min(2, w), key="pick_l")
-        fig_slices, fig_matrix, fig_product = figures(_grid(w_cells), _grid(x), int(s), (i - 1, j - 1, k - 1, el - 1))
-        st.plotly_chart(fig_slices, width="stretch", key="slices")
-        n_equal = len(shift_orbit(r.C.shape, i - 1, j - 1, k - 1, el - 1))
+        i = p[0].number_input("Slice row i", 0, P - 1, 0, key="pick_i")
+        j = p[1].number_input("Slice col j", 0, Q - 1, 0, key="pick_j")
+        k = p[2].number_input("Entry row k", 0, h - 1, min(1, h - 1), key="pick_k")
+        el = p[3].number_input("Entry col l", 0, w - 1, min(1, w - 1), key="pick_l")
+        fig_slices, fig_matrix, fig_product = figures(_grid(w_cells), _grid(x), int(s), (i, j, k, el))
+        n_equal = len(shift_orbit(r.C.shape, i, j, k, el))
+        value = r.C[i, j, k, el]
+        if P * Q <= MAX_TILES:
+            st.plotly_chart(fig_slices, width="stretch", key="slices")
+        else:
+            st.info(
+                f"{P}×{Q} = {P * Q} slices of {h}×{w} are too many to draw legibly (at most {MAX_TILES}). In short: "
+                f"each slice is {h}×{w} zeros except a copy of the {len(w_cells)}×{len(w_cells[0])} filter, "
+                f"{int(np.count_nonzero(r.C[i, j]))} non-zero entries in slice ({i}, {j}); {len(r.kept)} of the "
+                f"{P * Q} slices are kept by stride {s}. Make the input at most {MAX_TILES} slices to see them.",
+                icon=":material/grid_view:",
+            )
         st.caption(
-            "Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its top-left tap at input (i, j). The ✕ "
-            "marks entry "
-            f"𝓗({i}, {j}, {k}, {el}) = {r.C[i - 1, j - 1, k - 1, el - 1]:.3g}; the {n_equal} outlined entries "
-            "lie on its "
-            "shift diagonal — one step down or right in both the slice and the input — and Property 1 says they "
-            "are all equal."
+            "Indices count from 0, as in Python. Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its "
+            f"top-left tap at input (i, j). The ✕ marks entry 𝓗({i}, {j}, {k}, {el}) = {value:.3g}; the {n_equal} "
+            "outlined entries lie on its shift diagonal — one step down or right in both the slice and the input — "
+            "and Property 1 says they are all equal."
+        )
+        nz = int(np.count_nonzero(r.C[i, j]))
+        predict_reveal(
+            f"How many non-zero entries does the slice 𝓗({i}, {j}, :, :) have?",
+            f"**{nz}**: the slice is {h}×{w} zeros except one copy of the {len(w_cells)}×{len(w_cells[0])} filter, "
+            f"which has {nz} non-zero taps (every slice holds the same copy, moved).",
+            key="q_nonzero",
+            correct=nz,
+        )
+        shifted = (i + 1 < P and k + 1 < h, i + 1 < P and k + 1 < h and r.C[i + 1, j, k + 1, el] == value)
+        answer_eq = (
+            f"**yes**: 𝓗({i + 1}, {j}, {k + 1}, {el}) = {r.C[i + 1, j, k + 1, el]:.3g} = 𝓗({i}, {j}, {k}, {el}), "
+            "one step down in both the slice and the input (Property 1)."
+            if shifted[0]
+            else f"**it does not exist**: slice row i = {i + 1} or entry row k = {k + 1} is past the last index "
+            f"({P - 1} and {h - 1}); Property 1 only relates entries that both exist."
+        )
+        predict_reveal(
+            f"Is 𝓗({i + 1}, {j}, {k + 1}, {el}) equal to 𝓗({i}, {j}, {k}, {el}) = {value:.3g}?",
+            answer_eq,
+            key="q_shift",
+            choices=("yes", "no", "it does not exist"),
+            correct="yes" if shifted[1] else "it does not exist" if not shifted[0] else "no",
         )
         if r.convolutional:
             st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
@@ -172,9 +206,9 @@ def lesson() -> None:
     with tab_product:
         st.plotly_chart(fig_product, width="stretch", key="product")
     if s > 1:
-        rows = ", ".join(str(v + 1) for v in r.kept[:12]) + (" …" if len(r.kept) > 12 else "")
+        rows = ", ".join(str(v) for v in r.kept[:12]) + (" …" if len(r.kept) > 12 else "")
         st.info(
-            f"With stride {s} only the outputs (i, j) with i, j ∈ {{1, {1 + s}, {1 + 2 * s}, …}} are computed: "
+            f"With stride {s} only the outputs (i, j) with i, j ∈ {{0, {s}, {2 * s}, …}} are computed: "
             f"rows {rows} of the "
             f"unrolled matrix ({len(r.kept)} of {P * Q}). The other slices, greyed out above, are never used.",
             icon=":material/filter_alt:",
@@ -195,6 +229,8 @@ st.latex(
     r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H"
 )
 st.markdown(
+    "Indices: the paper counts from 1; this page counts from 0, as Python does, so the paper's top-left slice "
+    "𝓗(1, 1, :, :) is 𝓗(0, 0, :, :) here. "
     "We pair the third index of 𝓗 with the rows of X and the fourth with its columns. The paper prints the image entry "
     "as X with the two indices swapped; with that reading the slices above would have to be transposed before use, "
     "so we "

@@ -3,8 +3,8 @@ its unrolled doubly block-Toeplitz matrix, and the product computed two ways.
 
 The paper is Chen Kong and Simon Lucey, "Take it in your stride: Do we need striding in CNNs?"
 (arXiv:1712.02502, 2017). Numbers come from stride_core.conv_tensor; the `_..._data` helpers
-arrange them into NamedTuples and the `..._figure` functions only draw. Labels use the paper's
-1-based indices: slice (i, j) = (1, 1) is the top-left one.
+arrange them into NamedTuples and the `..._figure` functions only draw. Labels use 0-based indices,
+as Python does: slice (i, j) = (0, 0) is the top-left one.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ DROPPED = flat_scale(GREY_86)  # flat grey for what a stride drops
 class SlicesData(NamedTuple):
     kept: np.ndarray  # (P·(H+1)−1, Q·(W+1)−1) mosaic of the slices; NaN in gaps and dropped slices
     dropped: np.ndarray  # same mosaic with only the slices the stride drops (else NaN)
-    index: np.ndarray  # (rows, cols, 4) 1-based (i, j, k, l) under each mosaic cell (0 in gaps)
+    index: np.ndarray  # (rows, cols, 4) 0-based (i, j, k, l) under each mosaic cell (-1 in gaps)
     text: np.ndarray  # (rows, cols) cell labels: nonzero values only
     zrange: tuple[float, float]  # one symmetric colour range for all slices
     tile_rows: np.ndarray  # mosaic row of the centre of each slice row i
@@ -69,7 +69,7 @@ def _slices_data(
     i, k = np.divmod(rr, H + 1)
     j, l = np.divmod(cc, W + 1)
     gap = (k == H) | (l == W)
-    index = np.where(gap[..., None], 0, np.stack([i + 1, j + 1, k + 1, l + 1], axis=-1))
+    index = np.where(gap[..., None], -1, np.stack([i, j, k, l], axis=-1))
     text = np.where(np.isnan(mosaic) | (mosaic == 0), "", np.char.mod("%.3g", np.nan_to_num(mosaic)))
 
     def place(ix: np.ndarray) -> np.ndarray:
@@ -169,8 +169,8 @@ def slices_figure(
             )
         )
     image_axes(fig)
-    fig.update_xaxes(tickvals=d.tile_cols, ticktext=[f"j={j + 1}" for j in range(d.shape[1])], tickangle=0)
-    fig.update_yaxes(tickvals=d.tile_rows, ticktext=[f"i={i + 1}" for i in range(d.shape[0])])
+    fig.update_xaxes(tickvals=d.tile_cols, ticktext=[f"j={j}" for j in range(d.shape[1])], tickangle=0)
+    fig.update_yaxes(tickvals=d.tile_rows, ticktext=[f"i={i}" for i in range(d.shape[0])])
     fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0), plot_bgcolor=WHITE)
     return base_layout(fig, height=height).figure()
 
@@ -216,7 +216,7 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
     rows, cols = d.kept.shape
     height = height or int(np.clip(8 * rows + 60, HEIGHT, 900))
     rr, cc = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    index = np.stack([rr // Q + 1, rr % Q + 1, cc // W + 1, cc % W + 1], axis=-1)
+    index = np.stack([rr // Q, rr % Q, cc // W, cc % W], axis=-1)
     hover = (
         "row (i, j) = (%{customdata[0]}, %{customdata[1]}), column (k, l) = (%{customdata[2]}, "
         "%{customdata[3]}): %{z:.3g}<extra>%{fullData.name}</extra>"
@@ -249,8 +249,8 @@ def toeplitz_figure(C: np.ndarray, *, s: int = 1, height: int | None = None) -> 
             )
         )
     image_axes(fig)
-    fig.update_xaxes(tickvals=np.arange(H) * W + (W - 1) / 2, ticktext=[f"k={k + 1}" for k in range(H)], tickangle=0)
-    fig.update_yaxes(tickvals=np.arange(P) * Q + (Q - 1) / 2, ticktext=[f"i={i + 1}" for i in range(P)])
+    fig.update_xaxes(tickvals=np.arange(H) * W + (W - 1) / 2, ticktext=[f"k={k}" for k in range(H)], tickangle=0)
+    fig.update_yaxes(tickvals=np.arange(P) * Q + (Q - 1) / 2, ticktext=[f"i={i}" for i in range(P)])
     fig.update_layout(showlegend=False, plot_bgcolor=WHITE)
     return base_layout(fig, height=height).figure()
 

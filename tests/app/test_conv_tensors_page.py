@@ -12,7 +12,7 @@ from tests.helpers import metrics, open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/02_conv_tensors.py"
-DEFAULTS = dict(filter="box", a=3, b=3, rows=5, cols=5, s=1, input="random")
+DEFAULTS = dict(filter="random", a=3, b=3, rows=5, cols=5, s=1, input="random")
 
 
 open_page = partial(open_lesson, PAGE)
@@ -26,7 +26,8 @@ def test_defaults():
     at = open_page()
     m = metrics(at)
     assert m["Tensor 𝓗 shape"] == "3 × 3 × 5 × 5"  # Figure 2: a 3×3 filter on a 5×5 image
-    assert m["Entries (non-zero)"] == "225 (81)"
+    assert at.selectbox(key="filter").value == "random"  # issue 14: a box hides Property 1
+    assert m["Entries (non-zero)"] == "225 (72)"  # the seeded random 3×3 filter has one zero tap
     assert m["Output of stride s"] == "3 × 3"
     assert conv_badge(at).startswith("matches")
     assert any("Properties 1–2" in x.value for x in at.success)
@@ -75,16 +76,16 @@ def test_stride_explains_kept_rows():
     at = open_page(s="2", rows="7", cols="7")
     assert metrics(at)["Slices kept by the stride"] == "9 of 25"
     text = at.info[0].value
-    assert "rows 1, 3, 5, 11, 13, 15, 21, 23, 25" in text and "(9 of 25)" in text
+    assert "rows 0, 2, 4, 10, 12, 14, 20, 22, 24" in text and "(9 of 25)" in text  # 0-based
 
 
 def test_property1_controls():
     at = open_page()
-    for key, v in (("pick_i", 2), ("pick_j", 3), ("pick_k", 4), ("pick_l", 5)):
+    for key, v in (("pick_i", 1), ("pick_j", 2), ("pick_k", 3), ("pick_l", 4)):
         at.number_input(key=key).set_value(v).run()
         assert not at.exception
     cap = next(c.value for c in at.caption if "shift diagonal" in c.value)
-    assert "𝓗(2, 3, 4, 5)" in cap and "the 9 outlined entries" in cap  # i − 1..i + 1 by j − 2..j
+    assert "𝓗(1, 2, 3, 4)" in cap and "the 9 outlined entries" in cap  # i − 1..i + 1 by j − 2..j
 
 
 def test_filter_larger_than_input_is_explained():
@@ -111,3 +112,20 @@ def test_invalid_url_falls_back_with_notice(bad):
     assert widget.value == DEFAULTS[key]
     assert at.warning and f"{key}=" in at.warning[0].value
     assert conv_badge(at).startswith("matches")
+
+
+def test_large_input_falls_back_to_a_summary():
+    at = open_page(rows="12", cols="12")
+    assert not [c for c in at.get("plotly_chart") if "slices" in c.proto.id]
+    info = next(x.value for x in at.info if "too many to draw" in x.value)
+    assert "10×10 = 100 slices of 12×12" in info and "8 non-zero entries in slice (0, 0)" in info
+
+
+def test_predict_questions_follow_the_settings():
+    at = open_page(filter="box", a="2", b="3")
+    at.number_input(key="q_nonzero_guess").set_value(6).run()
+    at.toggle(key="q_nonzero_reveal").set_value(True).run()
+    assert any("Your prediction was right" in s.value for s in at.success)
+    at.number_input(key="pick_i").set_value(3).run()  # the last slice row: no slice below it
+    at.toggle(key="q_shift_reveal").set_value(True).run()
+    assert any(m.value.startswith("**it does not exist**") for m in at.markdown)

@@ -24,7 +24,7 @@ class TestSlicesFigure:
             for j in range(Q):
                 tile = d.kept[i * (H + 1) : i * (H + 1) + H, j * (W + 1) : j * (W + 1) + W]
                 np.testing.assert_array_equal(tile, C[i, j])
-                assert tuple(d.index[i * (H + 1) + 1, j * (W + 1) + 1]) == (i + 1, j + 1, 2, 2)  # 1-based
+                assert tuple(d.index[i * (H + 1) + 1, j * (W + 1) + 1]) == (i, j, 1, 1)  # 0-based
         assert np.isnan(d.kept[H, :]).all() and np.isnan(d.kept[:, W]).all()  # gaps
         assert np.isnan(d.dropped).all()
         lo, hi = d.zrange
@@ -52,7 +52,7 @@ class TestSlicesFigure:
         C = _C(H=6, W=6)
         fig = V.slices_figure(C, s=2, orbit=shift_orbit(C.shape, 0, 0, 0, 0).numpy(), selected=(0, 0, 0, 0))
         assert [t.name for t in fig.data] == ["kept slices", "dropped by stride 2", "equal by Property 1", "chosen entry"]
-        assert list(fig.layout.xaxis.ticktext)[:2] == ["j=1", "j=2"]
+        assert list(fig.layout.xaxis.ticktext)[:2] == ["j=0", "j=1"]
         fig.to_dict()
         plain = V.slices_figure(C)
         assert [t.name for t in plain.data] == ["kept slices"]
