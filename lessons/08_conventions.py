@@ -23,8 +23,17 @@ from lessons.conventions_cached import (
     same_view,
 )
 from stride_core.arithmetic import output_size
+from stride_core.codegen import (
+    conventions_article_code,
+    flip_code,
+    pool_code,
+    pooling_vs_conv_code,
+    same_padding_code,
+    script_filename,
+)
 from stride_core.conventions import KERNELS, SourceExample, downsample_cost
 from ui import LARGE_STRIDE_ARTICLE, UrlLink, badge, image_picker, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("conventions")
 link = UrlLink("conventions")
@@ -139,6 +148,7 @@ def example_2_bigger() -> None:
     n = st.slider("Run Example 2's kernel and stride on a larger n×n input", 4, 16, 11, key="n2", bind="query-params")
     link.notice(snap)
     r = bigger_input(n)
+    code_expander(conventions_article_code(n), filename=script_filename("conventions_article", n=n), key="code_article")
     left, right = st.columns([2, 3])
     right.plotly_chart(r.figure, width="stretch", key="ex2_bigger")
     parts = [f"With an input of {n}×{n}, the 3×3 kernel at stride 4 fits **{r.windows}** window(s)."]
@@ -174,6 +184,9 @@ def flip_section() -> None:
     s = c[1].slider("Stride s", 1, 3, 1, key="cs", bind="query-params")
     link.notice(snap)
     r = flip_view(kernel, s)
+    code_expander(
+        flip_code(kernel, s), filename=script_filename("conventions_flip", kernel=kernel, s=s), key="code_flip"
+    )
     if r.relation == "symmetric":
         text = (
             "This kernel equals its own 180° turn, so the two outputs are identical: for a symmetric kernel the "
@@ -243,6 +256,9 @@ def same_section() -> None:
     d = c[3].slider("Dilation d", 1, 3, 1, key="d", bind="query-params")
     link.notice(snap)
     r = same_view(n, k, s, d)
+    code_expander(
+        same_padding_code(n, k, s, d), filename=script_filename("conventions_same", n=n, k=k, s=s, d=d), key="code_same"
+    )
     before, after = r.tf_pad
     predict_reveal(
         f"With n = {n}, k = {k}, s = {s} and d = {d}, how many rows of zeros does TensorFlow's 'SAME' add at the "
@@ -309,6 +325,9 @@ def pool_section() -> None:
         )
         return
     r = pool_view(n, k, s, p)
+    code_expander(
+        pool_code(n, k, s, p), filename=script_filename("conventions_pool", n=n, k=k, s=s, p=p), key="code_pool"
+    )
     predict_reveal(
         f"With n = {n}, k = {k}, s = {s} and p = {p}, how many windows does F.max_pool2d(..., ceil_mode=True) "
         "produce along this axis?",
@@ -347,6 +366,11 @@ def pooling_vs_conv_section() -> None:
     channels = c[3].number_input("Channels C", 1, 512, 64, key="dc", bind="query-params")
     link.notice(snap)
     r = down_view(picked.key, int(k), int(s), picked.image)
+    code_expander(
+        pooling_vs_conv_code(int(k), int(s), int(channels), h=r.shape[0], w=r.shape[1], image_label=picked.label),
+        filename=script_filename("conventions_pooling", k=k, s=s, c=channels, size=r.shape),
+        key="code_down",
+    )
     st.plotly_chart(r.figure, width="stretch", key="down")
     badge(f"the output-size formula ⌊(n − k)/s⌋ + 1 for both ({r.out[0]}×{r.out[1]})", r.agree)
     cost = downsample_cost(r.shape, int(k), int(s), c_in=int(channels))

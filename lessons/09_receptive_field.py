@@ -15,6 +15,7 @@ from torch import nn
 
 from stride_core import StrideLabError
 from stride_core import networks as N
+from stride_core.codegen import receptive_field_code, script_filename
 from stride_core.receptive_field import (
     Geometry,
     LayerRow,
@@ -31,6 +32,7 @@ from stride_core.receptive_field import (
 from stride_core.verify import Agreement, compare
 from stride_core.viz.receptive_field import MAX_CENTRES, field_figure, staircase_figure
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("receptive-field")
 link = UrlLink("receptive-field")
@@ -262,6 +264,10 @@ def explorer() -> None:
                 result[1],
             )
     _field_text(rf, unit, box, size, result, picked.label)
+    code_expander(
+        receptive_field_code(g.rows, size, unit, title=NETS[net]),
+        filename=script_filename("receptive_field", net=net, size=size, unit=unit),
+    )
     _questions(g, rf, size)
     if st.toggle("Show the layer table", key="show_table"):  # built only when asked for: a table costs a rerun ~20 ms
         st.dataframe([_table_row(r) for r in g.rows], hide_index=True, key="table")

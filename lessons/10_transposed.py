@@ -13,6 +13,7 @@ from stride_core import StrideLabError
 from stride_core.aliasing import log_spectrum
 from stride_core.arithmetic import output_size
 from stride_core.backprop import input_grad
+from stride_core.codegen import overlap_code, script_filename, transposed_size_code, transposed_stamps_code
 from stride_core.images import resize_max_side
 from stride_core.transposed import (
     RESIZE_MODES,
@@ -43,6 +44,7 @@ from stride_core.viz.transposed import (
     upsample_figure,
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("transposed")
 link = UrlLink("transposed")
@@ -217,6 +219,9 @@ def calculator() -> None:
     link.notice(snap)
     h, w = (tuple(values[axis][a] for a in AXES) for axis in ("h", "w"))
     r = shapes(h, w)
+    code_expander(
+        transposed_size_code(h, w), filename=script_filename("transposed_size", rows=h, cols=w), key="code_size"
+    )
     if r.ours is None:
         _error(r.ours_error, "Lower output_padding (it must stay below the stride or the dilation) or the padding.")
         if r.torch is None:
@@ -311,6 +316,13 @@ def stamps() -> None:
         op = c[5].slider("output_padding", 0, 2, 0, key="aop", bind="query-params")
         seed = int(c[6].number_input("Seed", 0, 999, 0, key="aseed", bind="query-params"))
     link.notice(snap)
+    code_expander(
+        transposed_stamps_code(n, k, s, p, op, seed, one_d),
+        filename=script_filename(
+            "transposed_stamps", mode="1d" if one_d else "2d", n=n, k=k, s=s, p=p, op=op, seed=seed
+        ),
+        key="code_stamps",
+    )
     try:
         r = stamp_lesson(one_d, n, k, s, p, op, seed)
     except StrideLabError as exc:
@@ -376,6 +388,11 @@ def checkerboard() -> None:
     )
     st.plotly_chart(r.fig_2d, width="stretch", key="overlap_2d")
     badge("F.conv_transpose2d of an all-ones input with an all-ones kernel", r.agree)
+    code_expander(
+        overlap_code(n, ka, kb, s),
+        filename=script_filename("transposed_overlap", n=n, k=(ka, kb), s=s),
+        key="code_overlap",
+    )
     if r.conclusive:
         parts = []
         for k, values, uniform in zip((ka, kb), r.values, r.uniform, strict=True):

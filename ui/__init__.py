@@ -7,6 +7,7 @@
 - heavy     imports before concurrency, and the heavy-work slot
 """
 
+from .code import code_expander
 from .heavy import HEAVY_SLOTS, Slot, decode_slot, heavy_slot, session_owner, training_slot, warm_imports
 from .images import UPLOAD, PickedImage, image_picker
 from .page import badge, lesson_header, predict_reveal
@@ -50,6 +51,7 @@ __all__ = [
     "badge",
     "clean_text",
     "clip",
+    "code_expander",
     "decode_slot",
     "heavy_slot",
     "image_picker",
