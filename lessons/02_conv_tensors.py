@@ -215,19 +215,19 @@ def lesson() -> None:
         )
 
 
-lesson()
-
-st.subheader("The idea")
 st.markdown(
-    "A convolution is linear in its input, so it can be written as one array of weights that multiplies the image. "
-    "Kong and Lucey make that array four-dimensional: for every output position (i, j) there is one slice, a full-size "
-    "image that is zero except for a copy of the filter whose corner sits at (i, j). Multiplying the image by a slice "
-    "element-wise and adding everything up gives one output value."
+    "**The idea.** A convolution is linear in its input, so it can be written as one array of weights that multiplies "
+    "the image. Kong and Lucey make that array four-dimensional: for every output position (i, j) there is one slice, "
+    "a full-size image that is zero except for a copy of the filter whose corner sits at (i, j). Multiplying the image "
+    "by a slice element-wise and adding everything up gives one output value."
 )
 st.latex(
     r"[\mathcal{H}X]_{i,j} = \sum_{k}\sum_{\ell} \mathcal{H}_{i,j,k,\ell}\, X_{k,\ell}, \qquad "
     r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H"
 )
+lesson()
+
+st.subheader("Reading the formula")
 st.markdown(
     "Indices: the paper counts from 1; this page counts from 0, as Python does, so the paper's top-left slice "
     "𝓗(1, 1, :, :) is 𝓗(0, 0, :, :) here. "

@@ -21,7 +21,7 @@ from stride_core.viz.sampling import (
     grid_figure,
     polyphase_figure,
 )
-from ui import UrlLink, badge, image_picker, lesson_header
+from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 
 lesson_header("sampling-grids")
 link = UrlLink("sampling-grids")
@@ -39,6 +39,12 @@ def composed(size: int, s: int, m: int, n: int, s_l: int) -> tuple[tuple[int, in
     x = torch.arange(float(size * size)).reshape(size, size)
     s2, m2, n2 = compose(s, m, n, s_l)
     return (s2, m2, n2), compare(T(T(x, s_l, 1, 1), s, m, n), T(x, s2, m2, n2))
+
+
+@st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
+def kept_shape(size: int, s: int, m: int, n: int) -> tuple[int, int]:
+    """The shape (rows, columns) of T^(s)_{m,n} of a size×size matrix (m, n 1-based)."""
+    return tuple(T(torch.zeros(size, size), s, m, n).shape)
 
 
 @st.cache_data(max_entries=128, max_size="16MB", show_spinner=False)
@@ -115,6 +121,27 @@ def grids() -> None:
         f"exactly one grid per element: the {s * s} sub-matrices hold all {size * size} elements once",
         compare(coverage(size, size, s).double(), torch.ones(size, size, dtype=torch.float64)),
     )
+    r, c = size - 1, size // 2  # 0-based, as on the axes
+    grid_of = [f"({m}, {n})" for m in range(1, s + 1) for n in range(1, s + 1)]
+    m, n = r % s + 1, c % s + 1
+    predict_reveal(
+        f"Which grid (m, n) holds element [{r}, {c}] (0-based row and column; m, n 1-based)?",
+        f"**({m}, {n})**: row {r} = {r // s}·{s} + {r % s}, so m = {r % s} + 1 = {m}; column {c} = {c // s}·{s} + "
+        f"{c % s}, so n = {c % s} + 1 = {n}. The grid starts at 0-based ({m - 1}, {n - 1}) and steps by {s}.",
+        key="q_grid",
+        choices=grid_of,
+        correct=f"({m}, {n})",
+    )
+    kr, kc = kept_shape(size, s, s, 1)
+    count = kr * kc
+    predict_reveal(
+        f"How many elements of the {size}×{size} matrix does $T^{{({s})}}_{{{s},1}}$ keep?",
+        f"**{count}** = {kr}×{kc}: it keeps the 0-based rows {s - 1}, {2 * s - 1}, … up to {size - 1} ({kr} of them) "
+        f"and the columns 0, {s}, … up to {size - 1} ({kc} of them). When {size} is not a multiple of {s}, the grids "
+        "that start further right or down keep fewer elements.",
+        key="q_count",
+        correct=count,
+    )
 
 
 @st.fragment
@@ -124,8 +151,8 @@ def composition() -> None:
     size = c[0].slider("Matrix size", 4, 16, 12, key="cn_size", bind="query-params")
     s_l = c[1].slider("First stride s_l", 1, 4, 2, key="sl", bind="query-params")
     s = c[2].slider("Then stride s", 1, 4, 2, key="cs", bind="query-params")
-    m = c[3].number_input("offset m", 1, s, min(2, s), key="cm", bind="query-params")
-    n = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params")
+    m = c[3].number_input("offset m", 1, s, min(2, s), key="cm", bind="query-params", help="1-based, as in the paper")
+    n = c[4].number_input("offset n", 1, s, 1, key="cn", bind="query-params", help="1-based, as in the paper")
     link.notice(snap)
     (s2, m2, n2), ok = composed(size, s, m, n, s_l)
     st.latex(
@@ -143,10 +170,10 @@ def property_4() -> None:
     name = c[0].selectbox("Filter H (3×3)", FILTER_NAMES, key="pf", bind="query-params")
     size = c[1].slider("Input size", 4, 10, 7, key="psize", bind="query-params")
     s = c[2].slider("Stride s", 1, 3, 2, key="ps", bind="query-params")
-    m = c[3].number_input("m", 1, s, 1, key="pm", bind="query-params")
-    n = c[4].number_input("n", 1, s, min(2, s), key="pn", bind="query-params")
-    p = c[5].number_input("p", 1, s, min(2, s), key="pp", bind="query-params")
-    q = c[6].number_input("q", 1, s, 1, key="pq", bind="query-params")
+    m = c[3].number_input("m", 1, s, 1, key="pm", bind="query-params", help="1-based, as in the paper")
+    n = c[4].number_input("n", 1, s, min(2, s), key="pn", bind="query-params", help="1-based, as in the paper")
+    p = c[5].number_input("p", 1, s, min(2, s), key="pp", bind="query-params", help="1-based, as in the paper")
+    q = c[6].number_input("q", 1, s, 1, key="pq", bind="query-params", help="1-based, as in the paper")
     link.notice(snap)
     r = subsampled(name, size, s, m, n, p, q)
     st.latex(
@@ -161,8 +188,9 @@ def property_4() -> None:
         st.plotly_chart(subsampled_slices_figure(settings, r.tensor), width="stretch", key="subsampled_slices")
         shape = " × ".join(str(v) for v in r.tensor.shape)
         st.caption(
-            f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m}, {n}), ({m}+{s}, {n}), … of the {size}×{size} "
-            f"convolution, read only at input pixels ({p}, {q}), ({p}+{s}, {q}), …"
+            f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m - 1}, {n - 1}), ({m - 1 + s}, {n - 1}), … "
+            f"of the {size}×{size} convolution, read only at input pixels ({p - 1}, {q - 1}), ({p - 1 + s}, {q - 1}), "
+            "… Positions count from 0, as on the axes; the offsets m, n, p, q are the paper's and count from 1."
         )
     else:
         st.info("The grid (m, n) has no output position for this input size: the sub-sampled tensor is empty.")
@@ -181,7 +209,8 @@ def image_components() -> None:
     snap = link.take("imgs")
     left, right = st.columns([1, 3])
     with left:
-        picked = image_picker(key="img", max_side=128, default="camera")
+        # The zone plate by default: its fine rings make the sub-pixel shifts between the phases visible.
+        picked = image_picker(key="img", max_side=128, default="zone_plate")
         s = st.slider("Stride s", 1, 4, 2, key="imgs", bind="query-params")
     link.notice(snap)
     h, w = picked.image.shape[-2:]
@@ -196,7 +225,7 @@ def image_components() -> None:
     with right:
         st.plotly_chart(components_image_figure(picked.key, s, parts), width="stretch", key="polyphase")
     left.caption(
-        f"{h}×{w} pixels become {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
+        f"The {h}×{w} image (H×W, rows × columns) becomes {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
         + (" (zero-padded at the bottom and right to a multiple of s)." if h % s or w % s else ".")
         + " Channel (m−1)·s + (n−1) holds the grid (m, n): the order F.pixel_unshuffle uses."
     )

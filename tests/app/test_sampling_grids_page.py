@@ -82,15 +82,15 @@ def test_property4_empty_tensor_is_explained():
 
 def test_image_picker_samples():
     at = open_page()
-    at.selectbox(key="img").set_value("zone_plate").run()
+    at.selectbox(key="img").set_value("camera").run()  # the zone plate is the default
     assert not at.exception
     assert "pixel_unshuffle" in badges(at)[-1] and badges(at)[-1].startswith("matches")
-    assert any("128×128 pixels become 4 channels of 64×64" in c.value for c in at.caption)
+    assert any("128×128 image (H×W, rows × columns) becomes 4 channels of 64×64" in c.value for c in at.caption)
 
 
 def test_odd_sized_image_is_padded():
     at = open_page(imgs="3")
-    assert any("become 9 channels of 43×43 (zero-padded" in c.value for c in at.caption)  # 128 = 3·42 + 2
+    assert any("becomes 9 channels of 43×43 (zero-padded" in c.value for c in at.caption)  # 128 = 3·42 + 2
     assert badges(at)[-1].startswith("matches")
 
 
@@ -110,3 +110,33 @@ def test_invalid_url_falls_back_with_notice(bad):
     key = next(iter(bad))
     assert widget(at, key).value == DEFAULTS[key]
     assert at.warning and f"{key}=" in at.warning[0].value
+
+
+def test_image_default_shows_the_phases():
+    # Issue 14: the zone plate by default (its rings differ between the phases); sizes written H×W.
+    at = open_page()
+    assert at.selectbox(key="img").value == "zone_plate"
+    assert any("128×128 image (H×W, rows × columns) becomes 4 channels of 64×64" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("size, s", [(6, 2), (7, 3), (16, 4), (5, 1)])
+def test_predict_questions_follow_the_settings(size, s):
+    at = open_page(n=str(size), s=str(s))
+    r, c = size - 1, size // 2
+    # the grid holding [r, c], found by scanning the paper's definition X[(i-1)s+m, (j-1)s+n] (1-based)
+    found = next(
+        (m, n)
+        for m in range(1, s + 1)
+        for n in range(1, s + 1)
+        if any((i - 1) * s + m == r + 1 for i in range(1, size + 1))
+        and any((j - 1) * s + n == c + 1 for j in range(1, size + 1))
+    )
+    radio = next(x for x in at.radio if x.key == "q_grid_guess")
+    radio.set_value(f"({found[0]}, {found[1]})").run()
+    at.toggle(key="q_grid_reveal").set_value(True).run()
+    assert any("Your prediction was right" in x.value for x in at.success)
+    kept = len(range(s - 1, size, s)) * len(range(0, size, s))
+    at.number_input(key="q_count_guess").set_value(kept).run()
+    at.toggle(key="q_count_reveal").set_value(True).run()
+    assert sum("Your prediction was right" in x.value for x in at.success) == 2
+    assert any(m.value.startswith(f"**{kept}**") for m in at.markdown)
