@@ -235,11 +235,18 @@ def image_components() -> None:
 st.subheader("1 · The s² grids of a stride")
 st.markdown(
     "Sub-sampling with stride s keeps one element out of every s×s block. Which one is a choice: the paper names the "
-    "choice by the position (m, n) of the first element kept, and calls the operation T. There are s² possible "
-    "choices, "
+    "choice by the position (m, n) of the first element kept (counted from 1), and calls the operation T. "
+    "There are s² possible choices, "
     "and together they use every element of the matrix once — nothing is counted twice and nothing is left out."
 )
-st.latex(r"\big[T^{(s)}_{m,n}(X)\big]_{i,j} = X_{(i-1)s+m,\;(j-1)s+n}, \qquad 1 \le m, n \le s")
+st.latex(
+    r"\big[T^{(s)}_{m,n}(X)\big]_{i,j} = X_{i s + m - 1,\; j s + n - 1}, \qquad i, j = 0, 1, \dots, \qquad "
+    r"1 \le m, n \le s"
+)
+st.caption(
+    "The paper writes this with every index counted from 1. Here the element indices i, j and the rows and columns "
+    "of X count from 0, as in Python; only the offsets m, n (and p, q below) keep the paper's 1-based count."
+)
 grids()
 
 st.subheader("2 · A grid of a grid is a grid")

@@ -51,7 +51,12 @@ class TestSlicesFigure:
     def test_traces(self):
         C = _C(H=6, W=6)
         fig = V.slices_figure(C, s=2, orbit=shift_orbit(C.shape, 0, 0, 0, 0).numpy(), selected=(0, 0, 0, 0))
-        assert [t.name for t in fig.data] == ["kept slices", "dropped by stride 2", "equal by Property 1", "chosen entry"]
+        assert [t.name for t in fig.data] == [
+            "kept slices",
+            "dropped by stride 2",
+            "equal by Property 1",
+            "chosen entry",
+        ]
         assert list(fig.layout.xaxis.ticktext)[:2] == ["j=0", "j=1"]
         fig.to_dict()
         plain = V.slices_figure(C)
@@ -74,7 +79,9 @@ class TestToeplitzFigure:
         f = example_filter("random", (2, 3), seed=4)
         C = conv_tensor(f, (4, 5)).numpy()
         d = V._toeplitz_data(C)
-        J = torch.autograd.functional.jacobian(lambda x: F.conv2d(x[None, None], f[None, None])[0, 0], torch.zeros(4, 5, dtype=torch.float64))
+        J = torch.autograd.functional.jacobian(
+            lambda x: F.conv2d(x[None, None], f[None, None])[0, 0], torch.zeros(4, 5, dtype=torch.float64)
+        )
         np.testing.assert_array_equal(d.kept, J.reshape(3 * 3, 20).numpy())
         np.testing.assert_array_equal(d.row_blocks, [2.5, 5.5])
         np.testing.assert_array_equal(d.col_blocks, [4.5, 9.5, 14.5])
