@@ -27,14 +27,17 @@ from __future__ import annotations
 import argparse
 import ast
 import glob
+import importlib
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,8 +60,8 @@ SAMPLING = ("tests/core/test_sampling.py",)
 CONV = ("tests/core/test_conv_tensor.py",)
 EQUIV = ("tests/core/test_equivalence.py", "tests/core/test_non_striding.py", "tests/core/test_polyphase*.py")
 DIFF = ("tests/core/test_diffstride.py",)
-ALIAS = ("tests/core/test_aliasing.py", "tests/core/test_pyramid.py")
-TRANSPOSED = ("tests/core/test_transposed.py",)
+ALIAS = ("tests/core/test_aliasing.py", "tests/core/test_pyramid.py", "tests/core/test_transposed_mutants.py")
+TRANSPOSED = ("tests/core/test_transposed.py", "tests/core/test_transposed_mutants.py")
 CONVENTIONS = ("tests/core/test_conventions.py",)
 RF = ("tests/core/test_receptive_field.py",)
 NETWORKS = ("tests/core/test_networks.py",)
@@ -111,19 +114,30 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation("folding baseband centre off by one", "folding", "W // 2 - w // 2", "W // 2 - (w + 1) // 2", ALIAS),
     # coverage counts
+    # (coverage_summary counts per axis with _axis since the gaps/holes rewrite)
     Mutation(
         "trailing columns from the rows",
         "coverage_summary",
-        "tc = max(0, w - 1 - last_c)",
-        "tc = max(0, h - 1 - last_r)",
+        "        rows.leftover,\n        cols.leftover,\n",
+        "        rows.leftover,\n        rows.leftover,\n",
         ARITH,
     ),
     Mutation(
         "skipped-between includes trailing columns",
         "coverage_summary",
-        "zero[: h - tr, : w - tc]",
-        "zero[: h - tr, : w]",
+        "not_left = (h - rows.leftover) * (w - cols.leftover)",
+        "not_left = (h - rows.leftover) * w",
         ARITH,
+    ),
+    Mutation(
+        "columns counted with the row settings",
+        "coverage_summary",
+        "_axis(w, kw, sw, pw, dw, wo)",
+        "_axis(w, kh, sh, ph, dh, wo)",
+        ARITH,
+    ),
+    Mutation(
+        "leftover starts one early", "_axis", "inside = idx < taps.numel()", "inside = idx < taps.numel() - 1", ARITH
     ),
     Mutation(
         "gradient interior starts a row early",
@@ -374,7 +388,77 @@ def test_files(repo: Path, patterns: tuple[str, ...]) -> list[str]:
     return found
 
 
+# Importing torch and friends takes most of a short pytest run (tens of seconds on a busy 2-core
+# machine). Where fork exists, this process imports them once and each run is a forked child that
+# calls pytest.main in the copy; stride_core and the tests are never imported here, so every child
+# imports the mutated files fresh. --no-fork runs each pytest as a new process instead.
+PRELOAD = ("torch", "numpy", "scipy.signal", "plotly.graph_objects", "PIL.Image", "hypothesis", "pytest")
+FORK = False
+
+
+def preload() -> bool:
+    if not hasattr(os, "fork") or Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        return False
+    try:
+        for name in PRELOAD:
+            importlib.import_module(name)
+    except ImportError:
+        return False
+    importlib.import_module("torch").set_num_threads(1)
+    return True
+
+
+def run_forked(repo: Path, args: list[str]) -> tuple[int, str, float]:
+    t0 = time.perf_counter()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: pytest in the copy, all output into the pipe
+        try:
+            os.close(r)
+            os.dup2(w, 1)
+            os.dup2(w, 2)
+            os.chdir(repo)
+            os.environ.update(PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_PROFILE="ci")
+            sys.dont_write_bytecode = True
+            sys.path.insert(0, str(repo))
+            code = importlib.import_module("pytest").main(args)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(code))
+        except BaseException:  # noqa: BLE001 — whatever happens, the child must not return into main()
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(3)
+    os.close(w)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = t0 + TIMEOUT_S - time.perf_counter()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return -1, b"".join(chunks).decode(errors="replace"), time.perf_counter() - t0
+            if select.select([r], [], [], min(left, 5.0))[0]:
+                data = os.read(r, 1 << 16)
+                if not data:
+                    break
+                chunks.append(data)
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(r)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace"), time.perf_counter() - t0
+
+
 def run_pytest(repo: Path, files: list[str], *, stop_first: bool) -> tuple[int, str, float]:
+    args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *(["-x"] if stop_first else []), *files]
+    if FORK:
+        return run_forked(repo, args)
     env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_PROFILE="ci")
     cmd = [
         str(PYTHON),
@@ -416,6 +500,7 @@ def main() -> int:
         "--where", default="", help="run only mutations located in a file whose path contains this text"
     )
     parser.add_argument("--list", action="store_true", help="show where each mutation applies, run nothing")
+    parser.add_argument("--no-fork", action="store_true", help="a new Python process per pytest run (slower)")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if args.k.lower() in (m.name + " " + m.function).lower()]
 
@@ -442,6 +527,9 @@ def main() -> int:
             print(f"the tests would import stride_core from {probe.stdout or probe.stderr!r}, not the copy; stopping")
             return 2
 
+        global FORK
+        FORK = not args.no_fork and preload()
+        print(f"each pytest run: {'a fork of this process (torch imported once)' if FORK else 'a new process'}")
         every = sorted({f for m in chosen if sites[m].status == "ok" for f in test_files(repo, m.tests)})
         broken: set[str] = set()
         t0 = time.perf_counter()
