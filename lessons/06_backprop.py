@@ -11,11 +11,14 @@ from lessons.cached import BackpropView
 from stride_core import StrideLabError
 from stride_core.backprop import (
     UPSTREAM_KINDS,
+    activation_input_grad,
     autograd_grads,
     gradient_coverage,
     input_grad_steps,
     make_example,
+    multichannel_check,
     naive_input_grad,
+    unread_input,
     weight_grad_steps,
 )
 from stride_core.verify import compare
@@ -76,6 +79,24 @@ def coverage(one_d: bool, n: int, k: int, s: int, p: int):
     return gradient_coverage_figure(cov), cov.interior_values, cov.uniform, cov.conclusive
 
 
+@st.cache_data(max_entries=48, max_size="16MB", show_spinner=False)
+def window_counts(one_d: bool, n: int, k: int, s: int, p: int) -> tuple[int, ...]:
+    """The distinct numbers of real dy entries under the rotated kernel, over the positions that land on x."""
+    size, ks, stride, pad = _settings(one_d, n, k, s, p)
+    counts = gradient_coverage(torch.ones(ks, dtype=torch.float64), stride, pad, size).counts
+    return tuple(int(v) for v in torch.unique(counts).tolist())
+
+
+@st.cache_data(max_entries=48, max_size="16MB", show_spinner=False)
+def extra_steps(one_d: bool, n: int, k: int, s: int, p: int, kind: str, seed: int):
+    """The activation step (tanh) and the multi-channel step, each against torch.autograd."""
+    size, ks, stride, pad = _settings(one_d, n, k, s, p)
+    ex = make_example(size, ks, stride, pad, kind, seed=seed)
+    act = activation_input_grad(ex.x[None, None], ex.w[None, None], ex.dy[None, None], stride, pad, "tanh")
+    multi = multichannel_check(size, ks, stride, pad, seed=seed)
+    return compare(act.ours, act.reference), compare(multi.ours, multi.reference), multi.c_in, multi.c_out
+
+
 def controls() -> dict | None:
     snap = link.take("mode", "n", "k", "s", "p", "dy", "seed")
     with st.container(border=True):
@@ -113,7 +134,10 @@ def explorer() -> None:
             "1-D mode: one row, the simplest case. Dilation puts s − 1 zeros between neighbouring entries of dy; "
             "padding, rotation and sliding work along the row exactly as in 2-D."
         )
-    st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
+    if one_d:
+        st.latex(r"y[j] = \sum_{b} w[b]\; x_p[s\,j + b]")
+    else:
+        st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
     st.plotly_chart(r.forward, width="stretch", key="forward")
     if r.target:
         st.caption("Squared-error loss L = ½‖y − t‖² against a random integer target t, so dy = y − t.")
@@ -137,19 +161,28 @@ def explorer() -> None:
     )
     st.plotly_chart(r.pair_x, width="stretch", key="pair_x")
     badge("torch.autograd", r.ok_x)
+    unread_text(v, one_d)
 
     st.subheader("∂L/∂w: the dilated gradient as the kernel")
     st.markdown(
         "Weight *w[a, b]* touched one pixel in every window, at offset (a, b). Its gradient slides the dilated dy over "
         "the padded input — one position per weight — and sums the products."
     )
-    st.latex(
-        r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star "
-        r"\operatorname{dilate}_s(dy)\big)[a,b]"
-    )
+    if one_d:
+        st.latex(
+            r"\frac{\partial L}{\partial w[b]} = \sum_{j} dy[j]\; x_p[s\,j + b] = \big(x_p \star "
+            r"\operatorname{dilate}_s(dy)\big)[b]"
+        )
+    else:
+        st.latex(
+            r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star "
+            r"\operatorname{dilate}_s(dy)\big)[a,b]"
+        )
     st.plotly_chart(r.anim_w, width="stretch", key="anim_w")
     st.plotly_chart(r.pair_w, width="stretch", key="pair_w")
     badge("torch.autograd", r.ok_w)
+
+    chain_steps(v, one_d)
 
     st.subheader("Why not a strided convolution?")
     st.markdown(
@@ -165,14 +198,103 @@ def explorer() -> None:
         st.info("With stride 1 the dilation does nothing, so both recipes agree. Raise the stride to see them part.")
     else:
         st.caption(f"The undilated recipe is off by up to {r.wrong.max_abs:.3g}.")
+    counts = window_counts(one_d, v["n"], v["k"], v["s"], v["p"])
+    shape = f"{v['k']}-tap" if one_d else f"{v['k']}×{v['k']}"
+    listed = ", ".join(map(str, counts[:-1])) + (" or " if len(counts) > 1 else "") + str(counts[-1])
     predict_reveal(
-        "With stride 2, when the rotated kernel sits on the dilated dy, what do two neighbouring kernel taps land on?",
-        "At most one of them lands on a real entry of dy; the other lands on an inserted zero. Real entries sit s "
-        "apart "
-        "in the dilated grid, so a 3×3 kernel meets 1, 2 or 4 of them depending on where it sits — the same 1, 2, 4 "
-        "pattern as the window counts below. Two entries that were neighbours in dy never meet neighbouring taps.",
+        f"With stride {v['s']}, the rotated {shape} kernel slides over the dilated dy. Over the positions that "
+        "give an entry of ∂L/∂x, at most how many real dy entries (not inserted zeros) does it cover at once?",
+        f"**{counts[-1]}.** Real entries sit {v['s']} apart in the dilated grid, so {v['k']} neighbouring taps "
+        f"along an axis meet at most ⌈{v['k']}/{v['s']}⌉ = {-(-v['k'] // v['s'])} of them (fewer near the edges). "
+        f"Here a window covers {listed} real entries depending on where it sits: the same numbers as the window "
+        "counts of the coverage section below. Two entries that were neighbours in dy are never under "
+        "neighbouring taps" + (" (with stride 1 they are: nothing was inserted)." if v["s"] == 1 else "."),
         key="bp_predict",
+        correct=counts[-1],
     )
+
+
+def unread_text(v: dict, one_d: bool) -> None:
+    """Why the gradient panel is larger than the formula's result, built from the current values."""
+    n, k, s, p = v["n"], v["k"], v["s"], v["p"]
+    size, ks, stride, pad = _settings(one_d, n, k, s, p)
+    u = unread_input(size, ks, stride, pad)
+    th, tw = u.transposed_size
+    lost = u.cols if one_d else u.rows
+    op = u.output_padding[1]
+    width = size[1]
+    end = (
+        f"index {u.last_read[1]} of x" if u.last_read[1] < width else f"index {u.last_read[1]}, in the padding after x"
+    )
+    got = f"{tw}" if one_d else f"{th}×{tw}"
+    want = f"{width}" if one_d else f"{size[0]}×{width}"
+    parts = []
+    if lost:
+        one = len(lost) == 1
+        which = ("entry" if one else "entries") if one_d else ("row and column" if one else "rows and columns")
+        idx = ", ".join(map(str, lost))
+        why = []
+        if s > k:
+            why.append(f"a stride of {s} with a kernel of {k} skips {s - k} of every {s} pixels")
+        if any(i > u.last_read[1] for i in lost):
+            why.append(f"the last window ends at {end}")
+        parts.append(
+            f"The dilate-pad-rotate formula, with the padding cut off, gives {got} numbers for x's {want}, and no "
+            f"window of the forward pass read {which} {idx} of x ({' and '.join(why)}). Nothing there changed y, "
+            "so the gradient there is 0 whatever dy and w are."
+        )
+    if op:
+        parts.append(
+            f"The same gradient as a layer: `ConvTranspose{'1' if one_d else '2'}d` with kernel {k}, stride {s} and "
+            f"padding {p} turns dy into {got}; to give the input's {want} back it needs `output_padding={op}` "
+            f"(= ({n} + 2·{p} − {k}) mod {s}), which adds the unread {'entries' if one_d else 'rows and columns'} "
+            "at the end."
+        )
+    if parts:
+        st.markdown(" ".join(parts))
+        st.page_link(
+            "lessons/01_stride_arithmetic.py",
+            label="Stride arithmetic: the pixels a stride skips",
+            icon=":material/link:",
+        )
+    zero = len(lost)
+    noun = "entries" if one_d else "rows"
+    predict_reveal(
+        f"Now at n = {n}, k = {k}, s = {s}, p = {p}: how many {noun} of ∂L/∂x are 0 for every dy and w?",
+        f"**{zero}.** Window i reads the padded indices {s}·i to {s}·i + {k - 1}"
+        + (f"; with s > k the {s - k} between two windows are skipped" if s > k else "")
+        + f"; the last window ends at {end}, and ({n} + 2·{p} − {k}) mod {s} = {op} padded {noun} follow it unread. "
+        + (f"The unread {noun} of x: {', '.join(map(str, lost))}." if zero else f"None of x's {noun} is left unread.")
+        + " Change a slider and ask again: the count follows n, k, s and p.",
+        key="bp_zero",
+        correct=zero,
+    )
+
+
+def chain_steps(v: dict, one_d: bool) -> None:
+    """Two short steps: the activation's slope f′ in the chain rule, and the sum over output channels."""
+    act, multi, c_in, c_out = extra_steps(one_d, v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]))
+    st.subheader("Through the activation: times f′")
+    st.markdown(
+        "In a network the convolution reads a = f(z), the output of an activation such as tanh, and the gradient "
+        "we want is the one of z. The chain rule multiplies each pixel's gradient by the slope of f at that pixel "
+        "(the factor f′ in the Stack Exchange question's formula):"
+    )
+    st.latex(
+        r"\frac{\partial L}{\partial z} = \Big(\operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy)\big) \star "
+        r"\operatorname{rot180}(w)\Big) \odot f'(z), \qquad \tanh'(z) = 1 - \tanh^2 z"
+    )
+    badge("torch.autograd through tanh, with z = the x above", act)
+    st.subheader("Several channels: a sum over output channels")
+    st.markdown(
+        "With channels, input channel c was read by every output channel o through its own kernel w[o, c], so its "
+        "gradient is one dilate-pad-rotate term per output channel, added up:"
+    )
+    st.latex(
+        r"\frac{\partial L}{\partial x[c]} = \sum_{o} \operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy[o])\big)"
+        r" \star \operatorname{rot180}(w[o, c])"
+    )
+    badge(f"torch.autograd, for random integer x, w and dy with {c_in} input and {c_out} output channels", multi)
 
 
 @st.fragment

@@ -52,6 +52,14 @@ __all__ = [
     "weight_grad_steps",
     "GradientCoverage",
     "gradient_coverage",
+    "Unread",
+    "unread_input",
+    "ACTIVATIONS",
+    "ActivationGrad",
+    "activation_input_grad",
+    "multichannel_input_grad",
+    "MultiChannelCheck",
+    "multichannel_check",
 ]
 
 Size2 = int | Sequence[int]
@@ -444,7 +452,12 @@ def make_example(
     check(kind in UPSTREAM_KINDS, f"kind must be one of {UPSTREAM_KINDS}, got {kind!r}")
     g = torch.Generator().manual_seed(int(seed))
     x = torch.randint(-2, 3, (h, wd), generator=g).to(device=device, dtype=dtype)
-    w = torch.randint(-1, 3, (kh, kw), generator=g).to(device=device, dtype=dtype)
+    w = torch.randint(-1, 3, (kh, kw), generator=g)
+    for _ in range(32):  # never a lone tap (a delta kernel only shifts): at least two non-zero taps when k > 1
+        if int((w != 0).sum()) >= min(2, kh * kw):
+            break
+        w = torch.randint(-1, 3, (kh, kw), generator=g)
+    w = w.to(device=device, dtype=dtype)
     y = F.conv2d(x[None, None], w[None, None], stride=(sh, sw), padding=(ph, pw))[0, 0]
     dy, target = upstream_gradient(y, kind, seed=int(seed) + 1)
     return Example(x, w, y, dy, target, (sh, sw), (ph, pw))
@@ -645,3 +658,195 @@ def gradient_coverage(w: torch.Tensor, stride: Size2, padding: Size2, input_size
     values = tuple(int(v) for v in torch.unique(inner).tolist()) if inner.numel() else ()
     conclusive = r1 - r0 >= sh and c1 - c0 >= sw
     return GradientCoverage(counts, received, (r0, max(r0, r1), c0, max(c0, c1)), values, len(values) == 1, conclusive)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pixels the forward pass never read, and what ConvTranspose2d needs to give the input's size back.
+
+
+class Unread(NamedTuple):
+    """Rows and columns of x that no window of the forward pass read (0-based), and the transposed size."""
+
+    rows: tuple[int, ...]  # input rows no window reached (between windows when s > k, or after the last one)
+    cols: tuple[int, ...]
+    output_padding: tuple[int, int]  # (H + 2p − k) mod s per axis: what ConvTranspose2d must add to give H × W
+    transposed_size: tuple[int, int]  # ConvTranspose2d's output without output_padding: (H_out − 1)s − 2p + k
+    last_read: tuple[int, int]  # the last index of x the last window reads, s·(H_out − 1) + k − 1 − p (>= H: padding)
+
+
+def unread_input(input_size: Size2, kernel_size: Size2, stride: Size2, padding: Size2) -> Unread:
+    r"""Which input rows/columns the forward convolution never read, and the output_padding that restores H × W.
+
+    Window i reads padded rows s·i .. s·i + k − 1. When s > k the s − k rows between two windows
+    are skipped; and the last window ends at s·(H_out − 1) + k − 1, so the r = (H + 2p − k) mod s
+    padded rows after it are never read. The unread rows that are real rows of x (not padding)
+    get zero gradient whatever dy and w are. The full correlation of the dilated dy with the rotated
+    kernel (a transposed convolution) has (H_out − 1)s − 2p + k rows once the padding is cut:
+    ``ConvTranspose2d(..., stride=s, padding=p, output_padding=r)`` gives back H.
+
+    Args:
+        input_size, kernel_size, stride, padding: as for make_example.
+
+    Returns:
+        Unread.
+
+    Raises:
+        ValueCheckError: if a setting is out of range or the kernel does not fit.
+
+    Example:
+        >>> unread_input(8, 3, 2, 0)
+        Unread(rows=(7,), cols=(7,), output_padding=(1, 1), transposed_size=(7, 7), last_read=(6, 6))
+        >>> unread_input((1, 8), (1, 3), (1, 3), (0, 1)).cols
+        ()
+        >>> unread_input((1, 8), (1, 2), (1, 3), (0, 0)).cols  # stride 3 > kernel 2: one row in three is skipped
+        (2, 5)
+    """
+    h, wd = pair(input_size, "input_size", minimum=1)
+    kh, kw = pair(kernel_size, "kernel_size", minimum=1)
+    sh, sw = pair(stride, "stride", minimum=1)
+    ph, pw = pair(padding, "padding", minimum=0)
+    _check_fits((h, wd), (kh, kw), (ph, pw))
+    out = []
+    for n, k, st, p in ((h, kh, sh, ph), (wd, kw, sw, pw)):
+        o = output_size(n, k, st, p)
+        end = st * (o - 1) + k  # first padded index no window reads
+        u = torch.arange(n) + p  # padded index of each row of x
+        read = (u < end) & (u % st < k)
+        unread = tuple(int(i) for i in torch.nonzero(~read).flatten().tolist())
+        out.append((unread, (n + 2 * p - k) % st, (o - 1) * st - 2 * p + k, end - 1 - p))
+    (rows, rh, th, lh), (cols, rw, tw, lw) = out
+    return Unread(rows, cols, (rh, rw), (th, tw), (lh, lw))
+
+
+# ---------------------------------------------------------------------------------------------
+# Two steps around the recipe: the activation's derivative, and several channels.
+
+ACTIVATIONS = ("tanh", "relu")
+
+
+class ActivationGrad(NamedTuple):
+    ours: torch.Tensor  # input_grad(dy, w) ⊙ f'(z)
+    reference: torch.Tensor  # autograd of L = Σ dy ⊙ conv(f(z), w)
+    fprime: torch.Tensor  # f'(z), from its formula
+
+
+def activation_input_grad(
+    z: torch.Tensor, w: torch.Tensor, dy: torch.Tensor, stride: Size2, padding: Size2, activation: str = "tanh"
+) -> ActivationGrad:
+    r"""∂L/∂z when the convolution reads a = f(z): the recipe's ∂L/∂a times f′(z), entry by entry.
+
+    The Stack Exchange question writes δ^l = (δ^{l+1} ⋆ rot180(W^{l+1})) · f′(x^l): the chain rule
+    through an element-wise activation multiplies each pixel's gradient by the slope of f there.
+    f′ is written from its formula (tanh: 1 − tanh², ReLU: 1 where z > 0, else 0), and checked
+    against torch.autograd through F.conv2d(f(z), w).
+
+    Args:
+        z: pre-activation (N, C_in, H, W); w: kernel (C_out, C_in, k_h, k_w); dy: (N, C_out, H_out, W_out).
+        stride, padding: as for input_grad.
+        activation: one of ACTIVATIONS.
+
+    Returns:
+        ActivationGrad of tensors shaped like z.
+
+    Raises:
+        ShapeError, ValueCheckError: as for input_grad, or for an unknown activation.
+
+    Example:
+        >>> z = torch.tensor([[[[-1., 2.], [3., -4.]]]])
+        >>> g = activation_input_grad(z, torch.ones(1, 1, 1, 1), torch.ones(1, 1, 2, 2), 1, 0, "relu")
+        >>> g.ours[0, 0], torch.equal(g.ours, g.reference)
+        (tensor([[0., 1.],
+                [1., 0.]]), True)
+    """
+    check(activation in ACTIVATIONS, f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    check_shape(z, "N C_in H W", name="z")
+    f, fprime = (torch.tanh, 1 - torch.tanh(z) ** 2) if activation == "tanh" else (torch.relu, (z > 0).to(z.dtype))
+    ours = input_grad(dy, w, stride, padding, tuple(z.shape[-2:])) * fprime
+    sh, sw = pair(stride, "stride", minimum=1)
+    ph, pw = pair(padding, "padding", minimum=0)
+    with torch.enable_grad():
+        zg = z.detach().clone().requires_grad_()
+        y = F.conv2d(f(zg), w.to(z.dtype), stride=(sh, sw), padding=(ph, pw))
+        (reference,) = torch.autograd.grad(y, (zg,), dy.to(y.dtype))
+    return ActivationGrad(ours, reference, fprime)
+
+
+def multichannel_input_grad(
+    dy: torch.Tensor, w: torch.Tensor, stride: Size2, padding: Size2, input_size: Size2
+) -> torch.Tensor:
+    r"""∂L/∂x for several channels, written as the sum it is: Σ over output channels o of the one-channel recipe.
+
+    Input channel c was read by every output channel o through the kernel w[o, c], so its gradient
+    collects one dilate-pad-rotate-correlate term per output channel:
+    ∂L/∂x[c] = Σ_o pad(dilate(dy[o])) ⋆ rot180(w[o, c]). The loop over o is shown on purpose;
+    input_grad does the same sum inside one F.conv2d (its channels transposed), and both are
+    tested against torch.autograd.
+
+    Args:
+        dy: (N, C_out, H_out, W_out); w: (C_out, C_in, k_h, k_w); stride, padding, input_size: as for input_grad.
+
+    Returns:
+        Tensor (N, C_in, H, W).
+
+    Raises:
+        ShapeError, ValueCheckError: as for input_grad.
+
+    Example:
+        >>> dy, w = torch.ones(1, 3, 2, 2), torch.ones(3, 2, 2, 2)
+        >>> torch.equal(multichannel_input_grad(dy, w, 2, 0, 4), input_grad(dy, w, 2, 0, 4))
+        True
+    """
+    _geometry(dy, w, stride, padding, input_size)
+    terms = [input_grad(dy[:, o : o + 1], w[o : o + 1], stride, padding, input_size) for o in range(w.shape[0])]
+    return torch.stack(terms).sum(0)
+
+
+class MultiChannelCheck(NamedTuple):
+    ours: torch.Tensor  # multichannel_input_grad, (C_in, H, W)
+    reference: torch.Tensor  # torch.autograd, (C_in, H, W)
+    c_in: int
+    c_out: int
+
+
+def multichannel_check(
+    input_size: Size2,
+    kernel_size: Size2,
+    stride: Size2,
+    padding: Size2,
+    *,
+    c_in: int = 2,
+    c_out: int = 3,
+    seed: int = 0,
+) -> MultiChannelCheck:
+    r"""A seeded random multi-channel convolution: the per-output-channel sum against torch.autograd.
+
+    Args:
+        input_size, kernel_size, stride, padding: as for make_example.
+        c_in, c_out: channel counts >= 1.
+        seed: seeds x, w and dy (integers, so every sum is exact in float64).
+
+    Returns:
+        MultiChannelCheck (float64, CPU).
+
+    Raises:
+        ValueCheckError: if a setting is out of range or the kernel does not fit.
+
+    Example:
+        >>> r = multichannel_check(8, 3, 2, 0)
+        >>> tuple(r.ours.shape), torch.equal(r.ours, r.reference)
+        ((2, 8, 8), True)
+    """
+    h, wd = pair(input_size, "input_size", minimum=1)
+    kh, kw = pair(kernel_size, "kernel_size", minimum=1)
+    sh, sw = pair(stride, "stride", minimum=1)
+    ph, pw = pair(padding, "padding", minimum=0)
+    _check_fits((h, wd), (kh, kw), (ph, pw))
+    check(c_in >= 1 and c_out >= 1, f"c_in and c_out must be >= 1, got {c_in}, {c_out}")
+    g = torch.Generator().manual_seed(int(seed))
+    x = torch.randint(-2, 3, (1, c_in, h, wd), generator=g).double()
+    w = torch.randint(-1, 3, (c_out, c_in, kh, kw), generator=g).double()
+    ho, wo = output_size(h, kh, sh, ph), output_size(wd, kw, sw, pw)
+    dy = torch.randint(-2, 3, (1, c_out, ho, wo), generator=g).double()
+    ours = multichannel_input_grad(dy, w, (sh, sw), (ph, pw), (h, wd))[0]
+    reference = autograd_grads(x, w, dy, (sh, sw), (ph, pw))[0][0]
+    return MultiChannelCheck(ours, reference, c_in, c_out)

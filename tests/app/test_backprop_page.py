@@ -42,7 +42,7 @@ def test_defaults():
     at = open_page()
     assert {k: value(at, k) for k in DEFAULTS} == DEFAULTS
     assert not at.error and not at.warning
-    assert len(badges(at)) == 2 and all(b.startswith("matches torch.autograd") for b in badges(at))
+    assert len(badges(at)) == 4 and all(b.startswith("matches torch.autograd") for b in badges(at))
     specs = charts(at)
     assert (
         len(specs) == 7
@@ -65,7 +65,7 @@ def test_each_control(key, new):
     assert not at.exception, at.exception[0].message if at.exception else ""
     assert value(at, key) == new
     assert not at.error
-    assert len(badges(at)) == 2 and all("matches" in b for b in badges(at))
+    assert len(badges(at)) == 4 and all("matches" in b for b in badges(at))
     if key == "dy" and new == "squared error":
         assert any("dy = y − t" in c.value for c in at.caption)
 
@@ -76,7 +76,7 @@ def test_one_d_mode_shapes():
     titles = [a["text"] for a in specs[0]["layout"]["annotations"]]
     assert titles == ["x (1×7)", "w (1×3)", "y, stride 2, padding 0 (1×3)", "dy = ∂L/∂y (1×3)"]
     assert len(specs[1]["frames"]) == 4 + 7 + 1  # one row of (3 − 1)·2 + 3 = 7 window positions
-    assert len(badges(at)) == 2
+    assert len(badges(at)) == 4
     assert any("1-D mode" in c.value for c in at.caption)
 
 
@@ -90,7 +90,7 @@ def test_kernel_too_large_is_explained():
     assert at.error and "does not fit" in at.error[0].value and "make the input larger" in at.error[0].value
     assert not badges(at)
     at.slider(key="p").set_value(1).run()
-    assert not at.exception and not at.error and len(badges(at)) == 2
+    assert not at.exception and not at.error and len(badges(at)) == 4
 
 
 @pytest.mark.parametrize(
@@ -146,4 +146,80 @@ def test_invalid_url_falls_back_with_notice(bad):
     key = next(iter(bad))
     assert value(at, key) == DEFAULTS[key]
     assert at.warning and f"`{key}=" in at.warning[0].value
-    assert len(badges(at)) == 2
+    assert len(badges(at)) == 4
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_unread_rows_are_explained_from_the_values():
+    at = open_page()  # n = 8, k = 3, s = 2, p = 0: the formula gives 7×7, x is 8×8
+    text = markdown(at)
+    assert (
+        "gives 7×7 numbers for x's 8×8" in text
+        and "read row and column 7 of x (the last window ends at index 6" in text
+    )
+    assert "`output_padding=1`" in text and "(= (8 + 2·0 − 3) mod 2)" in text
+    links = [p.proto for p in at.get("page_link") if p.proto.label.startswith("Stride arithmetic")]
+    assert links and links[0].page == "arithmetic"
+    at.slider(key="n").set_value(7).run()  # (7 − 3) mod 2 = 0: every row is read, nothing to explain
+    assert "never read" not in markdown(at) and "output_padding" not in markdown(at)
+
+
+def test_stride_larger_than_kernel_skips_rows():
+    at = open_page(n="8", k="2", s="3", p="0")
+    assert "read rows and columns 2, 5 of x (a stride of 3 with a kernel of 2 skips 1 of every 3 pixels)" in markdown(at)
+
+
+def test_unread_in_padding_only():
+    at = open_page(n="8", k="3", s="2", p="1")  # (8 + 2 − 3) mod 2 = 1, and that row is padding
+    text = markdown(at)
+    assert "never read" not in text and "`output_padding=1`" in text
+
+
+def test_zero_rows_question_against_autograd():
+    import torch
+
+    from stride_core.backprop import autograd_grads
+
+    for n, k, s, p in [(8, 3, 2, 0), (8, 2, 3, 0), (7, 3, 3, 1), (8, 5, 4, 2)]:
+        at = open_page(n=str(n), k=str(k), s=str(s), p=str(p))
+        # independent count: rows of dx that are 0 for an all-ones x, w and dy (every read row gets > 0)
+        x, w = torch.ones(1, 1, n, n, dtype=torch.float64), torch.ones(1, 1, k, k, dtype=torch.float64)
+        o = (n + 2 * p - k) // s + 1
+        dx = autograd_grads(x, w, torch.ones(1, 1, o, o, dtype=torch.float64), s, p)[0][0, 0]
+        zero = int((dx.abs().sum(1) == 0).sum())
+        at.number_input(key="bp_zero_guess").set_value(zero).run()
+        at.toggle(key="bp_zero_reveal").set_value(True).run()
+        assert any("Your prediction was right" in b for b in badges(at)), (n, k, s, p)
+        assert f"**{zero}.**" in markdown(at)
+
+
+@pytest.mark.parametrize("s, k, most", [(2, 3, 4), (3, 3, 1), (1, 3, 9), (3, 5, 4)])
+def test_predict_follows_the_stride(s, k, most):
+    at = open_page(s=str(s), k=str(k))
+    question = next(m.value for m in at.markdown if "Predict, then reveal" in m.value and "kernel slides" in m.value)
+    assert f"With stride {s}, the rotated {k}×{k} kernel" in question
+    at.number_input(key="bp_predict_guess").set_value(most).run()
+    at.toggle(key="bp_predict_reveal").set_value(True).run()
+    assert any("Your prediction was right" in b for b in badges(at))
+
+
+def test_one_d_formulas_and_kernel():
+    at = open_page(mode="1-D")
+    formulas = [f.value for f in at.latex]
+    assert r"y[j] = \sum_{b} w[b]\; x_p[s\,j + b]" in formulas[0]
+    assert any(r"\partial w[b]" in f for f in formulas)
+    kernel = next(t for t in charts(at)[0]["data"] if t.get("name") == "w numbers")  # the kernel's numbers
+    assert sum(v not in ("0", "-0") for v in kernel["text"]) >= 2  # not a lone tap
+
+
+def test_activation_and_channels_steps():
+    at = open_page()
+    subheads = [h.value for h in at.subheader]
+    assert "Through the activation: times f′" in subheads and "Several channels: a sum over output channels" in subheads
+    assert any("through tanh" in b for b in badges(at)) and any(
+        "2 input and 3 output channels" in b for b in badges(at)
+    )
+    assert any(r"\odot f'(z)" in f.value for f in at.latex) and any(r"\sum_{o}" in f.value for f in at.latex)

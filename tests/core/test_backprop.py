@@ -15,14 +15,18 @@ from stride_core.arithmetic import coverage_map
 from stride_core.backprop import (
     UPSTREAM_KINDS,
     GradientCoverage,
+    activation_input_grad,
     autograd_grads,
     dilate,
     gradient_coverage,
     input_grad,
     input_grad_steps,
     make_example,
+    multichannel_check,
+    multichannel_input_grad,
     naive_input_grad,
     rot180,
+    unread_input,
     upstream_gradient,
     weight_grad,
     weight_grad_steps,
@@ -60,7 +64,15 @@ def random_case(rng: random.Random, *, max_side: int = 9):
     ph, pw = rng.randint(0, 2), rng.randint(0, 2)
     h = rng.randint(max(1, kh - 2 * ph), max(1, kh - 2 * ph) + max_side)
     wd = rng.randint(max(1, kw - 2 * pw), max(1, kw - 2 * pw) + max_side)
-    return dict(n=rng.randint(1, 2), cin=rng.randint(1, 3), cout=rng.randint(1, 3), size=(h, wd), k=(kh, kw), s=(rng.randint(1, 4), rng.randint(1, 4)), p=(ph, pw))
+    return dict(
+        n=rng.randint(1, 2),
+        cin=rng.randint(1, 3),
+        cout=rng.randint(1, 3),
+        size=(h, wd),
+        k=(kh, kw),
+        s=(rng.randint(1, 4), rng.randint(1, 4)),
+        p=(ph, pw),
+    )
 
 
 @hst.composite
@@ -70,7 +82,16 @@ def cases(draw):
     h = draw(hst.integers(max(1, kh - 2 * ph), max(1, kh - 2 * ph) + 10))
     wd = draw(hst.integers(max(1, kw - 2 * pw), max(1, kw - 2 * pw) + 10))
     s = (draw(hst.integers(1, 4)), draw(hst.integers(1, 4)))
-    return dict(n=draw(hst.integers(1, 2)), cin=draw(hst.integers(1, 3)), cout=draw(hst.integers(1, 3)), size=(h, wd), k=(kh, kw), s=s, p=(ph, pw), seed=draw(hst.integers(0, 2**16)))
+    return dict(
+        n=draw(hst.integers(1, 2)),
+        cin=draw(hst.integers(1, 3)),
+        cout=draw(hst.integers(1, 3)),
+        size=(h, wd),
+        k=(kh, kw),
+        s=s,
+        p=(ph, pw),
+        seed=draw(hst.integers(0, 2**16)),
+    )
 
 
 def tensors(case, *, dtype=F64, device="cpu", seed=0):
@@ -383,7 +404,9 @@ class TestGradientCoverage:
         assert isinstance(cov, GradientCoverage)
         assert cov.counts.shape == cov.received.shape == (9, 7) and cov.counts.dtype == torch.long
 
-    @pytest.mark.parametrize("k,s,p,size", [(3, 2, 0, 9), (4, 2, 1, 10), ((3, 2), (2, 3), (0, 1), (8, 9)), (2, 3, 0, 9), (5, 4, 2, 12)])
+    @pytest.mark.parametrize(
+        "k,s,p,size", [(3, 2, 0, 9), (4, 2, 1, 10), ((3, 2), (2, 3), (0, 1), (8, 9)), (2, 3, 0, 9), (5, 4, 2, 12)]
+    )
     def test_matches_torch(self, k, s, p, size):
         kh, kw = _pair(k)
         w = torch.randn(kh, kw, dtype=F64)
@@ -402,7 +425,11 @@ class TestGradientCoverage:
         F.conv2d(x, w[None, None], stride=s, padding=p).sum().backward()
         assert_close(cov.received, x.grad[0, 0])
 
-    @given(k=hst.tuples(hst.integers(1, 5), hst.integers(1, 5)), s=hst.tuples(hst.integers(1, 4), hst.integers(1, 4)), extra=hst.integers(0, 8))
+    @given(
+        k=hst.tuples(hst.integers(1, 5), hst.integers(1, 5)),
+        s=hst.tuples(hst.integers(1, 4), hst.integers(1, 4)),
+        extra=hst.integers(0, 8),
+    )
     def test_checkerboard_iff_stride_does_not_divide_kernel(self, k, s, extra):
         size = (2 * k[0] + 2 * s[0] + extra, 2 * k[1] + 2 * s[1] + extra)  # the interior spans >= s rows and columns
         cov = gradient_coverage(torch.ones(k, dtype=F64), s, 0, size)
@@ -513,3 +540,81 @@ class TestMakeExample:
             make_example(3, 5, 1, 0)
         with pytest.raises(ValueCheckError, match="kind"):
             make_example(8, 3, 2, 0, "nope")
+
+
+class TestUnreadInput:
+    @given(n=hst.integers(1, 10), k=hst.integers(1, 5), s=hst.integers(1, 4), p=hst.integers(0, 2))
+    def test_matches_autograd(self, n, k, s, p):
+        if n + 2 * p < k:
+            return
+        u = unread_input((1, n), (1, k), (1, s), (0, p))
+        # independent: the columns of x whose gradient is 0 for all-ones x, w and dy (every read column gets > 0)
+        x = torch.ones(1, 1, 1, n, dtype=torch.float64)
+        w = torch.ones(1, 1, 1, k, dtype=torch.float64)
+        o = (n + 2 * p - k) // s + 1
+        dx = autograd_grads(x, w, torch.ones(1, 1, 1, o, dtype=torch.float64), (1, s), (0, p))[0][0, 0, 0]
+        assert u.cols == tuple(int(i) for i in torch.nonzero(dx == 0).flatten())
+        assert u.rows == ()
+        # ConvTranspose with the stated output_padding gives the input's size back, and equals autograd
+        dy = torch.arange(1.0, o + 1, dtype=torch.float64).reshape(1, 1, 1, o)
+        t = F.conv_transpose2d(dy, w, stride=(1, s), padding=(0, p), output_padding=(0, u.output_padding[1]))
+        assert t.shape[-1] == n
+        assert_close(t, autograd_grads(x, w, dy, (1, s), (0, p))[0])
+        assert u.last_read[1] == s * (o - 1) + k - 1 - p
+        if u.transposed_size[1] >= 1:  # torch refuses an empty output
+            plain = F.conv_transpose2d(dy, w, stride=(1, s), padding=(0, p))
+            assert plain.shape[-1] == u.transposed_size[1]
+
+    def test_example(self):
+        assert unread_input(8, 3, 2, 0).rows == (7,) and unread_input(8, 3, 2, 0).transposed_size == (7, 7)
+        assert unread_input(8, 2, 3, 0).rows == (2, 5)  # stride larger than the kernel: gaps too
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            unread_input(3, 5, 1, 0)
+
+
+class TestActivationInputGrad:
+    @pytest.mark.parametrize("activation", ["tanh", "relu"])
+    def test_matches_autograd(self, activation):
+        g = torch.Generator().manual_seed(3)
+        z = torch.randn(1, 2, 7, 7, generator=g, dtype=torch.float64)
+        w = torch.randn(3, 2, 3, 3, generator=g, dtype=torch.float64)
+        dy = torch.randn(1, 3, 3, 3, generator=g, dtype=torch.float64)
+        zg = z.clone().requires_grad_()
+        f = torch.tanh if activation == "tanh" else F.relu
+        (ref,) = torch.autograd.grad(F.conv2d(f(zg), w, stride=2), zg, dy)
+        r = activation_input_grad(z, w, dy, 2, 0, activation)
+        assert_close(r.ours, ref) and assert_close(r.reference, ref)
+        if activation == "tanh":  # f′ against a central finite difference of tanh
+            h = 1e-6
+            assert_close(r.fprime, (torch.tanh(z + h) - torch.tanh(z - h)) / (2 * h), atol=1e-8, rtol=1e-6)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError, match="activation"):
+            activation_input_grad(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 1, 1), torch.ones(1, 1, 3, 3), 1, 0, "gelu")
+
+
+class TestMultichannelInputGrad:
+    @given(c_in=hst.integers(1, 3), c_out=hst.integers(1, 4), s=hst.integers(1, 3), p=hst.integers(0, 1))
+    def test_matches_torch(self, c_in, c_out, s, p):
+        g = torch.Generator().manual_seed(c_in * 100 + c_out * 10 + s)
+        w = torch.randn(c_out, c_in, 3, 3, generator=g, dtype=torch.float64)
+        o = (7 + 2 * p - 3) // s + 1
+        dy = torch.randn(2, c_out, o, o, generator=g, dtype=torch.float64)
+        op = (7 + 2 * p - 3) % s
+        ref = F.conv_transpose2d(dy, w, stride=s, padding=p, output_padding=op)  # independent: torch's own transpose
+        assert_close(multichannel_input_grad(dy, w, s, p, 7), ref)
+
+    def test_check(self):
+        r = multichannel_check(8, 3, 2, 0, c_in=2, c_out=3, seed=4)
+        assert r.ours.shape == (2, 8, 8) and torch.equal(r.ours, r.reference) and (r.c_in, r.c_out) == (2, 3)
+
+
+class TestExampleKernel:
+    def test_never_a_lone_tap(self):
+        for seed in range(30):
+            for n, k, s in [((1, 8), (1, 3), (1, 2)), (8, 2, 2), (8, 3, 2)]:
+                w = make_example(n, k, s, 0, seed=seed).w
+                assert int((w != 0).sum()) >= 2
+        assert make_example((1, 8), (1, 1), (1, 1), (0, 0)).w.numel() == 1  # a 1-tap kernel is allowed
