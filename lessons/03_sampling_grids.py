@@ -105,9 +105,9 @@ def grids() -> None:
     s = c[1].slider("Stride s", 1, 4, 2, key="s", bind="query-params")
     link.notice(snap)
     c[2].markdown(
-        f"The {s * s} grids $T^{{({s})}}_{{m,n}}$, $m, n \\in \\{{1, …, {s}\\}}$, each start at (m, n) and step by "
-        f"{s} in both "
-        "directions. Every element is labelled with the grid that keeps it."
+        f"The {s * s} grids $T^{{({s})}}_{{m,n}}$, $m, n \\in \\{{1, …, {s}\\}}$, each start at element "
+        f"(m−1, n−1), counted from 0, and step by {s} in both directions. "
+        "Every element is labelled with the grid that keeps it."
     )
     left, right = st.columns(2)
     grid, parts = grids_figures(size, s)
