@@ -12,12 +12,19 @@ import torch
 import torch.nn.functional as F
 
 from stride_core.equivalence import lemma1_phase, strided_via_polyphase, theorem1_terms
-from stride_core.non_striding import layer_table, lenet_striding, reinitialised, to_non_striding, weight_origin
-from stride_core.training import digits_28, fit_alternating
+from stride_core.non_striding import (
+    figure4_network,
+    layer_table,
+    lenet_striding,
+    reinitialised,
+    to_non_striding,
+    weight_origin,
+)
+from stride_core.training import digits_28, fit_alternating, spread
 from stride_core.verify import compare
 from stride_core.viz.equivalence import (
     lemma_figure,
-    lenet_training_figure,
+    lenet_seeds_figure,
     params_figure,
     phase_sum_figure,
     sharing_figure,
@@ -25,7 +32,7 @@ from stride_core.viz.equivalence import (
     sum_figure,
     terms_figure,
 )
-from ui import UrlLink, badge, image_picker, lesson_header, training_slot
+from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
 
 lesson_header("stride-channels")
 link = UrlLink("stride-channels")
@@ -45,12 +52,20 @@ PAPER = [  # Tables 1 and 2 of the paper, to set beside the tables derived from 
     {"layer": "conv3", "non-unity stride": "5×5 conv 50 → 50×8×8", "unity stride": "3×3 conv 200 → 200×4×4"},
     {"layer": "conv4", "non-unity stride": "2×2 conv 50, stride 2 → 50×4×4", "unity stride": "1×1 conv 50 → 50×4×4"},
     {"layer": "fc", "non-unity stride": "fc 500, ReLU → 500", "unity stride": "fc 500, ReLU → 500"},
-    {
-        "layer": "MNIST test accuracy (training time)",
-        "non-unity stride": "98.17% (451.91 s)",
-        "unity stride": "98.23% (680.97 s)",
-    },
 ]
+PAPER_MNIST = [  # Table 1's last two columns: quoted, never reproduced here (no MNIST, one run each in the paper)
+    {"network": "non-unity stride", "MNIST test accuracy": "98.17%", "training time": "451.91 s"},
+    {"network": "unity stride (the twin)", "MNIST test accuracy": "98.23%", "training time": "680.97 s"},
+]
+PAPER_TWIN = {  # Tables 1–2, unity stride: layer -> (kernel, output feature map)
+    "input": ("", (16, 7, 7)),
+    "conv1": ("2×2", (320, 6, 6)),
+    "conv2": ("1×1", (80, 6, 6)),
+    "conv3": ("3×3", (200, 4, 4)),
+    "conv4": ("1×1", (50, 4, 4)),
+    "fc1": ("", (500,)),
+}
+PAPER_ACC, PAPER_TIME = (98.17, 98.23), (451.91, 680.97)  # striding, twin (Table 1, MNIST)
 PARTS = ["Figure 1", "Theorem 1", "Theorem 2", "Sharing", "Training"]
 
 
@@ -121,9 +136,9 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return digits_28(d.images).numpy(), d.target.astype(np.int64)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def lenet_summary():
-    net = lenet_striding()
+@st.cache_resource(max_entries=2, show_spinner=False)
+def lenet_summary(activation: bool = False):
+    net = lenet_striding(activation=activation)
     net2, transform = to_non_striding(net, (1, 28, 28))
     x, errs = torch.from_numpy(digits()[0][:64]), {}
     for dt in (torch.float32, torch.float64):
@@ -144,6 +159,28 @@ def lenet_summary():
         convs,
         params_figure(*rows),
     )
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def figure4_summary():
+    net = figure4_network().double()
+    net2, transform = to_non_striding(net, (3, 32, 32))
+    x = torch.rand(8, 3, 32, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    with torch.no_grad():
+        agree = compare(net2(transform(x)), net(x), atol=1e-10)
+    convs = [m for m in net if isinstance(m, torch.nn.Conv2d)]
+    convs2 = [m for m in net2 if isinstance(m, torch.nn.Conv2d)]
+    rows = [  # the paper writes a filter bank as in × out × kh × kw; PyTorch stores out × in × kh × kw
+        {
+            "layer": f"Conv-{i}",
+            "filter (in×out×kh×kw)": "×".join(map(str, (a.in_channels, a.out_channels, *a.kernel_size))),
+            "stride": a.stride[0],
+            "twin filter (in×out×kh×kw)": "×".join(map(str, (b.in_channels, b.out_channels, *b.kernel_size))),
+            "twin stride": b.stride[0],
+        }
+        for i, (a, b) in enumerate(zip(convs, convs2, strict=True), start=1)
+    ]
+    return rows, agree, transform.factor, transform.size
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
@@ -175,6 +212,13 @@ def figure1() -> None:
         "falls apart into "
         "*s* ordinary banded blocks: each block is a stride-1 convolution of one phase of the filter with the same "
         "phase of the signal."
+    )
+    st.info(
+        "**∗ means cross-correlation** here and everywhere in this app, as in PyTorch's `conv1d`/`conv2d` and "
+        "the striding paper: the filter slides over the signal without being flipped. For example "
+        "[1, 3] ∗ [1, 3, 5, 7] = 1·1 + 3·3, 1·3 + 3·5, 1·5 + 3·7 = 10, 18, 26, while the convolution of signal "
+        "processing (filter reversed first) gives 6, 14, 22.",
+        icon=":material/swap_horiz:",
     )
     snap = link.take("w1d", "x1d", "s")
     a, b, c = st.columns([2, 3, 1])
@@ -230,6 +274,16 @@ def theorem1_view() -> None:
     right.plotly_chart(sums, width="stretch", key="sum")
     badge(f"F.conv2d with stride {s} (sum of the s² terms)", agree_sum, container=right)
     badge("as one stride-1 convolution over s² phase channels", agree_fast, container=right)
+    predict_reveal(
+        f"A colour image has C = 3 channels. Written as a stride-1 convolution, how many input channels does a "
+        f"stride-{s} convolution of it read?",
+        f"**{3 * s * s}** = C·s² = 3·{s}²: each of the 3 channels splits into its {s * s} phases "
+        f"T^({s})_p,q (p, q = 1 … {s}), and each phase is one input channel of the stride-1 convolution; each "
+        f"filter splits the same way. The grayscale image above has C = 1, so it reads {s * s} phase channel"
+        f"{'s' if s > 1 else ''}.",
+        key="q_phases",
+        correct=3 * s * s,
+    )
     st.subheader("Lemma 1: any phase of a stride-1 output")
     st.markdown(
         "Padding the filter with m−1 zero rows on top and n−1 zero columns on the left moves the sampling grid of "
@@ -256,7 +310,28 @@ def theorem1_view() -> None:
 
 
 def theorem2_view() -> None:
-    (rows, rows2), errs, p0, _, _, _ = lenet_summary()
+    relu = st.toggle(
+        "ReLU after every convolution (Theorem 2's element-wise η)",
+        key="relu",
+        bind="query-params",
+        help="Table 1's LeNet has no activation between its convolutions, so it never tests the activation step of "
+        "the proof (Equation 23). This adds one after each convolution, with the same weights.",
+    )
+    (rows, rows2), errs, p0, _, convs, _ = lenet_summary(relu)
+    conv1_twin = next(r for r in rows2 if r.name == "conv1")
+    conv1 = next(r for r in rows if r.name == "conv1")
+    cin = 16  # the twin's input phases: 1 channel × 4² (see the input size below)
+    predict_reveal(
+        "The striding LeNet's conv1 is 5×5 from 1 channel to 20 (520 parameters with biases). How many parameters "
+        "does the stride-1 twin's conv1 have, biases included?",
+        f"**{conv1_twin.params:,}**: {conv1_twin.channels} output channels × {cin} input phases × "
+        f"{conv1_twin.kernel} filters = {conv1_twin.params - conv1_twin.channels:,} weights, plus "
+        f"{conv1_twin.channels} biases (each original bias copied to its {conv1_twin.channels // conv1.channels} "
+        f"output phases). The striding conv1 has {conv1.params:,}: every twin entry is a copy of one of its weights "
+        "or a fixed zero (see *Sharing*).",
+        key="q_twin_params",
+        correct=conv1_twin.params,
+    )
     st.markdown(
         "Theorem 2 applies Theorem 1 to every layer at once, working back from the last one: a layer whose output "
         "is needed in r'² "
@@ -265,15 +340,49 @@ def theorem2_view() -> None:
         "Element-wise activations do not care how pixels are arranged. Below, the right-hand table is **computed** by "
         "`to_non_striding` from the live striding LeNet of the paper's Table 1; no weight is trained or fitted."
     )
+    st.markdown(
+        f"The twin does not read the image as it is: its input is the image **rearranged** into "
+        f"16 phase channels of {p0[0]}×{p0[1]} pixels (space-to-depth, `F.pixel_unshuffle` "
+        "with factor 4 = 2·2, the product of the two strides). The paper notes this reshaping can be done once, "
+        "as preprocessing, before the image enters the network."
+    )
     a, b = st.columns(2)
     a.markdown("**Non-unity stride**, input 1×28×28")
     a.dataframe(_table(rows), hide_index=True)
     b.markdown(f"**Unity stride**, input 16×{p0[0]}×{p0[1]} (the image's 16 phases)")
     b.dataframe(_table(rows2), hide_index=True)
-    st.markdown("**The paper's Tables 1 and 2**, for comparison: the derived network above reproduces every number.")
+    derived = {r.name: (r.kernel, r.shape) for r in rows2} | {"input": ("", (16, *p0))}
+    same = [k for k, v in PAPER_TWIN.items() if derived.get(k) == v]
+    params = sum(r.params for r in rows2 if r.name.startswith("conv"))
+    st.markdown(
+        "**The paper's Tables 1 and 2** (architectures and feature-map sizes). What the derived twin above "
+        f"reproduces: the kernel sizes and feature-map shapes of {len(same)} of the {len(PAPER_TWIN)} rows "
+        f"({', '.join(same)}); the parameter counts (the twin's convolutions: {params:,}) are computed here, the "
+        "paper does not list them; and the outputs: the twin gives the striding net's logits on 64 handwritten "
+        f"digits to within {errs['float64'].max_abs:.0e} in float64 (badges below)."
+    )
     st.dataframe(PAPER, hide_index=True)
+    st.markdown(
+        "**Quoted only, not reproduced:** Table 1's MNIST accuracy and training time, each from a single training "
+        "run of each network in the paper. This page has no MNIST; *Training* runs a smaller version with "
+        "several seeds."
+    )
+    st.dataframe(PAPER_MNIST, hide_index=True)
+    act = "with a ReLU after every convolution" if relu else "as in Table 1 (no activation between convolutions)"
     for dt, agree in errs.items():
-        badge(f"the striding LeNet on 64 handwritten digits in {dt}", agree)
+        label = "twin with ReLU vs striding net with ReLU" if relu else "twin vs striding LeNet"
+        badge(f"{label} on 64 handwritten digits in {dt}, {act}", agree)
+    st.subheader("Figure 4's three-layer example")
+    f4, f4_agree, f4_factor, f4_size = figure4_summary()
+    st.markdown(
+        "Section 6 of the paper gives one size pair: Conv-1 of 3×32×5×5 becomes Conv-1′ of 12×128×3×3 (its order: "
+        "in × out × kh × kw). The paper draws the rest of the network only as a figure, so Conv-2 and Conv-3 "
+        "below are our choice (a ReLU after Conv-1 and Conv-2, input 3×32×32); `to_non_striding` computes the "
+        f"twin, which reads the image as {3 * f4_factor[0] * f4_factor[1]} phase channels of "
+        f"{f4_size[0]}×{f4_size[1]}."
+    )
+    st.dataframe(f4, hide_index=True)
+    badge("Figure 4's twin against the striding network on 8 random 3×32×32 images in float64", f4_agree)
 
 
 @st.fragment
@@ -321,88 +430,156 @@ def _results() -> OrderedDict:
 
 def experiment() -> None:
     st.markdown(
-        "The paper trained both LeNets on MNIST: the stride-1 twin, with its extra freedom, reached 98.23% against "
-        "98.17%, "
-        "but took 1.5 times as long. Here both train on scikit-learn's 8×8 handwritten digits scaled to 28×28 "
-        "(1,437 for "
-        "training, 360 for testing). In the second setting only the striding net trains and its weights are copied."
+        f"**The paper's MNIST figures** (Table 1, one training run of each network): the stride-1 twin, with its "
+        f"extra freedom, reached {PAPER_ACC[1]}% test accuracy against {PAPER_ACC[0]}% for the striding net, and "
+        f"took {PAPER_TIME[1]} s against {PAPER_TIME[0]} s to train, about {PAPER_TIME[1] / PAPER_TIME[0]:.1f}× as "
+        "long. With one run each, nobody can tell whether a gap of 0.06 points is more than run-to-run variation. "
+        "This page has no MNIST: both "
+        "train on scikit-learn's 8×8 handwritten digits scaled to 28×28 (1,437 for training, 360 for testing), once "
+        "per seed, with a few epochs per seed so that every seed fits in the time cap, and the result is reported "
+        "as mean ± standard deviation over the seeds. In the second setting only the striding net trains and its "
+        "weights are copied into the twin."
     )
-    a, b, c = st.columns(3)
+    a, b, c, d = st.columns(4)
     mode = a.radio(
         "Setting",
         ["independent", "copy"],
         key="mode",
         format_func={"independent": "Train both from scratch", "copy": "Train the striding net, copy its weights"}.get,
     )
-    epochs = b.slider("Epochs", 1, 10, 5, key="epochs")
+    epochs = b.slider("Epochs per seed", 1, 10, 5, key="epochs")
     n_train = c.select_slider("Training digits", [100, 500, 1000, 1437], 1437, key="ntrain")
+    n_seeds = d.slider("Seeds", 3, 5, 3, key="seeds", help="Each seed draws new initial weights and a new order.")
     left, right = st.columns(2)
     start = left.button("Train", type="primary", key="train")
     right.button("Stop", key="stop", help="Stops after the current epoch's batch; so does touching any other control.")
     if st.session_state.pop("running", None) and not start:
-        history = {}
-        for p in st.session_state.get("partial", []):
-            history.setdefault(p.name, []).append((p.stats, p.test_accuracy))
+        runs: dict[str, dict[int, list]] = {}
+        for seed, p in st.session_state.get("partial", []):
+            runs.setdefault(p.name, {}).setdefault(seed, []).append((p.stats, p.test_accuracy))
         st.warning("Training stopped before the end; the epochs that finished are shown. Press Train to run again.")
-        st.plotly_chart(lenet_training_figure(history), width="stretch", key="partial_curves")
-    done = _results().get((mode, epochs, n_train)) or (_train(mode, epochs, n_train) if start else None)
+        st.plotly_chart(
+            lenet_seeds_figure({n: list(v.values()) for n, v in runs.items()}), width="stretch", key="partial_curves"
+        )
+    done = _results().get((mode, epochs, n_train, n_seeds)) or (
+        _train(mode, epochs, n_train, n_seeds) if start else None
+    )
     if done:
-        st.plotly_chart(lenet_training_figure(done[0]), width="stretch", key="curves")
+        st.plotly_chart(lenet_seeds_figure(done[0]), width="stretch", key="curves")
         st.markdown(done[1])
 
 
-def _train(mode: str, epochs: int, n_train: int):
+def _summary(runs: dict[str, list], epochs: int, copies: list[tuple[int, int, float]]) -> str:
+    """The sentences under the curves, built from the finished seeds' numbers."""
+    full = {n: [h for h in hs if len(h) == epochs] for n, hs in runs.items()}
+    if not any(full.values()):
+        return "No seed finished all its epochs; press Train to run again."
+    acc = {n: spread([h[-1][1] for h in hs]) for n, hs in full.items() if hs}
+    sec = {n: spread([sum(e.seconds for e, _ in h) / len(h) for h in hs]) for n, hs in full.items() if hs}
+    lines = [
+        f"**{n}** ({acc[n].n} seed{'s' if acc[n].n > 1 else ''}, {epochs} epoch{'s' if epochs > 1 else ''} each): "
+        f"test accuracy {acc[n].mean:.1%} ± {acc[n].sd:.1%} (range {acc[n].low:.1%}–{acc[n].high:.1%}), "
+        f"{sec[n].mean:.2f} ± {sec[n].sd:.2f} s per epoch"
+        for n in acc
+    ]
+    if "striding" in acc and "non-striding" in acc:
+        a, b = acc["striding"], acc["non-striding"]
+        gap, noise = b.mean - a.mean, a.sd + b.sd
+        lines.append(
+            f"The twin's mean accuracy is {100 * abs(gap):.1f} percentage points {'above' if gap >= 0 else 'below'} "
+            "the striding net's; "
+            + (
+                f"that is no more than the seed-to-seed spread ({100 * noise:.1f} points, the two standard deviations "
+                "added), so these runs do not tell the two networks apart."
+                if abs(gap) <= noise
+                else f"that is more than the seed-to-seed spread ({100 * noise:.1f} points, the two standard "
+                "deviations added)."
+            )
+        )
+        ratio = sec["non-striding"].mean / sec["striding"].mean
+        verdict = "slower" if ratio > 1.05 else "faster" if ratio < 0.95 else "about as fast"
+        lines.append(
+            f"Time: on this machine the twin took {ratio:.2f}× the striding net's time per epoch ({verdict}); the "
+            f"paper's MNIST run took {PAPER_TIME[1] / PAPER_TIME[0]:.2f}× as long. Timings depend on the hardware, "
+            "the library and what else the server is doing."
+        )
+    if min(a.n for a in acc.values()) < 3:
+        lines.append(
+            "Fewer than 3 seeds finished within the time cap: too few to compare. Choose fewer epochs or fewer "
+            "training digits and press Train again."
+        )
+    if copies:
+        same = min(c[0] for c in copies)
+        lines.append(
+            f"**Copied into the stride-1 twin** (each of {len(copies)} seed{'s' if len(copies) > 1 else ''}): at "
+            f"least {same} of {copies[0][1]} test predictions identical, largest |Δ logit| = "
+            f"{max(c[2] for c in copies):.1e} (float32)."
+        )
+    return "\n\n".join(lines)
+
+
+def _train(mode: str, epochs: int, n_train: int, n_seeds: int):
     x, y = (torch.from_numpy(a) for a in digits())
-    net = lenet_striding(seed=0)
-    twin, transform = to_non_striding(net, (1, 28, 28))
-    models = {"striding": (net, None)} | (
-        {"non-striding": (reinitialised(twin, seed=1), transform)} if mode == "independent" else {}
-    )
-    history, bar, live, t0, cap = (
-        {name: [] for name in models},
-        st.progress(0.0, "Training…"),
-        st.empty(),
-        time.perf_counter(),
-        60.0,
-    )
+    n_models = 2 if mode == "independent" else 1
+    runs: dict[str, list] = {}
+    copies: list[tuple[int, int, float]] = []
+    bar, live, t0, cap = st.progress(0.0, "Training…"), st.empty(), time.perf_counter(), 60.0
     with training_slot(cap_s=cap) as slot:
         if not slot:
             st.warning(slot.reason)
             return None
         st.session_state["running"], st.session_state["partial"] = True, []
-        for i, p in enumerate(fit_alternating(models, x[:n_train], y[:n_train], x[1437:], y[1437:], epochs=epochs)):
-            history[p.name].append((p.stats, p.test_accuracy))
-            st.session_state["partial"].append(p)
-            bar.progress(
-                (i + 1) / (epochs * len(models)), f"{p.name}: epoch {p.epoch}, test accuracy {p.test_accuracy:.1%}"
+        i, capped = 0, False
+        for seed in range(n_seeds):
+            net = lenet_striding(seed=seed)
+            twin, transform = to_non_striding(net, (1, 28, 28))
+            models = {"striding": (net, None)} | (
+                {"non-striding": (reinitialised(twin, seed=1000 + seed), transform)} if mode == "independent" else {}
             )
-            live.plotly_chart(lenet_training_figure(history), width="stretch")
-            if time.perf_counter() - t0 > cap:
-                st.info(f"Stopped at the {cap:.0f} s time cap.")
+            history = {name: [] for name in models}
+            for name in models:
+                runs.setdefault(name, []).append(history[name])
+            for p in fit_alternating(
+                models, x[:n_train], y[:n_train], x[1437:], y[1437:], epochs=epochs, seed=seed * 100
+            ):
+                history[p.name].append((p.stats, p.test_accuracy))
+                st.session_state["partial"].append((seed, p))
+                i += 1
+                bar.progress(
+                    i / (epochs * n_models * n_seeds),
+                    f"seed {seed + 1} of {n_seeds} · {p.name}: epoch {p.epoch}, test accuracy {p.test_accuracy:.1%}",
+                )
+                live.plotly_chart(lenet_seeds_figure(runs), width="stretch")
+                if time.perf_counter() - t0 > cap:
+                    capped = True
+                    break
+            if mode == "copy" and len(history["striding"]) == epochs:
+                twin2, transform2 = to_non_striding(net.eval(), (1, 28, 28))
+                with torch.no_grad():
+                    pa, pb = net(x[1437:]), twin2(transform2(x[1437:]))
+                copies.append((int((pa.argmax(1) == pb.argmax(1)).sum()), len(pa), float((pa - pb).abs().max())))
+            if capped:
+                st.info(f"Stopped at the {cap:.0f} s time cap after seed {seed + 1}; the summary uses finished seeds.")
                 break
         st.session_state.pop("running", None)
     bar.empty()
     live.empty()
-    note = " · ".join(
-        f"**{n}**: test accuracy {h[-1][1]:.1%}, {sum(e.seconds for e, _ in h):.1f} s of training"
-        for n, h in history.items()
-    )
-    if mode == "copy":
-        twin2, transform2 = to_non_striding(net.eval(), (1, 28, 28))
-        with torch.no_grad():
-            pa, pb = net(x[1437:]), twin2(transform2(x[1437:]))
-        note += (
-            f" · **copied into the stride-1 twin**: {int((pa.argmax(1) == pb.argmax(1)).sum())} of {len(pa)} test "
-            "predictions "
-            f"identical, max |Δ logit| = {float((pa - pb).abs().max()):.1e}"
-        )
+    note = _summary(runs, epochs, copies)
     results = _results()
-    results[(mode, epochs, n_train)] = (history, note)
+    results[(mode, epochs, n_train, n_seeds)] = (runs, note)
     while len(results) > 16:
         results.popitem(last=False)
-    return history, note
+    return runs, note
 
 
+st.markdown(
+    "**A stride-s convolution is a stride-1 convolution over s² times as many channels.** Split the image and "
+    "every filter into their s² phases (every s-th pixel, from s² starting points), convolve phase with phase at "
+    "stride 1 and add: the result is exactly the strided output (Theorem 1 of Kong and Lucey's striding paper). "
+    "Done layer by layer, a whole striding network gets a stride-1 twin (Theorem 2). Here ∗ is cross-correlation, "
+    "as in PyTorch (*Figure 1* shows the difference from a flipped-filter convolution)."
+)
+st.latex(r"H *_s X \;=\; \sum_{p=1}^{s}\sum_{q=1}^{s} T^{(s)}_{p,q}(H) * T^{(s)}_{p,q}(X)")
 snap = link.take("part")
 tabs = st.tabs(PARTS, key="part", bind="query-params")
 with notices:

@@ -22,6 +22,7 @@ from stride_core.aliasing import (
 )
 from stride_core.images import zone_plate
 from stride_core.pyramid import (
+    ALIGNMENTS,
     SOURCE_METHODS,
     SOURCE_NOISE,
     SOURCE_SEED,
@@ -52,6 +53,12 @@ SIZES = (24, 32, 48, 64, 96, 128, 256, 512)
 IMAGES = {"seed001": "The source's test image", "zone": "Zone plate", "photo": "A sample or your upload"}
 MODES = {"strides": "Strides 1 … s (the source's experiment)", "pyramid": "A pyramid: repeat one stride"}
 VIEWS = ("Pyramid and table", "Spectrum and folding", "Shift consistency", "Other noise draws")
+REFS = {"noisy": "The noisy image (as the source)", "clean": "The image before noise"}
+ALIGNS = {
+    "source": "The source's: output pixel i fills the block starting at s·i",
+    "centred": "Each output pixel around its true sample position",
+}
+assert tuple(ALIGNS) == ALIGNMENTS
 DISPLAY = 128  # pixels per side at most in the browser; larger images are drawn from spectrally pooled copies
 SWEEP = 200  # noise draws in the spread view
 
@@ -68,9 +75,13 @@ def base_image(kind: str, size: int, seed: int, noise: float) -> np.ndarray:
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
-def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) -> StridesView:
-    x = torch.from_numpy(_image)[None]
-    recs = pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur)
+def strides_view(
+    key: str, s: int, methods: tuple, blur: int, ref: str, align: str, _image: np.ndarray, _reference: np.ndarray
+) -> StridesView:
+    x, r = torch.from_numpy(_image)[None], torch.from_numpy(_reference)[None]
+    other = ALIGNMENTS[1 - ALIGNMENTS.index(align)]
+    recs = pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur, reference=r, align=align)
+    recs_other = pyramid_experiment(x, range(1, s + 1), methods, blur_size=blur, reference=r, align=other)
     return StridesView(
         original=_np(x),
         rows={m: [_np(r.output) for r in recs if r.method == m] for m in methods},
@@ -79,6 +90,8 @@ def strides_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray
         records=[(r.stride, r.method, r.shape, r.correlation) for r in recs],
         energy=[aliased_energy(x, r.method, r.stride, blur_size=blur) for r in recs],
         check=compare(strided_convolve(x, s), F.avg_pool2d(x[None], 3, s)[0]),
+        other=[q.correlation for q in recs_other],
+        errors=[q.error for q in recs],
     )
 
 
@@ -114,20 +127,22 @@ def shift_view(key: str, s: int, methods: tuple, blur: int, _image: np.ndarray) 
 
 
 @st.cache_data(max_entries=16, max_size="16MB", show_spinner=False)
-def sweep_view(noise: float, seed: int) -> SweepView:
-    sweep = seed_sweep([*range(SWEEP), seed], noise=noise).numpy()  # the last row is the draw on screen
-    wins = [(sweep[:SWEEP, i, 0] > sweep[:SWEEP, i, 1]).mean() for i in (1, 2)]
+def sweep_view(noise: float, seed: int, ref: str = "noisy", align: str = "source") -> SweepView:
+    sweep = seed_sweep([*range(SWEEP), seed], noise=noise, clean=ref == "clean", align=align).numpy()  # last: on screen
+    wins = [(sweep[:SWEEP, i, 0] > sweep[:SWEEP, i, 1]).mean() for i in (0, 1, 2)]
+    against = "the image before noise" if ref == "clean" else "the noisy image"
     return SweepView(
         sweep=sweep,
-        text=f"Over seeds 0–{SWEEP - 1} with {noise:.0%} of the pixels hit, the strided convolution beats naive "
-        f"subsampling in **{wins[0]:.0%}** of the draws at stride 2 and **{wins[1]:.0%}** at stride 3, and each "
-        f"correlation moves by about ±{sweep[:SWEEP, 1:].std(axis=0).mean():.2f} from draw to draw.",
+        text=f"Over seeds 0–{SWEEP - 1} with {noise:.0%} of the pixels hit, scored against {against} with the "
+        f"{ALIGN_NAME[align]} alignment, the strided convolution beats naive subsampling "
+        f"in **{wins[0]:.0%}** of the draws at stride 1, **{wins[1]:.0%}** at stride 2 and **{wins[2]:.0%}** at "
+        f"stride 3, and each correlation moves by about ±{sweep[:SWEEP].std(axis=0).mean():.2f} from draw to draw.",
     )
 
 
 @st.fragment
 def lab() -> None:
-    snap = link.take("image", "size", "noise", "seed", "mode", "s", "step", "depth", "blur", "view")
+    snap = link.take("image", "size", "noise", "seed", "mode", "s", "step", "depth", "blur", "view", "ref", "align")
     with st.container(border=True):
         a, b, c = st.columns([2, 2, 3])
         kind = a.radio("Image", list(IMAGES), format_func=lambda k: IMAGES.get(k, k), key="image", bind="query-params")
@@ -142,6 +157,13 @@ def lab() -> None:
         else:
             picked = image_picker(key="img", max_side=size, gray=True, container=c)
             image, key = picked.image[0].numpy(), f"{picked.key}:{size}"
+        reference, ref = image, "noisy"
+        if kind == "seed001":
+            ref = c.radio(
+                "Score against", list(REFS), format_func=REFS.get, key="ref", bind="query-params", horizontal=True
+            )
+            if ref == "clean":
+                reference = base_image(kind, size, seed, 0.0)
         a, b, c = st.columns([2, 2, 3])
         mode = a.radio(
             "Downsampling", list(MODES), format_func=lambda k: MODES.get(k, k), key="mode", bind="query-params"
@@ -157,15 +179,36 @@ def lab() -> None:
         blur = (
             c.slider("BlurPool filter size", 1, 7, 3, key="blur", bind="query-params") if "blur_pool" in methods else 3
         )
-        view = st.radio("Show", VIEWS, horizontal=True, key="view", bind="query-params")
-    link.notice(snap, image=IMAGES[kind], mode=MODES[mode])  # the link holds the labels these radios show
+        a, b = st.columns([3, 4])
+        align = b.radio(
+            "Upsampling before scoring", list(ALIGNS), format_func=ALIGNS.get, key="align", bind="query-params"
+        )
+        view = a.radio("Show", VIEWS, horizontal=True, key="view", bind="query-params")
+    shown = {"image": IMAGES[kind], "mode": MODES[mode], "align": ALIGNS[align]} | (
+        {"ref": REFS[ref]} if kind == "seed001" else {}
+    )
+    link.notice(snap, **shown)  # the link holds the labels these radios show
     if not methods:
         st.info("Choose at least one method to compare.")
         return
     s_view = max(s, 2) if view != VIEWS[0] else s
     try:
         if view == VIEWS[0]:
-            _pyramid_and_table(key, mode, s, depth if mode == "pyramid" else 0, methods, blur, image, kind, seed, noise)
+            _pyramid_and_table(
+                key,
+                mode,
+                s,
+                depth if mode == "pyramid" else 0,
+                methods,
+                blur,
+                image,
+                kind,
+                seed,
+                noise,
+                ref,
+                align,
+                reference,
+            )
         elif view == VIEWS[1]:
             _spectrum(spectrum_view(key, s_view, methods, blur, image), s_view)
         elif view == VIEWS[2]:
@@ -177,7 +220,8 @@ def lab() -> None:
                 "image's spread."
             )
         else:
-            _noise_draws(seed, noise)
+            _noise_draws(seed, noise, ref, align)
+        _questions(key, kind, noise, seed, ref, align, image, reference)
     except StrideLabError as exc:
         st.error(
             f"This image is too small for these settings ({exc}). Choose a larger working size, a smaller stride "
@@ -185,7 +229,7 @@ def lab() -> None:
         )
 
 
-def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, noise) -> None:
+def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, noise, ref, align, reference) -> None:
     if mode == "pyramid":
         d = pyramid_view(key, s, depth, methods, blur, image)
         titles = [f"step {i}" for i in range(1, depth + 1)]
@@ -194,7 +238,7 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
         if d.n < depth:
             st.caption(f"Some rows stop after {d.n} step(s): the image became too small to shrink by {s} again.")
         return
-    d = strides_view(key, s, methods, blur, image)
+    d = strides_view(key, s, methods, blur, ref, align, image, reference)
     titles = [f"s = {i}" for i in range(1, s + 1)]
     fig = pyramid_figure(d.original, d.rows, col_titles=titles, sizes=d.sizes, original_size=image.shape)
     st.plotly_chart(fig, width="stretch", key="pyr")
@@ -206,38 +250,192 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
         )
     left, right = st.columns([1, 1])
     source = kind == "seed001" and image.shape == (24, 24)  # the source's setting: compare with its table
+    other = "centred" if align == "source" else "source's"
     rows = [
         {
             "stride": r[0],
             "method": r[1],
             "dims": f"{r[2][0]}×{r[2][1]}",
             "corr vs orig": round(r[3], 3),
+            f"corr, {other} alignment": round(o, 3),
             "source": SOURCE_TABLE[r[0], r[1]][1] if source and (r[0], r[1]) in SOURCE_TABLE else None,
+            "error vs ideal low-pass": round(err, 3),
             "aliased": f"{e:.0%}",
         }
-        for r, e in zip(d.records, d.energy, strict=True)
+        for r, e, o, err in zip(d.records, d.energy, d.other, d.errors, strict=True)
     ]
     left.dataframe(
         rows,
         hide_index=True,
         key="table",
         column_config={
-            "source": st.column_config.NumberColumn(help="The source's printed correlation (its 24×24 image only)"),
+            "corr vs orig": st.column_config.NumberColumn(
+                help=f"Pearson r with {_against(kind, ref)}, {ALIGN_NAME[align]} alignment (the source's column name)"
+            ),
+            "source": st.column_config.NumberColumn(
+                help="The source's printed correlation (its 24×24 image, noisy reference, its alignment)"
+            ),
+            "error vs ideal low-pass": st.column_config.NumberColumn(
+                help="RMS distance from the reference low-passed to the new Nyquist limit, sampled where the "
+                "method's samples sit, in units of the reference's standard deviation (0 is perfect)"
+            ),
             "aliased": st.column_config.TextColumn(
                 help="Share of the output's spectrum folded in from above the new Nyquist limit"
             ),
         },
     )
     right.code(d.table, language=None)
+    right.caption(
+        "The source's printout layout, with our numbers"
+        + (" (the source's own setting)." if source and ref == "noisy" and align == "source" else ".")
+    )
     badge(f"F.avg_pool2d(3, stride {s}) for the 3×3 box convolution", d.check, container=left)
-    st.plotly_chart(correlation_figure(d.records, show_source=source), width="stretch", key="bars")
+    shift = max((abs(r[3] - o) for r, o in zip(d.records, d.other, strict=True)), default=0.0)
+    left.caption(
+        f"*corr vs orig*: Pearson r with {_against(kind, ref)} after nearest-neighbour upsampling with "
+        f"{ALIGN_NAME[align]} alignment; the next column uses the other one. The source copies output pixel i into "
+        "the block that starts at s·i, but the 3×3 box's output i is centred at s·i + 1 and an s×s average at "
+        f"s·i + (s − 1)/2; alignment alone moves r by up to {shift:.2f} here."
+    )
+    st.plotly_chart(
+        correlation_figure(
+            d.records,
+            show_source=source and ref == "noisy" and align == "source",
+            ylabel=f"Pearson r with {_against(kind, ref)}",
+        ),
+        width="stretch",
+        key="bars",
+    )
+    st.markdown(_error_note(d, align))
     if source:
+        diamonds = (
+            "Diamonds: the source's printed numbers (noisy reference, its alignment). "
+            if ref == "noisy" and align == "source"
+            else "The source's printed numbers are in the table; its diamonds show with its own reference and "
+            "alignment. "
+        )
         st.caption(
-            f"Diamonds: the source's printed numbers. Seed {SOURCE_SEED} with {SOURCE_NOISE:.0%} of the pixels "
-            "hit is the "
-            f"draw (searched: seeds 0–1999, amounts 0.26–0.34) closest to them. {sweep_view(noise, seed).text} "
+            f"{diamonds}Seed {SOURCE_SEED} with {SOURCE_NOISE:.0%} of the pixels hit is the draw (searched: seeds "
+            f"0–1999, amounts 0.26–0.34) closest to them. {sweep_view(noise, seed, ref, align).text} "
             "More in *Other noise draws*."
         )
+
+
+def _questions(key, kind, noise, seed, ref, align, image, reference) -> None:
+    """The two predict-then-reveal questions, asked and answered with the current image, reference and alignment."""
+    d = strides_view(key, 3, METHODS, 3, ref, align, image, reference)
+    r = {(q[0], q[1]): q[3] for q in d.records}
+    err = {(q[0], q[1]): e for q, e in zip(d.records, d.errors, strict=True)}
+    box, naive = (r[1, m] for m in SOURCE_METHODS)
+    noisy = kind == "seed001" and noise > 0
+    against = _against(kind, ref)
+    labels = {SOURCE_METHODS[0]: "The 3×3 box (strided convolution)", SOURCE_METHODS[1]: "Naive subsampling"}
+    later = ", ".join(
+        f"stride {s}: box {r[s, SOURCE_METHODS[0]]:.3f}, naive {r[s, SOURCE_METHODS[1]]:.3f}" for s in (2, 3)
+    )
+    if ref == "clean" and noisy:
+        why = (
+            "Against the image before noise, the salt and pepper is error, not part of the reference, and the box "
+            "averages most of it away while naive subsampling keeps every noisy pixel it lands on "
+            f"({later}). The source scored against the noisy image it started from (the only image its script "
+            "keeps); there, naive subsampling at stride 1 is the reference itself and scores exactly 1."
+        )
+    else:
+        why = (
+            "At stride 1 naive subsampling keeps every pixel: it is the reference itself, so r is exactly 1. The "
+            "box is a pure blur at stride 1"
+            + (
+                ", and it removes the salt and pepper that the noisy reference still contains, which the correlation "
+                "counts as a loss. That is the source's choice of reference; choose *the image before noise* to ask "
+                "instead which method recovers the picture"
+                if noisy
+                else ", and every bit of detail it smooths away counts against it"
+            )
+            + f" ({later})."
+        )
+    if kind == "seed001":
+        why += " " + sweep_view(noise, seed, ref, align).text
+    best1 = SOURCE_METHODS[0] if box > naive else SOURCE_METHODS[1]
+    predict_reveal(
+        f"At stride 1, which scores the higher Pearson r against {against} ({ALIGN_NAME[align]} alignment)?",
+        f"**{labels[best1]}**: box r = {box:.3f}, naive r = {naive:.3f}. {why}",
+        key="q_stride1",
+        choices=tuple(labels.values()),
+        correct=labels[best1],
+    )
+    at2 = {m: r[2, m] for m in METHODS}
+    best = max(at2, key=at2.get)
+    best_err = min(METHODS, key=lambda m: err[2, m])
+    listed = ", ".join(f"{METHOD_SHORT[m]} {v:.3f}" for m, v in sorted(at2.items(), key=lambda kv: -kv[1]))
+    predict_reveal(
+        f"Spectral pooling removes exactly what the coarser grid cannot hold, so nothing aliases. At stride 2 on "
+        f"this image, which method has the highest Pearson r against {against}?",
+        f"**{METHOD_SHORT[best]}**. At stride 2: {listed}. "
+        + (
+            "Spectral pooling does come first here. "
+            if best == "spectral_pool"
+            else "No aliasing is not the same as the best correlation: spectral pooling keeps everything inside the "
+            "new band untouched"
+            + (
+                ", salt-and-pepper noise included, and a filter that also smooths inside the band removes more of it"
+                if noisy
+                else ", while a method that also smooths inside the band can match a smooth reference better"
+            )
+            + ". "
+        )
+        + f"Scored by the error against the ideally low-passed reference instead, the best is "
+        f"{METHOD_SHORT[best_err]} ({err[2, best_err]:.2f}"
+        + (f"; spectral pool {err[2, 'spectral_pool']:.2f})." if best_err != "spectral_pool" else ")."),
+        key="q_spectral",
+        choices=tuple(METHOD_SHORT[m] for m in METHODS),
+        correct=METHOD_SHORT[best],
+    )
+
+
+ALIGN_NAME = {"source": "the source's", "centred": "the centred"}
+
+
+def _against(kind: str, ref: str) -> str:
+    """The reference the correlations are taken against, in words."""
+    if kind != "seed001":
+        return "the image itself"
+    return "the image before noise" if ref == "clean" else "the noisy image"
+
+
+def _error_note(d: StridesView, align: str) -> str:
+    """Why correlation can favour naive subsampling, built from the current numbers (or a note that it does not)."""
+    rec = {(r[0], r[1]): (r[3], e, a) for r, e, a in zip(d.records, d.errors, d.energy, strict=True)}
+    alt = {(r[0], r[1]): o for r, o in zip(d.records, d.other, strict=True)}
+    pairs = [s for s in sorted({r[0] for r in d.records}) if s > 1 and (s, SOURCE_METHODS[0]) in rec]
+    pairs = [s for s in pairs if (s, SOURCE_METHODS[1]) in rec]
+    text = (
+        "*error vs ideal low-pass* scores each result against what a perfect downsampler would keep: the reference "
+        "with every frequency above the new Nyquist limit 1/(2s) removed, read at the method's own sample "
+        "positions. Folded (aliased) detail counts as error there, while a correlation with the full image can "
+        "reward it when it happens to line up."
+    )
+    flips = [s for s in pairs if rec[s, SOURCE_METHODS[1]][0] > rec[s, SOURCE_METHODS[0]][0]]
+    if flips:
+        s = flips[0]
+        (rb, eb, ab), (rn, en, an) = rec[s, SOURCE_METHODS[0]], rec[s, SOURCE_METHODS[1]]
+        ob, on = alt[s, SOURCE_METHODS[0]], alt[s, SOURCE_METHODS[1]]
+        other = "the centred" if align == "source" else "the source's"
+        text += (
+            f" Here, at stride {s}, naive subsampling correlates better than the 3×3 box (r = {rn:.3f} against "
+            f"{rb:.3f}) although {an:.0%} of its output spectrum is aliased against {ab:.0%} for the box. Two reasons: "
+            "the correlation counts any fine detail that lands in the right place as signal, even detail that came "
+            "from the wrong frequency; and the 3×3 box is a poor low-pass filter (its response above the new limit "
+            "falls slowly and changes sign), so it also blurs away detail the coarser grid could have kept. "
+            f"The error against the ideal low-pass ranks them {'the other way' if eb < en else 'the same way'}: "
+            f"{eb:.2f} for the box, {en:.2f} for naive subsampling."
+            + (
+                f" Alignment plays a part too: with {other} alignment the box scores {ob:.3f} and naive subsampling "
+                f"{on:.3f}{', so the order flips' if ob > on else ''}."
+                if abs(ob - rb) > 0.02
+                else ""
+            )
+        )
+    return text
 
 
 def _spectrum(d: SpectrumView, s: int) -> None:
@@ -256,8 +454,8 @@ def _spectrum(d: SpectrumView, s: int) -> None:
     )
 
 
-def _noise_draws(seed: int, noise: float) -> None:
-    d = sweep_view(noise, seed)
+def _noise_draws(seed: int, noise: float, ref: str = "noisy", align: str = "source") -> None:
+    d = sweep_view(noise, seed, ref, align)
     st.plotly_chart(seed_sweep_figure(d.sweep, [*range(SWEEP), seed], chosen_seed=seed), width="stretch", key="sweep")
     st.markdown(
         f"The source's 24×24 experiment, once per noise draw. {d.text} Seed {SOURCE_SEED} at {SOURCE_NOISE} "
@@ -266,6 +464,13 @@ def _noise_draws(seed: int, noise: float) -> None:
     )
 
 
+st.markdown(
+    "**Shrinking an image by keeping one pixel in s² lets detail finer than the new grid can hold (above 1/(2s) "
+    "cycles per pixel) fold back as false coarse patterns: aliasing.** A strided convolution filters before it "
+    "samples, naive subsampling does not. Below: the experiment of the lesson *Stride and Resolution*, its printed "
+    "table beside our numbers, and the two choices it made silently (what to score against, and where to put each "
+    "output pixel when blowing it back up)."
+)
 lab()
 
 st.subheader("What the experiment shows")
@@ -275,7 +480,9 @@ st.markdown(
     "sits on its grid, noise included; the 3×3 box averages nine neighbours first, so isolated salt and pepper "
     "mostly cancel. "
     "To score them, the source blows each result back up to 24×24 by repeating pixels and takes the Pearson "
-    "correlation with the original."
+    "correlation with the original it started from, the noisy image. Both choices matter: against the image "
+    "before noise the blur is no longer penalised for removing noise, and repeating output pixel i over the block "
+    "that starts at s·i moves the 3×3 box's result one pixel away from where it was computed (centred at s·i + 1)."
 )
 st.latex(
     r"r = \frac{\sum (u - \bar u)(x - \bar x)}{\lVert u - \bar u\rVert\,\lVert x - \bar x\rVert}, \qquad "
@@ -288,29 +495,7 @@ st.markdown(
     "*BlurPool* "
     "(Zhang, 2019) uses a binomial filter for this, and *spectral pooling* (Rippel et al., 2015) cuts the spectrum "
     "off exactly at the new limit. "
-    "The zone plate makes the folding visible as false rings."
-)
-predict_reveal(
-    "At stride 1 naive subsampling scores 1.000 and the strided convolution only about 0.51. At strides 2 and 3 "
-    "the order flips. Why?",
-    "At stride 1 naive subsampling is the identity: nothing is dropped, so it matches the original perfectly, "
-    "while the box filter is "
-    "pure blur that smears the noise the original still contains. Once s > 1, naive subsampling keeps one noisy "
-    "pixel per block and the "
-    "noise it happens to land on becomes part of the picture; the box filter averages before dropping, so the kept "
-    "values track the smooth "
-    "background better. Blurring costs you at stride 1 and pays off only when pixels are actually thrown away.",
-    key="q_stride1",
-)
-predict_reveal(
-    "Spectral pooling removes exactly what the coarser grid cannot hold, so nothing aliases. Will it have the best "
-    "correlation at stride 2 "
-    "on the source's image?",
-    "Not necessarily (with the default draw it does not: average pooling scores higher). Salt-and-pepper noise is "
-    "spread over every "
-    "frequency, including the ones inside the new band, and spectral pooling keeps those untouched. A filter that "
-    "also smooths inside "
-    "the band removes more noise, and the correlation with a noisy original rewards that. No aliasing is not the "
-    "same as no noise.",
-    key="q_spectral",
+    "The zone plate makes the folding visible as false rings: its local frequency grows with the radius and stays "
+    "below ½ cycle per pixel everywhere (0.45 in the corners), so the original itself has no moiré and every "
+    "false ring after downsampling is aliasing."
 )

@@ -49,6 +49,8 @@ class StridesView(NamedTuple):
     records: list  # (stride, method, (h, w), correlation)
     energy: list  # aliased share of each record's spectrum
     check: Agreement  # the 3×3 box convolution against F.avg_pool2d
+    other: list  # each record's correlation with the other upsampling alignment (see pyramid.ALIGNMENTS)
+    errors: list  # each record's lowpass_error against the reference (no reward for aliasing)
 
 
 class PyramidView(NamedTuple):

@@ -32,6 +32,8 @@ __all__ = [
     "spectral_crop",
     "downsample",
     "pearson",
+    "sample_positions",
+    "lowpass_error",
     "Folding",
     "folding",
     "aliased_energy",
@@ -311,6 +313,111 @@ def pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     num = (da * db).sum(dim=(-2, -1))
     den = torch.sqrt((da * da).sum(dim=(-2, -1)) * (db * db).sum(dim=(-2, -1)))
     return num / den
+
+
+def sample_positions(method: str, s: int, n: int, *, blur_size: int = 3) -> torch.Tensor:
+    r"""Where, in input pixels (0-based), each output sample of a method sits along an axis of n pixels.
+
+    The centre of the window each output reads: the 3×3 box without padding (strided_convolve)
+    covers s·i .. s·i + 2, so its sample i sits at s·i + 1; naive subsampling keeps s·i; blur_pool's
+    padded binomial filter of size k is centred at s·i + ((k − 1)/2 − ⌊(k − 1)/2⌋) (s·i for odd k);
+    avg_pool's s×s block at s·i + (s − 1)/2; spectral pooling to m = ⌈n/s⌉ samples evaluates the
+    band-limited image at i·n/m (= s·i when s divides n). Nearest-neighbour upsampling that
+    ignores these positions (every output pixel i copied to the block starting at s·i, as the
+    source does) shifts the box result by one pixel.
+
+    Args:
+        method: a name from METHODS.
+        s: stride, s >= 1.
+        n: input length along the axis, n >= 1 (large enough for the method).
+        blur_size: binomial filter size of blur_pool.
+
+    Returns:
+        float64 tensor (m,) on the CPU, m the method's output length.
+
+    Raises:
+        ValueCheckError: on a bad method, s, n or blur_size.
+
+    Example:
+        >>> sample_positions("strided_convolve", 2, 8).tolist(), sample_positions("avg_pool", 2, 8).tolist()
+        ([1.0, 3.0, 5.0], [0.5, 2.5, 4.5, 6.5])
+    """
+    check_choice(method, "method", METHODS)
+    check_int(s, "stride s", 1)
+    check_int(n, "n", 1)
+    check_int(blur_size, "blur_size", 1)
+    i = torch.arange(n, dtype=torch.float64)
+    if method == "strided_convolve":
+        check(n >= 3, f"n must be >= 3 for the 3×3 box, got {n}")
+        return s * i[: (n - 3) // s + 1] + 1.0
+    if method == "spectral_pool":
+        m = -(-n // s)
+        return i[:m] * (n / m)
+    if method == "avg_pool":
+        check(n >= s, f"n must be >= s = {s} for s×s average pooling, got {n}")
+        return s * i[: n // s] + (s - 1) / 2
+    offset = ((blur_size - 1) / 2 - (blur_size - 1) // 2) if method == "blur_pool" else 0.0
+    return s * i[: -(-n // s)] + offset
+
+
+def _lowpass_at(x: torch.Tensor, s: int, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """x band-limited to |f| < 1/(2s) on each axis (s = 1: unchanged), evaluated at (rows × cols) by its DFT series."""
+    H, W = x.shape[-2:]
+    fy = torch.fft.fftfreq(H, dtype=torch.float64, device=x.device)
+    fx = torch.fft.fftfreq(W, dtype=torch.float64, device=x.device)
+    if s > 1:
+        fy, fx = fy[fy.abs() < 1 / (2 * s)], fx[fx.abs() < 1 / (2 * s)]
+    X = torch.fft.fft2(x.to(torch.float64), dim=(-2, -1))
+    iy = torch.round(fy * H).long() % H
+    ix = torch.round(fx * W).long() % W
+    X = X[..., iy, :][..., :, ix]
+    Ey = torch.exp(2j * math.pi * rows.to(x.device)[:, None] * fy[None, :])  # (h, ky)
+    Ex = torch.exp(2j * math.pi * cols.to(x.device)[:, None] * fx[None, :])  # (w, kx)
+    return (Ey @ X @ Ex.T).real / (H * W)
+
+
+def lowpass_error(reference: torch.Tensor, output: torch.Tensor, method: str, s: int, *, blur_size: int = 3) -> float:
+    r"""How far a downsampled image is from the ideal one: RMS(y − L_s(x) at y's sample positions) / std(x).
+
+    L_s keeps the frequencies of the reference below the coarse grid's Nyquist limit 1/(2s) cycles
+    per pixel on each axis and drops the rest (the ideal low-pass; s = 1 keeps everything). It is
+    evaluated exactly, from the reference's DFT, at the positions where the method's samples sit
+    (sample_positions), so alignment costs nothing. Unlike a correlation with the full-band image,
+    this error does not reward aliased energy that happens to line up with the original: folded
+    high frequencies count as error. 0 is perfect; the DFT treats the image as periodic.
+
+    Args:
+        reference: floating tensor (..., H, W), the image to compare with.
+        output: the method's result (..., h, w) from downsample(image, method, s).
+        method, s, blur_size: as for downsample.
+
+    Returns:
+        float >= 0 (over every leading index at once).
+
+    Raises:
+        ShapeError: if the shapes do not match the method's output size.
+        ValueCheckError: on a bad method or s.
+
+    Example:
+        >>> x = torch.cos(2 * math.pi * torch.arange(16.) / 8).expand(16, 16)  # 1/8 cycle per pixel
+        >>> round(lowpass_error(x, x[::2, ::2], "naive_subsample", 2), 6)
+        0.0
+    """
+    check_image(reference, "reference")
+    check_image(output, "output")
+    check_choice(method, "method", METHODS)
+    check_int(s, "stride s", 1)
+    H, W = reference.shape[-2:]
+    rows = sample_positions(method, s, H, blur_size=blur_size)
+    cols = sample_positions(method, s, W, blur_size=blur_size)
+    if tuple(output.shape[-2:]) != (len(rows), len(cols)) or output.shape[:-2] != reference.shape[:-2]:
+        raise ShapeError(
+            f"output must be {(*reference.shape[:-2], len(rows), len(cols))} for {method} at stride {s}, "
+            f"got {tuple(output.shape)}"
+        )
+    ideal = _lowpass_at(reference, s, rows, cols)
+    rms = torch.sqrt(((output.to(torch.float64) - ideal) ** 2).mean())
+    return float(rms / reference.to(torch.float64).std())
 
 
 # ---------------------------------------------------------------------------------------------

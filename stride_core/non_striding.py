@@ -36,6 +36,7 @@ __all__ = [
     "LayerRow",
     "layer_table",
     "lenet_striding",
+    "figure4_network",
     "reinitialised",
 ]
 
@@ -332,13 +333,54 @@ def layer_table(model: nn.Sequential, input_shape: Sequence[int]) -> list[LayerR
     return rows
 
 
-def lenet_striding(*, seed: int | None = 0) -> nn.Sequential:
+def lenet_striding(*, seed: int | None = 0, activation: bool = False) -> nn.Sequential:
     """The "Non-Unity Stride" LeNet of Table 1 of the striding paper, for 1×28×28 inputs.
 
     5×5 conv 20 → 2×2 conv 20 stride 2 → 5×5 conv 50 → 2×2 conv 50 stride 2 → fc 500 → ReLU → fc 10.
     The stride-2 2×2 convolutions replace LeNet's pooling layers; as in the table there is no
     activation between the convolutions. Feature maps follow Table 2: 20×24×24, 20×12×12, 50×8×8,
-    50×4×4, 500.
+    50×4×4, 500. With activation=True a ReLU follows every convolution, the element-wise η of
+    Theorem 2 (Equations 18 and 23), which the table's network never exercises; the weights are
+    the same draw either way.
+
+    Args:
+        seed: seed for the default PyTorch initialisation (None: use the global generator).
+        activation: put an nn.ReLU after each of the four convolutions.
+
+    Returns:
+        nn.Sequential on the CPU in float32.
+
+    Example:
+        >>> sum(p.numel() for p in lenet_striding().parameters())
+        442750
+        >>> len(lenet_striding(activation=True)), len(lenet_striding())
+        (12, 8)
+    """
+    gen_state = torch.random.get_rng_state()
+    if seed is not None:
+        torch.manual_seed(seed)
+    try:
+        convs = [
+            nn.Conv2d(1, 20, 5),
+            nn.Conv2d(20, 20, 2, stride=2),
+            nn.Conv2d(20, 50, 5),
+            nn.Conv2d(50, 50, 2, stride=2),
+        ]
+        body = [m for c in convs for m in ((c, nn.ReLU()) if activation else (c,))]
+        return nn.Sequential(*body, nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
+    finally:
+        if seed is not None:
+            torch.random.set_rng_state(gen_state)
+
+
+def figure4_network(*, seed: int | None = 0) -> nn.Sequential:
+    """A three-layer network with the sizes of Figure 4 and Section 6 of the striding paper, for 3×32×32 inputs.
+
+    Conv-1 is 5×5, 3 → 32 channels, stride 1; Conv-2 has stride 2. The paper states only Conv-1's
+    filter size (3×32×5×5, in its in × out × kh × kw order) and that Conv-1′ becomes 12×128×3×3;
+    the rest is our choice, one that gives those sizes: Conv-2 3×3, 32 → 64, stride 2,
+    then Conv-3 3×3, 64 → 10, stride 1, with a ReLU after each of the first two. to_non_striding
+    turns Conv-1 into a 3×3 convolution from 12 = 3·2² input phases to 128 = 32·2² outputs.
 
     Args:
         seed: seed for the default PyTorch initialisation (None: use the global generator).
@@ -347,22 +389,16 @@ def lenet_striding(*, seed: int | None = 0) -> nn.Sequential:
         nn.Sequential on the CPU in float32.
 
     Example:
-        >>> sum(p.numel() for p in lenet_striding().parameters())
-        442750
+        >>> net2, _ = to_non_striding(figure4_network(), (3, 32, 32))
+        >>> tuple(net2[0].weight.shape)  # PyTorch's out × in × kh × kw
+        (128, 12, 3, 3)
     """
     gen_state = torch.random.get_rng_state()
     if seed is not None:
         torch.manual_seed(seed)
     try:
         return nn.Sequential(
-            nn.Conv2d(1, 20, 5),
-            nn.Conv2d(20, 20, 2, stride=2),
-            nn.Conv2d(20, 50, 5),
-            nn.Conv2d(50, 50, 2, stride=2),
-            nn.Flatten(),
-            nn.Linear(800, 500),
-            nn.ReLU(),
-            nn.Linear(500, 10),
+            nn.Conv2d(3, 32, 5), nn.ReLU(), nn.Conv2d(32, 64, 3, stride=2), nn.ReLU(), nn.Conv2d(64, 10, 3)
         )
     finally:
         if seed is not None:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from ._checks import ShapeError, check, check_choice, check_image, check_int, pair
 from ._tensors import as_batch, unbatch
-from .aliasing import METHODS, downsample, pearson, spectral_crop
+from .aliasing import METHODS, downsample, lowpass_error, pearson, sample_positions, spectral_crop
 
 __all__ = [
     "SOURCE_METHODS",
@@ -33,6 +33,8 @@ __all__ = [
     "SOURCE_TABLE",
     "seed001_image",
     "upsample_nearest",
+    "ALIGNMENTS",
+    "upsample_at_samples",
     "PyramidRecord",
     "pyramid_experiment",
     "format_table",
@@ -41,6 +43,9 @@ __all__ = [
     "display_copy",
 ]
 SOURCE_METHODS: tuple[str, ...] = ("strided_convolve", "naive_subsample")
+# How a result is brought back to full size before scoring: "source" repeats output pixel i over the
+# block that starts at s·i (the source's upsampling); "centred" puts it where its window is centred.
+ALIGNMENTS: tuple[str, ...] = ("source", "centred")
 
 # The noise draw for which seed001_image(24) comes closest to the source's table: the smallest sum
 # of squared differences over its five correlations other than the trivial 1.000, searched over
@@ -144,6 +149,48 @@ def upsample_nearest(y: torch.Tensor, size: int | Sequence[int]) -> torch.Tensor
     return unbatch(F.interpolate(yb, size=hw, mode="nearest"), lead)
 
 
+def upsample_at_samples(
+    y: torch.Tensor, size: int | Sequence[int], rows: torch.Tensor, cols: torch.Tensor
+) -> torch.Tensor:
+    r"""Nearest-neighbour upsampling that respects where each sample sits: out[u, v] = y[i(u), j(v)].
+
+    i(u) is the index of the sample position (rows, evenly spaced) nearest to pixel u, ties going
+    to the later sample, clamped to the first and last sample; likewise j(v) with cols. With the
+    positions of stride_core.aliasing.sample_positions, a 3×3 box output (centred at s·i + 1) is
+    copied around its own centre instead of into the block that starts at s·i.
+
+    Args:
+        y: floating tensor (..., h, w).
+        size: target (H, W) or one int for both.
+        rows, cols: increasing, evenly spaced positions (h,) and (w,) in target pixels.
+
+    Returns:
+        Tensor (..., H, W), same device and dtype.
+
+    Raises:
+        ShapeError, ValueCheckError: on a bad y, size or positions.
+
+    Example:
+        >>> upsample_at_samples(torch.tensor([[1., 2.]]), (1, 6), torch.tensor([0.]), torch.tensor([1., 3.]))
+        tensor([[1., 1., 2., 2., 2., 2.]])
+    """
+    check_image(y, "y")
+    H, W = pair(size, "size", minimum=1)
+    rows, cols = torch.as_tensor(rows, dtype=torch.float64), torch.as_tensor(cols, dtype=torch.float64)
+    check(
+        rows.shape == (y.shape[-2],) and cols.shape == (y.shape[-1],),
+        f"rows and cols must have {y.shape[-2]} and {y.shape[-1]} positions, got {tuple(rows.shape)} and "
+        f"{tuple(cols.shape)}",
+    )
+
+    def nearest(pos: torch.Tensor, n: int) -> torch.Tensor:
+        step = float(pos[1] - pos[0]) if len(pos) > 1 else 1.0
+        u = torch.arange(n, dtype=torch.float64)
+        return torch.floor((u - pos[0]) / step + 0.5).long().clamp(0, len(pos) - 1).to(y.device)
+
+    return y[..., nearest(rows, H), :][..., nearest(cols, W)]
+
+
 # ---------------------------------------------------------------------------------------------
 # The source's experiment, and pyramids.
 
@@ -155,6 +202,7 @@ class PyramidRecord(NamedTuple):
     correlation: float  # Pearson correlation of the upsampled result with the original
     output: torch.Tensor  # (..., h, w) the downsampled image
     restored: torch.Tensor  # (..., H, W) nearest-neighbour upsampled back to the original size
+    error: float = math.nan  # lowpass_error: RMS distance from the ideally low-passed reference / its std
 
 
 def pyramid_experiment(
@@ -163,6 +211,8 @@ def pyramid_experiment(
     methods: Sequence[str] = SOURCE_METHODS,
     *,
     blur_size: int = 3,
+    reference: torch.Tensor | None = None,
+    align: str = "source",
 ) -> list[PyramidRecord]:
     """The source's pyramid experiment: downsample, upsample back by nearest neighbour, correlate with the original.
 
@@ -171,11 +221,20 @@ def pyramid_experiment(
     channel). With seed001_image() and the defaults this prints the source's table:
     dims 22×22 / 24×24, 11×11 / 12×12, 8×8 / 8×8, naive subsampling at stride 1 exactly 1.
 
+    Two choices the source made silently can be changed. `reference`: the image the results are
+    scored against (the source uses the noisy input itself; pass the image before noise to ask
+    how well each method recovers the picture). `align`: "source" upsamples by repeating pixel i
+    over the block starting at s·i (upsample_nearest); "centred" repeats it around the centre
+    of the window it was computed from (upsample_at_samples with sample_positions). Each record
+    also carries lowpass_error against the reference, which does not reward aliasing.
+
     Args:
         image: floating tensor (..., H, W) on any device, H, W >= 3.
         strides: each >= 1, at least one.
         methods: names from METHODS, at least one.
         blur_size: binomial filter size for blur_pool.
+        reference: tensor of the image's shape to score against (default: the image itself).
+        align: one of ALIGNMENTS.
 
     Returns:
         list of PyramidRecord.
@@ -200,14 +259,27 @@ def pyramid_experiment(
         check_choice(m, "method", METHODS)
     for s in strides:
         check_int(s, "stride s", 1)
-    flat = image.reshape(-1, W)
+    check_choice(align, "align", ALIGNMENTS)
+    if reference is None:
+        reference = image
+    check(
+        isinstance(reference, torch.Tensor) and reference.shape == image.shape,
+        f"reference must be a tensor of the image's shape {tuple(image.shape)}, got "
+        f"{tuple(getattr(reference, 'shape', ()))}",
+    )
+    flat = reference.reshape(-1, W)
     records = []
     for s in strides:
         for m in methods:
             out = downsample(image, m, s, blur_size=blur_size)
-            restored = upsample_nearest(out, (H, W))
+            if align == "source":
+                restored = upsample_nearest(out, (H, W))
+            else:
+                rows = sample_positions(m, s, H, blur_size=blur_size)
+                restored = upsample_at_samples(out, (H, W), rows, sample_positions(m, s, W, blur_size=blur_size))
             corr = float(pearson(restored.reshape(-1, W), flat))
-            records.append(PyramidRecord(s, m, (int(out.shape[-2]), int(out.shape[-1])), corr, out, restored))
+            err = lowpass_error(reference, out, m, s, blur_size=blur_size)
+            records.append(PyramidRecord(s, m, (int(out.shape[-2]), int(out.shape[-1])), corr, out, restored, err))
     return records
 
 
@@ -279,7 +351,13 @@ def pyramid(image: torch.Tensor, method: str, s: int = 2, depth: int = 3, *, blu
 
 
 def seed_sweep(
-    seeds: Sequence[int], *, noise: float = SOURCE_NOISE, size: int = 24, strides: Sequence[int] = (1, 2, 3)
+    seeds: Sequence[int],
+    *,
+    noise: float = SOURCE_NOISE,
+    size: int = 24,
+    strides: Sequence[int] = (1, 2, 3),
+    clean: bool = False,
+    align: str = "source",
 ) -> torch.Tensor:
     """The source's table for many noise draws: correlations of (strided_convolve, naive_subsample) per seed and stride.
 
@@ -289,6 +367,8 @@ def seed_sweep(
         seeds: ints >= 0, at least one.
         noise, size: as in seed001_image.
         strides: each >= 1.
+        clean: score against the image before noise (False: the noisy image, as the source).
+        align: one of ALIGNMENTS, as in pyramid_experiment.
 
     Returns:
         float64 tensor (len(seeds), len(strides), 2) on the CPU; [..., 0] strided_convolve, [..., 1] naive_subsample.
@@ -303,12 +383,19 @@ def seed_sweep(
     """
     seeds = list(seeds)
     check(len(seeds) > 0, "seeds must not be empty")
+    check_choice(align, "align", ALIGNMENTS)
     images = torch.cat([seed001_image(size, seed, noise=noise, dtype=torch.float64) for seed in seeds])
+    reference = seed001_image(size, noise=0.0, dtype=torch.float64).expand_as(images) if clean else images
     out = torch.empty(len(seeds), len(list(strides)), 2, dtype=torch.float64)
     for i, s in enumerate(strides):
         for j, m in enumerate(SOURCE_METHODS):
-            restored = upsample_nearest(downsample(images, m, s), (size, size))
-            out[:, i, j] = pearson(restored, images)
+            y = downsample(images, m, s)
+            if align == "source":
+                restored = upsample_nearest(y, (size, size))
+            else:
+                pos = sample_positions(m, s, size)
+                restored = upsample_at_samples(y, (size, size), pos, pos)
+            out[:, i, j] = pearson(restored, reference)
     return out
 
 

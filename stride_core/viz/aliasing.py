@@ -206,6 +206,7 @@ def correlation_figure(
     records: Sequence[tuple[int, str, tuple[int, int], float]],
     *,
     show_source: bool = True,
+    ylabel: str = "Pearson r with the original",
     height: int = SMALL_HEIGHT + 60,
 ) -> Figure:
     """Correlation with the original per stride, one bar per method, labelled with the output size.
@@ -213,6 +214,7 @@ def correlation_figure(
     Args:
         records: (stride, method, (h, w), correlation) tuples, e.g. PyramidRecord objects.
         show_source: also mark the source's printed values (diamonds) where it has them.
+        ylabel: the y-axis title (name the reference the correlations were taken against).
     """
     if not records:
         return empty_figure("No results to show")
@@ -250,7 +252,7 @@ def correlation_figure(
             )
     fig.update_layout(barmode="group", scattermode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     low = min(0.0, float(np.nanmin(d.values)) - 0.05) if np.isfinite(d.values).any() else 0.0
-    fig.update_yaxes(title=dict(text="Pearson r with the original"), range=[low, 1.18])
+    fig.update_yaxes(title=dict(text=ylabel), range=[low, 1.18])
     return base_layout(fig, height=height).figure()
 
 

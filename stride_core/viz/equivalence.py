@@ -47,6 +47,7 @@ __all__ = [
     "sharing_figure",
     "params_figure",
     "lenet_training_figure",
+    "lenet_seeds_figure",
 ]
 
 
@@ -723,5 +724,83 @@ def lenet_training_figure(
             )
     fig.update_xaxes(title=dict(text="epoch"), dtick=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(rangemode="tozero", row=1, col=3)  # a time axis starts at 0: no exaggerated gaps
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
+    return base_layout(fig, height=height).update_layout(margin=dict(t=40)).figure()
+
+
+class SeedsData(NamedTuple):
+    names: list[str]  # architectures
+    runs: list[list[TrainingData]]  # per architecture, one single-line TrainingData per seed
+    mean_epochs: list[np.ndarray]  # epochs every seed of that architecture finished
+    mean_accuracy: list[np.ndarray]  # mean test accuracy over seeds at those epochs
+    mean_seconds: list[np.ndarray]  # mean seconds per epoch over seeds
+
+
+def _seeds_data(runs: dict[str, Sequence[Sequence[tuple[EpochStats, float]]]]) -> SeedsData:
+    """runs: architecture -> one history per seed, each [(EpochStats, test accuracy), ...] in epoch order."""
+    names = [n for n in runs if any(len(h) for h in runs[n])]
+    per = [[_training_data({n: h}) for h in runs[n] if len(h)] for n in names]
+    done = [min(len(d.epochs[0]) for d in p) for p in per]
+    return SeedsData(
+        names,
+        per,
+        [np.arange(1, k + 1) for k in done],
+        [np.mean([d.test_accuracy[0][:k] for d in p], axis=0) for p, k in zip(per, done, strict=True)],
+        [np.mean([d.seconds[0][:k] for d in p], axis=0) for p, k in zip(per, done, strict=True)],
+    )
+
+
+def lenet_seeds_figure(
+    runs: dict[str, Sequence[Sequence[tuple[EpochStats, float]]]], *, height: int = SMALL_HEIGHT + 20
+) -> Figure:
+    """Training loss, test accuracy and seconds per epoch for several seeds: thin line per seed, thick mean.
+
+    Each architecture has one colour and dash; every seed is a thin line, and the mean over the
+    seeds that finished an epoch a thick line with markers. The time axis starts at 0.
+    """
+    d = _seeds_data(runs)
+    if not d.names:
+        return empty_figure("No epochs yet.")
+    fig = Canvas(
+        rows=1, cols=3, subplot_titles=("training loss", "test accuracy", "seconds per epoch"), horizontal_spacing=0.08
+    )
+    for i, name in enumerate(d.names):
+        color, dash = SAFE[i % len(SAFE)], ("solid", "dash", "dot")[i % 3]
+        for j, run in enumerate(d.runs[i]):
+            for col, y, fmt in ((1, run.loss[0], ".3f"), (2, run.test_accuracy[0], ".1%"), (3, run.seconds[0], ".2f")):
+                fig.add_trace(
+                    scatter(
+                        run.epochs[0],
+                        y,
+                        mode="lines",
+                        name=f"{name}, one seed",
+                        legendgroup=name,
+                        showlegend=col == 1 and j == 0,
+                        opacity=0.45,
+                        line=dict(color=color, dash=dash, width=1),
+                        hovertemplate=f"seed run {j + 1}, epoch %{{x}}: %{{y:{fmt}}}<extra>{name}</extra>",
+                    ),
+                    row=1,
+                    col=col,
+                )
+        for col, y, fmt in ((2, d.mean_accuracy[i], ".1%"), (3, d.mean_seconds[i], ".2f")):
+            fig.add_trace(
+                scatter(
+                    d.mean_epochs[i],
+                    y,
+                    mode="lines+markers",
+                    name=f"{name}, mean of {len(d.runs[i])} seeds",
+                    legendgroup=name,
+                    showlegend=col == 2,
+                    line=dict(color=color, dash=dash, width=3),
+                    hovertemplate=f"mean, epoch %{{x}}: %{{y:{fmt}}}<extra>{name}</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(title=dict(text="epoch"), dtick=1)
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(rangemode="tozero", row=1, col=3)  # a time axis starts at 0: no exaggerated gaps
     fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
     return base_layout(fig, height=height).update_layout(margin=dict(t=40)).figure()

@@ -61,10 +61,62 @@ def test_predict_reveal_questions():
     at = open_page()
     toggles = [t for t in at.toggle if t.key and t.key.startswith("q_")]
     assert len(toggles) == 2
+    assert at.radio(key="q_stride1_guess").options == ["The 3×3 box (strided convolution)", "Naive subsampling"]
+    assert len(at.radio(key="q_spectral_guess").options) == 5
     before = len(at.markdown)
+    at.radio(key="q_stride1_guess").set_value("Naive subsampling")
     toggles[0].set_value(True).run()
     ok(at)
-    assert len(at.markdown) == before + 1 and "identity" in " ".join(m.value for m in at.markdown)
+    answer = " ".join(m.value for m in at.markdown)
+    assert len(at.markdown) == before + 1 and "box r = 0.510, naive r = 1.000" in answer
+    assert at.success and "Your prediction was right" in at.success[-1].value
+
+
+def test_clean_reference_flips_the_stride1_answer():
+    """Against the image before noise, the box wins at stride 1: the answer follows the numbers (numpy corrcoef)."""
+    import numpy as np
+    import torch
+
+    from stride_core.aliasing import strided_convolve
+
+    at = open_page(ref="The image before noise")
+    assert ok(at).radio(key="ref").value == "clean" and not notices(at)
+    clean = seed001_image(24, SOURCE_SEED, noise=0.0, dtype=torch.float64)[0].numpy()
+    noisy = seed001_image(24, SOURCE_SEED, noise=SOURCE_NOISE, dtype=torch.float64)
+    box = strided_convolve(noisy, 1)[0].numpy()  # 22×22
+    idx = (np.arange(24) * 22) // 24  # the source's nearest upsampling from 22 to 24: row ⌊i·22/24⌋
+    up = box[idx][:, idx]
+    expected = np.corrcoef(up.ravel(), clean.ravel())[0, 1]
+    rows = at.dataframe[0].value
+    assert rows["corr vs orig"].tolist()[0] == pytest.approx(expected, abs=6e-4)
+    assert rows["corr vs orig"].tolist()[0] > 0.8 > 0.5 > rows["corr vs orig"].tolist()[1]
+    at.toggle(key="q_stride1_reveal").set_value(True).run()
+    answer = " ".join(m.value for m in ok(at).markdown)
+    assert "**The 3×3 box (strided convolution)**" in answer and "before noise" in answer
+
+
+def test_centred_alignment_column_and_link():
+    at = open_page(align="Each output pixel around its true sample position")
+    rows = ok(at).dataframe[0].value
+    assert at.radio(key="align").value == "centred" and not notices(at)
+    assert "corr, source's alignment" in rows.columns
+    src = rows["corr, source's alignment"].tolist()
+    assert src == pytest.approx([0.510, 1.0, 0.464, 0.364, 0.500, 0.292], abs=1e-3)  # the source's alignment
+    assert rows["corr vs orig"].tolist()[2] == pytest.approx(0.512, abs=1e-3)  # box at s = 2, centred: +0.05
+    assert any("its diamonds show with its own reference and alignment" in c.value for c in at.caption)
+
+
+def test_zone_plate_naive_beats_box_is_explained_from_the_numbers():
+    at = open_page(image="Zone plate", size="128")
+    rows = ok(at).dataframe[0].value
+    keys = list(zip(rows["stride"], rows["method"], strict=True))
+    r = dict(zip(keys, rows["corr vs orig"], strict=True))
+    e = dict(zip(keys, rows["error vs ideal low-pass"], strict=True))
+    assert r[2, "naive_subsample"] > r[2, "strided_convolve"]
+    assert e[2, "naive_subsample"] > e[2, "strided_convolve"]  # the measure that does not reward aliasing
+    note = next(m.value for m in at.markdown if "error vs ideal low-pass" in m.value)
+    assert f"r = {r[2, 'naive_subsample']:.3f} against {r[2, 'strided_convolve']:.3f}" in note
+    assert "ranks them the other way" in note and "Alignment plays a part" in note
 
 
 @pytest.mark.parametrize("view", VIEWS[1:])
@@ -93,10 +145,14 @@ def test_controls_move():
     at.slider(key="noise").set_value(0.1).run()
     at.number_input(key="seed").set_value(5).run()
     rows = ok(at).dataframe[0].value
-    assert rows["corr vs orig"].tolist() != before and rows["source"].tolist()[0] == 1.0  # the source's numbers stay for comparison
+    assert (
+        rows["corr vs orig"].tolist() != before and rows["source"].tolist()[0] == 1.0
+    )  # the source's numbers stay for comparison
     at.select_slider(key="size").set_value(64).run()
     rows = ok(at).dataframe[0].value
-    assert rows["dims"].tolist()[0] == "64×64" and rows["source"].isna().all()  # not the source's setting: nothing to compare
+    assert (
+        rows["dims"].tolist()[0] == "64×64" and rows["source"].isna().all()
+    )  # not the source's setting: nothing to compare
     at.multiselect(key="methods").set_value([]).run()
     assert ok(at).info and not charts(at)
 
@@ -138,8 +194,19 @@ def test_url_parameters_applied():
     assert not notices(at)
 
 
-@pytest.mark.parametrize("bad", [{"size": "23"}, {"s": "9"}, {"image": "selfie"}, {"noise": "nan"}, {"seed": "-4"}, {"view": "everything"},
-                                 {"mode": "pyramid"}, {"depth": "1e309"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"size": "23"},
+        {"s": "9"},
+        {"image": "selfie"},
+        {"noise": "nan"},
+        {"seed": "-4"},
+        {"view": "everything"},
+        {"mode": "pyramid"},
+        {"depth": "1e309"},
+    ],
+)
 def test_invalid_url_falls_back_with_notice(bad):
     query = dict(bad, mode="A pyramid: repeat one stride") if "depth" in bad else bad
     at = open_page(**query)

@@ -31,6 +31,16 @@ def test_defaults_show_figure1():
     assert at.text_input(key="w1d").value == "1, 2, 3, 4" and at.slider(key="s").value == 2
     assert ok_badges(at) == ["matches F.conv1d with stride 2 · max |Δ| = 0.0e+00"]
     assert charts(at) == 2 and not at.warning and not at.error
+    note = at.info[0].value  # ∗ is cross-correlation, said where it first appears, with both results
+    assert "cross-correlation" in note and "10, 18, 26" in note and "6, 14, 22" in note
+
+
+def test_cross_correlation_example_is_true():
+    """The Figure 1 note's numbers, against numpy: correlate (no flip) and convolve (flip)."""
+    import numpy as np
+
+    assert np.correlate([1, 3, 5, 7], [1, 3], "valid").tolist() == [10, 18, 26]
+    assert np.convolve([1, 3, 5, 7], [1, 3], "valid").tolist() == [6, 14, 22]
 
 
 @pytest.mark.parametrize("s", [1, 3, 4])
@@ -47,8 +57,15 @@ def test_figure1_edit_filter_and_signal():
     assert not at.exception and len(ok_badges(at)) == 1
 
 
-@pytest.mark.parametrize("w, x, message", [("a, b", "1, 2, 3", "Type the filter"), ("1, 2, 3, 4, 5", "1, 2", "longer than the signal"),
-                                           ("1", "", "Type the signal"), ("1, inf", "1, 2, 3", "Type the filter")])
+@pytest.mark.parametrize(
+    "w, x, message",
+    [
+        ("a, b", "1, 2, 3", "Type the filter"),
+        ("1, 2, 3, 4, 5", "1, 2", "longer than the signal"),
+        ("1", "", "Type the signal"),
+        ("1, inf", "1, 2, 3", "Type the filter"),
+    ],
+)
 def test_figure1_bad_input_is_explained(w, x, message):
     at = open_page()
     at.text_input(key="w1d").set_value(w)
@@ -63,8 +80,16 @@ def test_theorem1_defaults():
     assert at.selectbox(key="size").value == 128 and at.slider(key="s2").value == 2
 
 
-@pytest.mark.parametrize("key, values", [("s2", [1, 3, 4]), ("pad", [1, 3]), ("kernel", ["sobel 3×3", "laplacian 3×3", "gaussian 5×5", "random 4×4", "random 5×5"]),
-                                         ("size", [64, 256]), ("img", ["text", "zone_plate"])])
+@pytest.mark.parametrize(
+    "key, values",
+    [
+        ("s2", [1, 3, 4]),
+        ("pad", [1, 3]),
+        ("kernel", ["sobel 3×3", "laplacian 3×3", "gaussian 5×5", "random 4×4", "random 5×5"]),
+        ("size", [64, 256]),
+        ("img", ["text", "zone_plate"]),
+    ],
+)
 def test_theorem1_each_control(key, values):
     at = open_page(part="Theorem 1")
     for v in values:
@@ -96,7 +121,37 @@ def test_theorem2_tables_are_derived_and_equivalent():
         row = derived.iloc[i]
         assert paper[i + 1] == f"{row['kernel']} conv {row['channels']} → {row['feature map']}"
     badges = ok_badges(at)
-    assert len(badges) == 2 and "float32" in badges[0] and "float64" in badges[1]
+    assert len(badges) == 3 and "float32" in badges[0] and "float64" in badges[1] and "Figure 4" in badges[2]
+    assert float(badges[1].rsplit("= ", 1)[1]) < 1e-14  # outputs to float64 precision
+    text = " ".join(m.value for m in at.markdown)
+    assert "6 of the 6 rows" in text and "Quoted only, not reproduced" in text and "reproduces every number" not in text
+    assert at.dataframe[3].value["MNIST test accuracy"].tolist() == ["98.17%", "98.23%"]
+    f4 = at.dataframe[4].value
+    assert (
+        f4["filter (in×out×kh×kw)"].tolist()[0] == "3×32×5×5"
+        and f4["twin filter (in×out×kh×kw)"].tolist()[0] == "12×128×3×3"
+    )
+
+
+def test_theorem2_relu_toggle():
+    at = open_page(part="Theorem 2", relu="true")
+    assert at.toggle(key="relu").value is True and not at.warning
+    badges = ok_badges(at)
+    assert len(badges) == 3 and all("twin with ReLU vs striding net with ReLU" in b for b in badges[:2])
+    assert float(badges[1].rsplit("= ", 1)[1]) < 1e-14
+
+
+def test_predict_reveal_questions_follow_settings():
+    at = open_page(part="Theorem 1", s2="3")
+    at.number_input(key="q_phases_guess").set_value(27)
+    at.toggle(key="q_phases_reveal").set_value(True).run()
+    assert not at.exception and any("Your prediction was right" in x.value for x in at.success)
+    assert any("**27** = C·s² = 3·3²" in m.value for m in at.markdown)
+    at = open_page(part="Theorem 2")
+    at.number_input(key="q_twin_params_guess").set_value(20800)
+    at.toggle(key="q_twin_params_reveal").set_value(True).run()
+    assert not at.exception and any("Your prediction was right" in x.value for x in at.success)
+    assert any("320 output channels × 16 input phases × 2×2" in m.value for m in at.markdown)
 
 
 def test_sharing_controls():
@@ -122,10 +177,11 @@ def test_training_small(mode):
     assert not at.exception, at.exception[0].message if at.exception else ""
     note = at.main.markdown[-1].value
     assert "test accuracy" in note and charts(at) == 1
+    assert "(3 seeds, 1 epoch each)" in note and " ± " in note  # several seeds, mean ± spread
     if mode == "copy":
         assert "360 of 360 test predictions identical" in note
     else:
-        assert "non-striding" in note
+        assert "non-striding" in note and "the twin took" in note and "paper's MNIST run took 1.51×" in note
     at.run()  # cached per settings: shown again without training
     assert charts(at) == 1 and at.main.markdown[-1].value == note
 
@@ -139,13 +195,27 @@ def test_stop_shows_partial_results():
 
 def test_url_parameters_applied():
     at = open_page(part="Theorem 1", s2="3", kernel="sobel 3×3", pad="1", m="2", size="64")
-    assert (at.slider(key="s2").value, at.selectbox(key="kernel").value, at.slider(key="pad").value) == (3, "sobel 3×3", 1)
+    assert (at.slider(key="s2").value, at.selectbox(key="kernel").value, at.slider(key="pad").value) == (
+        3,
+        "sobel 3×3",
+        1,
+    )
     assert at.radio(key="m").value == 2 and at.selectbox(key="size").value == 64
     assert not at.warning and len(ok_badges(at)) == 3
 
 
-@pytest.mark.parametrize("bad", [{"s": "9"}, {"part": "nope"}, {"part": "Theorem 1", "s2": "0"}, {"part": "Theorem 1", "kernel": "banana"},
-                                 {"part": "Theorem 1", "m": "7"}, {"part": "Theorem 1", "size": "100"}, {"part": "Sharing", "layer": "9"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"s": "9"},
+        {"part": "nope"},
+        {"part": "Theorem 1", "s2": "0"},
+        {"part": "Theorem 1", "kernel": "banana"},
+        {"part": "Theorem 1", "m": "7"},
+        {"part": "Theorem 1", "size": "100"},
+        {"part": "Sharing", "layer": "9"},
+    ],
+)
 def test_invalid_url_falls_back_with_notice(bad):
     at = open_page(**bad)
     key = [k for k in bad if not (k == "part" and bad[k] != "nope")][-1]
@@ -177,4 +247,9 @@ def test_theorem1_on_uploads():
     at.file_uploader[0].set_value(("tiny.png", _png(4, 3), "image/png")).run()
     assert not at.exception and at.error and "does not fit the 3×4 image" in at.error[0].value
     at.slider(key="pad").set_value(1).run()  # fits with padding: Theorem 1 works, Lemma 1 (unpadded) explains why not
-    assert not at.exception and len(ok_badges(at)) == 2 and at.info and "Lemma 1 works on the unpadded image" in at.info[-1].value
+    assert (
+        not at.exception
+        and len(ok_badges(at)) == 2
+        and at.info
+        and "Lemma 1 works on the unpadded image" in at.info[-1].value
+    )

@@ -21,8 +21,10 @@ from stride_core.aliasing import (
     downsample,
     folding,
     log_spectrum,
+    lowpass_error,
     naive_subsample,
     pearson,
+    sample_positions,
     shift_consistency,
     spectral_crop,
     strided_convolve,
@@ -31,6 +33,8 @@ from stride_core.pyramid import (
     seed001_image,
 )
 from tests.conftest import assert_close
+
+F64 = torch.float64
 
 # ---------------------------------------------------------------------------------------------
 # Independent references (numpy or element-by-element definitions, never the code under test).
@@ -449,3 +453,97 @@ class TestShiftConsistency:
             shift_consistency(torch.rand(8, 8), "bogus", 2)
         with pytest.raises(ShapeError):
             shift_consistency(torch.rand(3, 3), "strided_convolve", 2)
+
+
+class TestZonePlateBelowNyquist:
+    """The zone plate itself must not alias: its highest local frequency stays below ½ cycle per pixel."""
+
+    @pytest.mark.parametrize("size", [24, 64, 128, 512])
+    def test_max_local_frequency(self, size):
+        from stride_core.images import zone_plate
+
+        z = zone_plate(size)[0].double()
+        c = (size - 1) / 2
+        r = torch.arange(size, dtype=F64) - c
+        r2 = r[:, None] ** 2 + r[None, :] ** 2
+        # recover k from the pixels: a rough value from the one nearest the centre, then a precise one from the
+        # pixel whose phase is nearest π/2 (arccos is unambiguous in [0, π] and best conditioned at π/2)
+        flat_z, flat_r2 = z.flatten(), r2.flatten()
+        k = 0.0
+        for _ in range(2):
+            i = int(torch.argmin(flat_r2)) if k == 0 else int(torch.argmin((k * flat_r2 - math.pi / 2).abs()))
+            k = float(torch.arccos((2 * flat_z[i] - 1).clamp(-1, 1)) / flat_r2[i])
+        assert torch.allclose(z, 0.5 + 0.5 * torch.cos(k * r2), atol=2e-4)  # the image is this phase formula
+        # local frequency of cos(k·r²): |∇(k·r²)| / 2π = k·r/π cycles per pixel, largest in the corners
+        f_max = float((k * r2.sqrt() / math.pi).max())
+        assert 0.40 < f_max < 0.5
+        # and no neighbouring pixels differ in phase by π or more along either axis (the sampling condition)
+        phase = k * r2
+        assert float((phase[:, 1:] - phase[:, :-1]).abs().max()) < math.pi
+
+    def test_old_default_aliased(self):
+        from stride_core.images import zone_plate
+
+        size = 128
+        r = torch.arange(size, dtype=F64) - (size - 1) / 2
+        corner = float(math.sqrt(2) * r.abs().max())
+        assert (math.pi / size) * corner / math.pi > 0.7  # k = π/size reached 0.71 cycles per pixel
+        assert not torch.equal(zone_plate(size), zone_plate(size, k=math.pi / size))
+
+
+class TestSamplePositions:
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("n, s", [(24, 1), (24, 2), (24, 3), (25, 2), (10, 4)])
+    def test_shape(self, method, n, s):
+        pos = sample_positions(method, s, n)
+        assert pos.shape == (downsample(torch.zeros(n, n), method, s).shape[-1],)
+
+    def test_matches_window_centres(self):
+        """The centre of each output's window, found by filtering a ramp (an independent computation)."""
+        n = 24
+        ramp = torch.arange(n, dtype=F64)[None, :].expand(n, n).contiguous()
+        for method in ("strided_convolve", "naive_subsample", "avg_pool", "blur_pool"):
+            for s in (1, 2, 3):
+                got = downsample(ramp, method, s)[0]  # a linear ramp maps to its weighted mean position
+                pos = sample_positions(method, s, n)
+                inner = slice(1, -1) if method == "blur_pool" else slice(None)  # reflection padding at the edges
+                assert torch.allclose(got[inner], pos[inner]), (method, s)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            sample_positions("nearest", 2, 8)
+        with pytest.raises(ValueCheckError):
+            sample_positions("strided_convolve", 2, 2)
+
+
+class TestLowpassError:
+    def test_matches_numpy(self):
+        """Naive subsampling at s = 2 against numpy's ideal low-pass (FFT mask) read on the even grid."""
+        x = torch.rand(1, 16, 16, generator=torch.Generator().manual_seed(3), dtype=F64)
+        a = x[0].numpy()
+        f = np.fft.fftfreq(16)
+        keep = (np.abs(f)[:, None] < 0.25) & (np.abs(f)[None, :] < 0.25)
+        ideal = np.fft.ifft2(np.fft.fft2(a) * keep).real[::2, ::2]
+        y = naive_subsample(x, 2)
+        expected = np.sqrt(((y[0].numpy() - ideal) ** 2).mean()) / a.std(ddof=1)
+        assert lowpass_error(x, y, "naive_subsample", 2) == pytest.approx(expected, rel=1e-10)
+
+    def test_band_limited_image_is_exact(self):
+        i = torch.arange(32, dtype=F64)
+        x = (torch.cos(2 * math.pi * 3 * i / 32)[:, None] * torch.cos(2 * math.pi * 2 * i / 32)[None, :])[None]
+        for method in ("naive_subsample", "spectral_pool"):
+            assert lowpass_error(x, downsample(x, method, 2), method, 2) < 1e-9
+
+    def test_does_not_reward_aliasing(self):
+        """On the zone plate at 128 px, naive subsampling correlates better but errs more than the box at s = 2."""
+        from stride_core.images import zone_plate
+        from stride_core.pyramid import pyramid_experiment
+
+        rows = {r.method: r for r in pyramid_experiment(zone_plate(128).double(), (2,))}
+        box, naive = rows["strided_convolve"], rows["naive_subsample"]
+        assert naive.correlation > box.correlation and naive.error > box.error
+
+    def test_exception(self):
+        x = torch.rand(1, 8, 8)
+        with pytest.raises(ShapeError):
+            lowpass_error(x, torch.rand(1, 3, 3), "naive_subsample", 2)

@@ -17,6 +17,7 @@ from stride_core._checks import ShapeError, ValueCheckError
 from stride_core.non_striding import (
     NonStriding,
     PolyphaseInput,
+    figure4_network,
     layer_table,
     lenet_striding,
     reinitialised,
@@ -295,3 +296,55 @@ class TestPolyphaseInput:
         assert torch.equal(PolyphaseInput((4, 4), (2, 2))(x), F.pixel_unshuffle(x, 4))
         y = PolyphaseInput((2, 2), (3, 3))(_rand(1, 1, 5, 5))  # padded to 6×6 with zeros
         assert torch.count_nonzero(y[0, 3, 2]) == 0 and torch.count_nonzero(y[0, 0, :, :]) == 9
+
+
+class TestActivationStep:
+    """Theorem 2's element-wise η (Equation 23), which Table 1's LeNet never exercises."""
+
+    def test_relu_twin_matches_striding_net_float64(self):
+        net = lenet_striding(seed=3, activation=True).to(F64)
+        assert sum(isinstance(m, nn.ReLU) for m in net) == 5  # one after each conv, plus the head's
+        twin, transform = to_non_striding(net, (1, 28, 28))
+        x = torch.randn(16, 1, 28, 28, dtype=F64, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            ref = x
+            for m in net:  # the striding net evaluated layer by layer with torch's own operators
+                ref = F.relu(ref) if isinstance(m, nn.ReLU) else m(ref)
+            got = twin(transform(x))
+        assert (got - ref).abs().max() < 1e-12
+        assert any(isinstance(m, nn.ReLU) for m in list(twin)[:8])  # the twin keeps the activations
+
+    def test_relu_matters(self):
+        """The ReLU changes the network's output, so the agreement above is not the linear case again."""
+        x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            assert not torch.allclose(lenet_striding(activation=True)(x), lenet_striding()(x))
+
+    def test_same_weights(self):
+        a, b = lenet_striding(seed=5), lenet_striding(seed=5, activation=True)
+        wa = [p for p in a.parameters()]
+        wb = [p for p in b.parameters()]
+        assert all(torch.equal(p, q) for p, q in zip(wa, wb, strict=True))
+
+
+class TestFigure4:
+    def test_conv1_sizes_as_the_paper(self):
+        """Section 6: Conv-1 3×32×5×5 (in×out×kh×kw) becomes Conv-1′ 12×128×3×3."""
+        net = figure4_network()
+        twin, transform = to_non_striding(net, (3, 32, 32))
+        c, c2 = net[0], twin[0]
+        assert (c.in_channels, c.out_channels, *c.kernel_size) == (3, 32, 5, 5)
+        assert (c2.in_channels, c2.out_channels, *c2.kernel_size) == (12, 128, 3, 3)
+        assert all(m.stride == (1, 1) for m in twin if isinstance(m, nn.Conv2d))
+
+    def test_matches_striding_net(self):
+        net = figure4_network(seed=2).to(F64)
+        twin, transform = to_non_striding(net, (3, 32, 32))
+        x = torch.randn(2, 3, 32, 32, dtype=F64, generator=torch.Generator().manual_seed(4))
+        with torch.no_grad():
+            h = F.relu(F.conv2d(x, net[0].weight, net[0].bias))
+            h = F.relu(F.conv2d(h, net[2].weight, net[2].bias, stride=2))
+            ref = F.conv2d(h, net[4].weight, net[4].bias)
+            assert (twin(transform(x)) - ref).abs().max() < 1e-12
+        assert transform(x).shape == (2, 12, 16, 16)  # space-to-depth input: 3 channels × 2² phases
+        assert torch.equal(transform(x), F.pixel_unshuffle(x, 2))

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from stride_core._checks import ShapeError, ValueCheckError
-from stride_core.aliasing import METHODS, spectral_crop
+from stride_core.aliasing import METHODS, lowpass_error, spectral_crop
 from stride_core.pyramid import (
     SOURCE_METHODS,
     SOURCE_TABLE,
@@ -22,9 +22,12 @@ from stride_core.pyramid import (
     pyramid_experiment,
     seed001_image,
     seed_sweep,
+    upsample_at_samples,
     upsample_nearest,
 )
 from tests.conftest import assert_close
+
+F64 = torch.float64
 
 
 def _np_pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -234,3 +237,77 @@ class TestDisplayCopy:
             display_copy(torch.rand(4, 4), 0)
         with pytest.raises(ShapeError):
             display_copy(torch.rand(4), 2)
+
+
+class TestUpsampleAtSamples:
+    def test_shape(self):
+        y = torch.rand(2, 3, 4)
+        pos = torch.tensor([1.0, 3.0, 5.0]), torch.tensor([0.0, 2.0, 4.0, 6.0])
+        assert upsample_at_samples(y, (7, 8), *pos).shape == (2, 7, 8)
+
+    def test_matches_nearest_loop(self):
+        """Each pixel takes the sample whose position is nearest (ties to the later one), by a direct loop."""
+        y = torch.arange(12.0).reshape(3, 4)
+        rows, cols = torch.tensor([1.0, 3.0, 5.0]), torch.tensor([0.5, 2.5, 4.5, 6.5])
+        out = upsample_at_samples(y, (7, 8), rows, cols)
+        for u in range(7):
+            for v in range(8):
+                i = min(range(3), key=lambda k: (abs(float(rows[k]) - u), -k))
+                j = min(range(4), key=lambda k: (abs(float(cols[k]) - v), -k))
+                assert out[u, v] == y[i, j]
+
+    def test_source_alignment_is_offset_zero(self):
+        y = torch.rand(8, 8)
+        pos = 3.0 * torch.arange(8.0) + 1.0  # centre of 3-blocks: the same blocks as the source
+        assert torch.equal(upsample_at_samples(y, 24, pos, pos), upsample_nearest(y, 24))
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            upsample_at_samples(torch.ones(2, 2), 4, torch.zeros(3), torch.zeros(2))
+
+
+class TestReferenceAndAlignment:
+    def test_clean_reference_matches_numpy(self):
+        """Against the image before noise (numpy corrcoef), the 3×3 box scores about 0.82 at every stride."""
+        x, clean = seed001_image(dtype=torch.float64), seed001_image(noise=0.0, dtype=torch.float64)
+        rows = pyramid_experiment(x, (1, 2, 3), reference=clean)
+        for r in rows:
+            assert r.correlation == pytest.approx(_np_pearson(r.restored.numpy(), clean.numpy()), abs=1e-12)
+        box = [r.correlation for r in rows if r.method == "strided_convolve"]
+        naive = [r.correlation for r in rows if r.method == "naive_subsample"]
+        assert all(0.78 < b < 0.86 for b in box) and all(0.40 < n < 0.50 for n in naive)
+
+    def test_centred_alignment_moves_the_box(self):
+        x = seed001_image(dtype=torch.float64)
+        src = {(r.stride, r.method): r for r in pyramid_experiment(x)}
+        cen = {(r.stride, r.method): r for r in pyramid_experiment(x, align="centred")}
+        box = cen[2, "strided_convolve"]
+        # box output i sits at 2i + 1: pixel u takes sample ⌊(u − 1)/2 + ½⌋ = ⌊u/2⌋, clamped (independent formula)
+        idx = np.clip(np.arange(24) // 2, 0, 10)
+        assert torch.equal(box.restored[0], box.output[0][idx][:, idx])
+        assert abs(box.correlation - src[2, "strided_convolve"].correlation) > 0.04
+        assert cen[1, "naive_subsample"].correlation == pytest.approx(1.0)
+        assert cen[3, "strided_convolve"].correlation == pytest.approx(src[3, "strided_convolve"].correlation)
+
+    def test_error_field_is_lowpass_error(self):
+        x = seed001_image(dtype=torch.float64)
+        for r in pyramid_experiment(x, (2,), METHODS):
+            assert r.error == pytest.approx(lowpass_error(x, r.output, r.method, 2), rel=1e-12)
+
+    def test_exception(self):
+        x = seed001_image()
+        with pytest.raises(ValueCheckError):
+            pyramid_experiment(x, align="middle")
+        with pytest.raises(ValueCheckError):
+            pyramid_experiment(x, reference=torch.zeros(1, 5, 5))
+
+    def test_sweep_follows_reference_and_alignment(self):
+        sweep = seed_sweep([0, 7], clean=True, align="centred")
+        for i, seed in enumerate([0, 7]):
+            rows = pyramid_experiment(
+                seed001_image(24, seed, dtype=torch.float64),
+                reference=seed001_image(24, seed, noise=0.0, dtype=torch.float64),
+                align="centred",
+            )
+            got = [sweep[i, s - 1, SOURCE_METHODS.index(r.method)] for s, r in ((r.stride, r) for r in rows)]
+            assert torch.allclose(torch.stack(got), torch.tensor([r.correlation for r in rows], dtype=F64))

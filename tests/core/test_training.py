@@ -13,7 +13,7 @@ from torch import nn
 
 from stride_core._checks import ShapeError, ValueCheckError
 from stride_core.non_striding import lenet_striding
-from stride_core.training import EpochStats, digits_28, evaluate, fit_alternating, train_epoch
+from stride_core.training import EpochStats, digits_28, evaluate, fit_alternating, spread, train_epoch
 from tests.conftest import assert_close
 
 
@@ -106,3 +106,20 @@ class TestFitAlternating:
             list(fit_alternating({"a": (net, None)}, x, y, x, y, epochs=1, lr=0))
         with pytest.raises(ShapeError):
             list(fit_alternating({"a": (net, None)}, x, y[:3], x, y, epochs=1))
+
+
+class TestSpread:
+    def test_matches_numpy(self):
+        v = [0.91, 0.87, 0.95, 0.9]
+        got = spread(v)
+        assert got.mean == pytest.approx(np.mean(v), abs=1e-12) and got.sd == pytest.approx(np.std(v, ddof=1))
+        assert (got.low, got.high, got.n) == (0.87, 0.95, 4)
+
+    def test_one_value(self):
+        assert spread([0.5]).sd == 0.0
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError):
+            spread([])
+        with pytest.raises(ValueCheckError):
+            spread([1.0, float("nan")])

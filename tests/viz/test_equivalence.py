@@ -15,10 +15,12 @@ from stride_core.viz.equivalence import (
     _lemma_data,
     _mosaic,
     _params_data,
+    _seeds_data,
     _sharing_data,
     _terms_data,
     _training_data,
     lemma_figure,
+    lenet_seeds_figure,
     lenet_training_figure,
     params_figure,
     phase_sum_figure,
@@ -34,14 +36,22 @@ class TestFigure1:
         """Figure 1: [1,2,3,4] ∗2 [1..8] = [30, 50, 70], split as [1,3]∗[1,3,5,7] + [2,4]∗[2,4,6,8]."""
         d = _figure1_data([1, 2, 3, 4], range(1, 9), 2)
         assert d.reference.tolist() == [30, 50, 70] and d.total.tolist() == [30, 50, 70]
-        assert [p.tolist() for p in d.w_p] == [[1, 3], [2, 4]] and [p.tolist() for p in d.x_p] == [[1, 3, 5, 7], [2, 4, 6, 8]]
+        assert [p.tolist() for p in d.w_p] == [[1, 3], [2, 4]] and [p.tolist() for p in d.x_p] == [
+            [1, 3, 5, 7],
+            [2, 4, 6, 8],
+        ]
         assert d.terms.tolist() == [[10, 18, 26], [20, 32, 44]]
         assert d.order.tolist() == [0, 2, 4, 6, 1, 3, 5, 7] and d.matrix.shape == (3, 8)
 
-    @pytest.mark.parametrize("w, x, s", [([1, 2, 3, 4], range(1, 9), 3), ([2], [1, 2, 3], 4), ([1, -1, 2], range(10), 1), ([1, 2], [5, 6, 7, 8, 9], 4)])
+    @pytest.mark.parametrize(
+        "w, x, s",
+        [([1, 2, 3, 4], range(1, 9), 3), ([2], [1, 2, 3], 4), ([1, -1, 2], range(10), 1), ([1, 2], [5, 6, 7, 8, 9], 4)],
+    )
     def test_sum_equals_torch(self, w, x, s):
         d = _figure1_data(w, x, s)
-        ref = F.conv1d(torch.tensor([[list(map(float, x))]]), torch.tensor([[list(map(float, w))]]), stride=s)[0, 0].numpy()
+        ref = F.conv1d(torch.tensor([[list(map(float, x))]]), torch.tensor([[list(map(float, w))]]), stride=s)[
+            0, 0
+        ].numpy()
         np.testing.assert_allclose(d.total, ref)
         assert len(d.terms) == s
 
@@ -52,7 +62,11 @@ class TestFigure1:
         last = fig.frames[-1]
         assert [t.split(" ·")[0] for t in last.data[0].text[0]] == ["x1", "x3", "x5", "x7", "x2", "x4", "x6", "x8"]
         assert list(fig.frames[1].data[0].text[0][:5]) == ["x1 · p=1", "x3 · p=1", "x5 · p=1", "x7 · p=1", "x2 · p=2"]
-        assert np.array(last.data[1].z)[:, :4].tolist() == [[1, 3, 0, 0], [0, 1, 3, 0], [0, 0, 1, 3]]  # phase-1 block: Toeplitz of [1, 3]
+        assert np.array(last.data[1].z)[:, :4].tolist() == [
+            [1, 3, 0, 0],
+            [0, 1, 3, 0],
+            [0, 0, 1, 3],
+        ]  # phase-1 block: Toeplitz of [1, 3]
         fig.to_dict()
 
     def test_phase_sum_figure(self):
@@ -153,7 +167,11 @@ class TestSharing:
         assert len(fig.data[2].x) == d.copies[7] == 4
         assert len(fig.layout.shapes) == (4 - 1) + (4 - 1)
         fig.to_dict()
-        assert fig.data[1].opacity == 0.4 and len(sharing_figure(*args).data) == 2 and sharing_figure(*args).data[1].opacity is None
+        assert (
+            fig.data[1].opacity == 0.4
+            and len(sharing_figure(*args).data) == 2
+            and sharing_figure(*args).data[1].opacity is None
+        )
 
     def test_edge_inputs(self):
         assert _sharing_data(np.zeros((2, 2)), (1, 1), 1) is None
@@ -168,7 +186,12 @@ class TestParams:
         rows = layer_table(net, (1, 28, 28)), layer_table(net2, (16, 7, 7))
         d = _params_data(*rows)
         assert d.names == ["conv1", "conv2", "conv3", "conv4", "fc1", "fc2"]
-        assert d.striding[:4].tolist() == [520, 1620, 25050, 10050] and d.non_striding[:4].tolist() == [20800, 25680, 144200, 10050]
+        assert d.striding[:4].tolist() == [520, 1620, 25050, 10050] and d.non_striding[:4].tolist() == [
+            20800,
+            25680,
+            144200,
+            10050,
+        ]
         assert d.ratio[0] == 40 and d.ratio[4] == 1
         fig = params_figure(*rows)
         assert [t.name for t in fig.data] == ["striding", "non-striding"]
@@ -181,9 +204,16 @@ class TestParams:
 
 class TestTraining:
     def test_data_and_figure(self):
-        h = {"striding": [(EpochStats(1.0, 0.5, 0.2), 0.6), (EpochStats(0.5, 0.8, 0.3), 0.85)], "non-striding": [(EpochStats(1.1, 0.4, 0.4), 0.5)]}
+        h = {
+            "striding": [(EpochStats(1.0, 0.5, 0.2), 0.6), (EpochStats(0.5, 0.8, 0.3), 0.85)],
+            "non-striding": [(EpochStats(1.1, 0.4, 0.4), 0.5)],
+        }
         d = _training_data(h)
-        assert d.names == ["striding", "non-striding"] and d.loss[0].tolist() == [1.0, 0.5] and d.seconds[1].tolist() == [0.4]
+        assert (
+            d.names == ["striding", "non-striding"]
+            and d.loss[0].tolist() == [1.0, 0.5]
+            and d.seconds[1].tolist() == [0.4]
+        )
         assert d.epochs[0].tolist() == [1, 2] and d.test_accuracy[0].tolist() == [0.6, 0.85]
         fig = lenet_training_figure(h)
         assert len(fig.data) == 6 and sum(t.showlegend for t in fig.data) == 2
@@ -192,4 +222,42 @@ class TestTraining:
     def test_edge_inputs(self):
         for history in ({}, {"striding": []}):
             fig = lenet_training_figure(history)
+            assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No epochs yet."]
+
+
+class TestSeeds:
+    RUNS = {
+        "striding": [
+            [(EpochStats(1.0, 0.5, 0.55), 0.6), (EpochStats(0.5, 0.8, 0.57), 0.8)],
+            [(EpochStats(0.9, 0.6, 0.61), 0.7), (EpochStats(0.4, 0.9, 0.59), 0.9)],
+        ],
+        "non-striding": [
+            [(EpochStats(1.1, 0.4, 0.58), 0.5)],
+            [(EpochStats(1.2, 0.3, 0.62), 0.55), (EpochStats(0.6, 0.7, 0.6), 0.7)],
+        ],
+    }
+
+    def test_data_means_over_finished_seeds(self):
+        d = _seeds_data(self.RUNS)
+        assert d.names == ["striding", "non-striding"]
+        assert d.mean_accuracy[0] == pytest.approx(np.mean([[0.6, 0.8], [0.7, 0.9]], axis=0))
+        assert d.mean_epochs[1].tolist() == [1] and d.mean_accuracy[1] == pytest.approx(
+            [0.525]
+        )  # one epoch done by both
+        assert d.mean_seconds[0] == pytest.approx([0.58, 0.58])
+
+    def test_figure_time_axis_starts_at_zero(self):
+        fig = lenet_seeds_figure(self.RUNS)
+        assert len(fig.data) == 2 * 2 * 3 + 2 * 2  # 3 panels per seed run, 2 mean lines per architecture
+        axes = [k for k in fig.layout.to_plotly_json() if k.startswith("yaxis")]
+        assert any(fig.layout[k].rangemode == "tozero" for k in axes)
+        fig.to_dict()
+        assert (
+            lenet_training_figure(self.RUNS["striding"] and {"a": self.RUNS["striding"][0]}).layout.yaxis3.rangemode
+            == "tozero"
+        )
+
+    def test_edge_inputs(self):
+        for runs in ({}, {"striding": [[]]}):
+            fig = lenet_seeds_figure(runs)
             assert len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == ["No epochs yet."]
