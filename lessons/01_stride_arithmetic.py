@@ -164,9 +164,13 @@ def _questions(cov: Coverage, size: tuple[int, int]) -> None:
 
 def coordinates(h: int, w: int, p: int) -> str:
     """The one coordinate system both views use, said the same way in both."""
+
+    def span(a: int, b: int) -> str:
+        return f"{a}" if a == b else f"{a}…{b}"
+
     pad = (
-        f" The zero padding (grey) sits outside them: rows and columns −{p}…−1, rows {h}…{h + p - 1} and columns "
-        f"{w}…{w + p - 1}."
+        f" The zero padding (grey) sits outside them: rows and columns {span(-p, -1)}, rows {span(h, h + p - 1)} "
+        f"and columns {span(w, w + p - 1)}.".replace("-", "−")
         if p
         else ""
     )

@@ -168,7 +168,7 @@ def test_issue_setting_names_the_dilation_not_the_gaps():
 def test_both_views_use_input_coordinates():
     for view in ("Where the kernel lands", "Which pixels are read"):
         at = open_page(p="2", view=view)
-        assert any("input coordinates" in c.value and "−2…−1" in c.value for c in at.caption), view
+        assert any("input coordinates" in c.value and "columns −2…−1, rows 9…10" in c.value for c in at.caption), view
 
 
 def test_predict_questions_follow_the_settings():
