@@ -226,8 +226,10 @@ def overlap_interior(
 ) -> Interior:
     r"""The interior of the overlap map and its distinct counts: is the overlap even there?
 
-    Output row r (full row r + p) is interior when every tap a could have come from an input
-    row: s·i = r + p − d·a with 0 <= i < n for each a, i.e. d(k − 1) <= r + p <= (n − 1)s. There
+    Output row r (full row r + p) is counted as interior when d(k − 1) <= r + p <= (n − 1)s: from
+    there every tap a of the kernel lands inside the span of the input's stamps, so no count is
+    cut short by a border. (A sufficient condition: for a tiny input, e.g. n = 1, k = 2, s = 2,
+    border outputs can be complete while this interior is empty.) There
     the count is #{a < k : d·a ≡ r + p (mod s)}, periodic with period s; when the interior spans
     a whole period it is uniform exactly when the taps fall equally often into each of the s
     residues — for d = 1, exactly when s divides k (Odena, Dumoulin and Olah's even overlap).

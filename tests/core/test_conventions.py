@@ -402,6 +402,22 @@ class TestPoolWindows:
         w = pool_windows(6, 3, 2)  # ceil_mode's 3rd window covers cells 4, 5 and one past the end
         assert (w.out_floor, w.out_ceil, w.extra, w.dropped, w.overhang) == (2, 3, 4, False, 1)
 
+    @pytest.mark.parametrize("d", [1, 2])
+    def test_overhang_counts_taps_past_the_right_padding(self, d):
+        """With padding, the overhang is the last window's taps beyond n + p, counted tap by tap."""
+        for n, k, s, p in itertools.product(range(1, 11), range(1, 5), range(1, 5), range(0, 3)):
+            if p > k // 2 or d * (k - 1) + 1 > n + 2 * p:
+                continue
+            out = F.max_pool1d(torch.zeros(1, 1, n), k, s, p, dilation=d, ceil_mode=True).shape[-1]
+            last = s * (out - 1) - p  # first tap of the last window, in input coordinates
+            past = sum(1 for j in range(k) if last + d * j >= n + p)
+            assert pool_windows(n, k, s, p, d).overhang == (last + d * (k - 1) - (n + p) + 1 if past else 0), (
+                n,
+                k,
+                s,
+                p,
+            )
+
 
 # ---------------------------------------------------------------------------------------------
 # Max-pooling against strided convolution.
