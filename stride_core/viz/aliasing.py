@@ -483,6 +483,7 @@ def seed_sweep_figure(
     strides: Sequence[int] = (1, 2, 3),
     *,
     chosen_seed: int | None = None,
+    ylabel: str = "Pearson r with the original",
     height: int = SMALL_HEIGHT + 80,
 ) -> Figure:
     """How the source's table moves over noise draws: a box per (stride, method), the chosen draw and the source marked.
@@ -528,6 +529,6 @@ def seed_sweep_figure(
                 marker=dict(symbol="x", size=10, color=HIGHLIGHT),
             )
         )
-    fig.update_yaxes(title=dict(text="Pearson r with the original"))
+    fig.update_yaxes(title=dict(text=ylabel))
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return base_layout(fig, height=height).figure()
