@@ -31,6 +31,7 @@ from ._style import (
     heatmap,
     image_axes,
     scatter,
+    with_cell_text,
 )
 
 __all__ = ["placement_figure", "coverage_figure", "cost_figure", "MAX_FRAMES"]
@@ -201,19 +202,21 @@ def coverage_figure(in_size, kernel_size, stride=1, padding=0, dilation=1, *, he
     """
     d = _coverage_data(in_size, kernel_size, stride, padding, dilation)
     h, w = d.counts.shape
-    fig = Canvas().add_trace(
-        heatmap(
-            d.counts,
-            colorscale=MAGNITUDE,
-            zmin=0,
-            zmax=max(1, d.summary.max_reads),
-            fmt="d",
-            label="reads",
-            name="windows reading the pixel",
-            showscale=True,
-            xgap=1,
-            ygap=1,
-            colorbar=dict(title=dict(text="reads"), thickness=12),
+    fig = Canvas().add_traces(  # the counts as per-cell black or white numbers (legible on every colour)
+        with_cell_text(
+            heatmap(
+                d.counts,
+                colorscale=MAGNITUDE,
+                zmin=0,
+                zmax=max(1, d.summary.max_reads),
+                fmt="d",
+                label="reads",
+                name="windows reading the pixel",
+                showscale=True,
+                xgap=1,
+                ygap=1,
+                colorbar=dict(title=dict(text="reads"), thickness=12),
+            )
         )
     )
     if len(d.never):

@@ -16,6 +16,7 @@ import numpy as np
 from ..conv_tensor import stride_mask
 from ._canvas import Canvas, Figure
 from ._style import (
+    CELL_TEXT_SIZE,
     FAINT_LINE,
     GREY_86,
     HEIGHT,
@@ -31,6 +32,7 @@ from ._style import (
     image_axes,
     scatter,
     signed_range,
+    with_cell_text,
 )
 
 __all__ = ["slices_figure", "toeplitz_figure", "product_figure", "MAX_TEXT_CELLS"]
@@ -123,7 +125,7 @@ def slices_figure(
         customdata=d.index, hovertemplate=hover, xgap=1, ygap=1, zmin=d.zrange[0], zmax=d.zrange[1], hoverongaps=False
     )
     if show_text:
-        common.update(text=d.text, texttemplate="%{text}", textfont=dict(size=9 if max(d.kept.shape) > 24 else 11))
+        common.update(text=d.text, texttemplate="%{text}", textfont=dict(size=CELL_TEXT_SIZE))
     fig = Canvas().add_trace(
         dict(
             type="heatmap",
@@ -282,10 +284,12 @@ def product_figure(
     names = ("X", "tensor product", "F.conv2d")
     for c, (z, nm) in enumerate(zip(d.panels, names, strict=True), start=1):
         scale = MAGNITUDE if c == 1 and z.size and z.min() >= 0 else SIGNED
-        fig.add_trace(
-            heatmap(z, colorscale=scale, name=nm, label="X" if c == 1 else "Y", xgap=1, ygap=1, fmt=".3~g"),
-            row=1,
-            col=c,
+        fig.add_traces(
+            with_cell_text(
+                heatmap(z, colorscale=scale, name=nm, label="X" if c == 1 else "Y", xgap=1, ygap=1, fmt=".3~g")
+            ),
+            rows=1,
+            cols=c,
         )
         image_axes(fig, row=1, col=c)
     fig.update_annotations(yshift=22)  # subplot titles above the index ticks

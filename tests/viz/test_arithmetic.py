@@ -57,7 +57,13 @@ class TestCoverageFigure:
         d = A._coverage_data(12, 2, 3)
         assert len(d.never) == d.summary.never_read == 144 - 16 * 4
         fig = A.coverage_figure(12, 2, 3)
-        assert [t.name for t in fig.data] == ["windows reading the pixel", "never read"]
+        # the counts as a heatmap, its numbers as a per-cell-coloured text trace, then the crosses
+        assert [t.name for t in fig.data] == [
+            "windows reading the pixel",
+            "windows reading the pixel numbers",
+            "never read",
+        ]
+        assert list(fig.data[1].text[:4]) == [str(int(v)) for v in d.counts.ravel()[:4]]
         fig.to_dict()
 
     def test_trailing_annotated(self):
@@ -67,7 +73,7 @@ class TestCoverageFigure:
 
     def test_full_coverage_has_no_cross_trace(self):
         fig = A.coverage_figure(8, 3, 1, 1)
-        assert len(fig.data) == 1
+        assert "never read" not in [t.name for t in fig.data] and fig.data[0].type == "heatmap"
 
 
 class TestCostFigure:

@@ -118,8 +118,9 @@ class TestProductFigure:
     def test_traces(self):
         X = np.arange(9.0).reshape(3, 3)
         fig = V.product_figure(X, X[:2, :2], X[:2, :2])
-        assert [t.name for t in fig.data] == ["X", "tensor product", "F.conv2d"]
-        assert fig.data[0].colorscale != fig.data[1].colorscale  # magnitudes for the image, signed for the outputs
+        names = ["X", "tensor product", "F.conv2d"]  # each heatmap followed by its per-cell-coloured numbers
+        assert [t.name for t in fig.data] == [x for n in names for x in (n, f"{n} numbers")]
+        assert fig.data[0].colorscale != fig.data[2].colorscale  # magnitudes for the image, signed for the outputs
         fig.to_dict()
 
     def test_empty(self):
