@@ -1,4 +1,4 @@
-"""Aliasing pyramid: strided convolution against naive subsampling, and the anti-aliased methods that beat both.
+"""Aliasing pyramid: strided convolution against naive subsampling, and anti-aliased alternatives.
 
 Sources: "Stride and Resolution" (the pyramid experiment and its correlation table); Zhang 2019
 (BlurPool, shift consistency); Rippel et al. 2015 (spectral pooling).
