@@ -116,7 +116,25 @@ def base_layout(
         font=FONT,
         **kwargs,
     )
+    if isinstance(fig, Canvas):
+        _raise_fonts(fig.layout)  # titles, ticks, annotations, legend: never below FONT_SIZE on a projector
     return fig
+
+
+def _raise_fonts(node: Any) -> None:
+    """Raise every explicit layout font size below FONT_SIZE to FONT_SIZE (in place).
+
+    Only layout text (annotations, axis titles and ticks, legends, sliders): numbers inside heatmap
+    cells are sized by their figure, which hides them when its grid is too fine for 14 px text.
+    """
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k.endswith("font") and isinstance(v, dict) and isinstance(v.get("size"), (int, float)):
+                v["size"] = max(v["size"], FONT_SIZE)
+            _raise_fonts(v)
+    elif isinstance(node, list):
+        for v in node:
+            _raise_fonts(v)
 
 
 def image_axes(

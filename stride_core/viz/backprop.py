@@ -142,9 +142,12 @@ def _panels_figure(
     return _title_room(base_layout(fig, title=title, height=height, **layout), title).figure()
 
 
+TITLE_LIFT = 26  # px between the top of a panel and its title: room for the index ticks (14 px) above the panel
+
+
 def _title_room(fig: Canvas, title: str | None) -> Canvas:
-    """Make room above the plot area for the panel titles (and the figure title, if any)."""
-    fig.layout["margin"]["t"] = (40 if title else 0) + 30
+    """Make room above the plot area for the tick labels, the panel titles (and the figure title, if any)."""
+    fig.layout["margin"]["t"] = (40 if title else 0) + TITLE_LIFT + 26
     if title:
         fig.layout["title"].update(y=0.995, yanchor="top")
     return fig
@@ -383,12 +386,14 @@ def _panels(
         titles=dict(zip(((1, i) for i in range(1, len(ranges) + 1)), titles, strict=True)),
         widths=widths.tolist(),
         hgap=gap,
-        top=0.9,
+        top=1.0,
         title_y=1.0,
         title_size=14,
         axes=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
         xaxis=dict(side="top"),
     )
+    for note in fig.layout["annotations"]:  # titles above the top tick labels, never on them
+        note["yshift"] = TITLE_LIFT
     for i, (r0, r1, c0, c1) in enumerate(ranges, start=1):
         fig.update_xaxes(row=1, col=i, range=[c0, c1], dtick=1 if c1 - c0 <= 16 else None)
         fig.update_yaxes(row=1, col=i, range=[r1, r0], dtick=1 if r1 - r0 <= 16 else None)
