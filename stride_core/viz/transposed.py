@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-import torch
 
 from ..transposed import DirectConvolution, Interior, StampSteps
 from ..verify import Agreement
@@ -35,6 +34,7 @@ from ._style import (
     image_axes,
     signed_range,
 )
+from .backprop import Box, _np, _outline  # (row, col, height, width) boxes and their outlines, shared
 
 __all__ = [
     "ShapeCheck",
@@ -54,20 +54,6 @@ __all__ = [
 FMT = ".3~g"
 TEXT = 14  # px: the smallest text a figure shows
 ZOOM = 24  # side of the zoomed crop in the image view
-Box = tuple[float, float, float, float]  # (row, col, height, width) in cells
-
-
-def _np(a: Any) -> np.ndarray:
-    return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-
-
-def _outline(box: Box | None) -> tuple[list[float | None], list[float | None]]:
-    """x and y of a closed rectangle around cells [r, r+h) × [c, c+w) (None: hide it)."""
-    if box is None:
-        return [None], [None]
-    r, c, h, w = box
-    x0, x1, y0, y1 = c - 0.5, c + w - 0.5, r - 0.5, r + h - 0.5
-    return [x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0]
 
 
 def _cells(z: np.ndarray) -> list[list[float | int | None]]:
@@ -98,6 +84,24 @@ def _line(
         hoverinfo="skip",
         showlegend=legend,
     )
+
+
+def _grid_trace(
+    z: np.ndarray, zr: tuple[float, float], name: str, label: str, show: bool, *, scale: str = SIGNED, **options: Any
+) -> dict:
+    """A grid panel's heatmap: cells 1 px apart, colour range zr, numbers at TEXT px when `show`."""
+    trace = heatmap(z, colorscale=scale, zmin=zr[0], zmax=zr[1], name=name, label=label, text=show, **options)
+    return trace | dict(xgap=1, ygap=1, textfont=dict(size=TEXT))
+
+
+def _play(fig: Canvas, names: Sequence[str], caption: str, *, height: int, duration_ms: int) -> None:
+    """Play, pause and a step slider labelled with the frames' names; the first frame's caption as the title."""
+    controls = animation_controls([str(k) for k in range(len(names))], duration_ms=duration_ms, prefix="step: ")
+    for step, name in zip(controls["sliders"][0]["steps"], names, strict=True):
+        step["label"] = name
+    controls["sliders"][0]["currentvalue"]["font"] = dict(size=TEXT)
+    _titles(fig)
+    _layout(fig, title=caption, height=height, **controls)
 
 
 def _ticks(n: int) -> dict:
@@ -248,67 +252,25 @@ def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 320, duration_ms: 
         row_heights=[0.35, 0.65],
     )
     (zx, zs, zc) = d.zranges
-    text = dict(textfont=dict(size=TEXT))
-    fig.add_trace(
-        heatmap(d.x, colorscale=SIGNED, zmin=zx[0], zmax=zx[1], name="x", label="x", text=True, xgap=1, ygap=1) | text,
-        1,
-        1,
-    )
-    fig.add_trace(_line(first.pixel, name="pixel"), 1, 1)
-    fig.add_trace(
-        heatmap(
-            first.stamp,
-            colorscale=SIGNED,
-            zmin=zs[0],
-            zmax=zs[1],
-            name="stamp",
-            label="stamp",
-            text=True,
-            xgap=1,
-            ygap=1,
-        )
-        | text,
-        1,
-        2,
-    )
     canvas_text = max(first.running.shape) <= MAX_CELL_TEXT + 4
-    fig.add_trace(
-        heatmap(
-            first.running,
-            colorscale=SIGNED,
-            zmin=zc[0],
-            zmax=zc[1],
-            name="sum",
-            label="canvas",
-            text=canvas_text,
-            xgap=1,
-            ygap=1,
-        )
-        | text,
-        2,
-        1,
+    # (z, colour scale, range, trace name, label, cell text, panel): the four grids in trace order; the outlines
+    # that follow each grid are the moving traces of _STAMP_MOVING.
+    grids = (
+        (d.x, SIGNED, zx, "x", "x", True, {}, (1, 1)),
+        (first.stamp, SIGNED, zs, "stamp", "stamp", True, {}, (1, 2)),
+        (first.running, SIGNED, zc, "sum", "canvas", canvas_text, {}, (2, 1)),
+        (first.counts, MAGNITUDE, (0, max(1, d.max_count)), "count", "count", canvas_text, {"fmt": "d"}, (2, 2)),
     )
-    fig.add_trace(_line(first.footprint, name="stamp"), 2, 1)
-    fig.add_trace(_line(d.crop, name="output area", color="#333333", dash="dash", width=2, legend=True), 2, 1)
-    fig.add_trace(
-        heatmap(
-            first.counts,
-            colorscale=MAGNITUDE,
-            zmin=0,
-            zmax=max(1, d.max_count),
-            name="count",
-            label="count",
-            text=canvas_text,
-            fmt="d",
-            xgap=1,
-            ygap=1,
-        )
-        | text,
-        2,
-        2,
-    )
-    fig.add_trace(_line(first.footprint, name="stamp"), 2, 2)
-    fig.add_trace(_line(d.crop, name="output area", color="#333333", dash="dash", width=2), 2, 2)
+
+    def canvas_marks(**legend: bool) -> list[dict]:  # the current stamp's footprint and the dashed output area
+        crop = _line(d.crop, name="output area", color="#333333", dash="dash", width=2, **legend)
+        return [_line(first.footprint, name="stamp"), crop]
+
+    outlines = {(1, 1): [_line(first.pixel, name="pixel")], (2, 1): canvas_marks(legend=True), (2, 2): canvas_marks()}
+    for z, scale, zr, name, label, show, extra, (r, c) in grids:
+        fig.add_trace(_grid_trace(z, zr, name, label, show, scale=scale, **extra), r, c)
+        for trace in outlines.get((r, c), []):
+            fig.add_trace(trace, r, c)
     for (r, c), shape in (
         ((1, 1), d.x.shape),
         ((1, 2), first.stamp.shape),
@@ -320,12 +282,7 @@ def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 320, duration_ms: 
         dict(name=str(k), data=_stamp_traces(f), traces=list(_STAMP_MOVING), layout=dict(title=dict(text=f.caption)))
         for k, f in enumerate(d.frames)
     ]
-    controls = animation_controls([str(k) for k in range(len(d.frames))], duration_ms=duration_ms, prefix="step: ")
-    for step, f in zip(controls["sliders"][0]["steps"], d.frames, strict=True):
-        step["label"] = f.name
-    controls["sliders"][0]["currentvalue"]["font"] = dict(size=TEXT)
-    _titles(fig)
-    _layout(fig, title=first.caption, height=height, **controls)
+    _play(fig, [f.name for f in d.frames], first.caption, height=height, duration_ms=duration_ms)
     fig.update_layout(
         margin=dict(t=120, b=90, r=40),
         legend=dict(orientation="h", x=1, xanchor="right", y=1.1, yanchor="bottom", font=dict(size=TEXT)),
@@ -426,51 +383,11 @@ def direct_figure(dc: DirectConvolution, x: Any, *, height: int = HEIGHT, durati
     first = d.frames[0]
     fig = Canvas(rows=1, cols=3, subplot_titles=d.titles, column_widths=[0.45, 0.2, 0.35], horizontal_spacing=0.06)
     zg, zk, zr = d.zranges
-    text = dict(textfont=dict(size=TEXT))
     small = max(d.grid_shape) <= MAX_CELL_TEXT + 8
-    fig.add_trace(
-        heatmap(
-            first.grid,
-            colorscale=SIGNED,
-            zmin=zg[0],
-            zmax=zg[1],
-            name="grid",
-            label="grid",
-            text=small,
-            xgap=1,
-            ygap=1,
-            x0=first.grid_at[1],
-            y0=first.grid_at[0],
-        )
-        | text,
-        1,
-        1,
-    )
+    fig.add_trace(_grid_trace(first.grid, zg, "grid", "grid", small, x0=first.grid_at[1], y0=first.grid_at[0]), 1, 1)
     fig.add_trace(_line(None, name="zeros inserted", color=MUTED, dash="dot", width=2), 1, 1)
-    fig.add_trace(
-        heatmap(
-            first.kernel, colorscale=SIGNED, zmin=zk[0], zmax=zk[1], name="kernel", label="k", text=True, xgap=1, ygap=1
-        )
-        | text,
-        1,
-        2,
-    )
-    fig.add_trace(
-        heatmap(
-            first.result,
-            colorscale=SIGNED,
-            zmin=zr[0],
-            zmax=zr[1],
-            name="result",
-            label="y",
-            text=small,
-            xgap=1,
-            ygap=1,
-        )
-        | text,
-        1,
-        3,
-    )
+    fig.add_trace(_grid_trace(first.kernel, zk, "kernel", "k", True), 1, 2)
+    fig.add_trace(_grid_trace(first.result, zr, "result", "y", small), 1, 3)
     r0, c0 = d.grid_origin
     image_axes(fig, row=1, col=1)
     fig.update_xaxes(row=1, col=1, range=[c0 - 0.5, c0 + d.grid_shape[1] - 0.5], **_ticks(d.grid_shape[1]))
@@ -497,12 +414,7 @@ def direct_figure(dc: DirectConvolution, x: Any, *, height: int = HEIGHT, durati
             )
         )
     fig.frames = frames
-    controls = animation_controls([str(k) for k in range(len(d.frames))], duration_ms=duration_ms, prefix="step: ")
-    for step, f in zip(controls["sliders"][0]["steps"], d.frames, strict=True):
-        step["label"] = f.name
-    controls["sliders"][0]["currentvalue"]["font"] = dict(size=TEXT)
-    _titles(fig)
-    _layout(fig, title=first.caption, height=height, **controls)
+    _play(fig, [f.name for f in d.frames], first.caption, height=height, duration_ms=duration_ms)
     fig.update_layout(margin=dict(t=120, b=90, r=40))
     return fig.figure()
 
