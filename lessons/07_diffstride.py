@@ -158,10 +158,15 @@ def explorer() -> None:
         st.info("With R = 0 the mask is a hard box: no bin sits on a ramp, so no gradient reaches the strides.")
     predict_reveal(
         f"This image is {h}×{w}. At S_h = {sh:g} and R = {r}, how many rows does the DiffStride output have?",
-        f"**{ho}.** A strided layer would keep about {h}/{sh:g} = {h / sh:.3g} rows, but the crop keeps every row "
-        f"where the mask is not zero: the pass band of about {h}/{sh:g} rows plus R = {r} rows of ramp on each "
-        f"side. The paper writes ⌊H/S_h + 2R⌋ = {ph}; counting the non-zero rows of the mask, as the reference "
-        f"code does, gives 2⌈R + H/(2S_h)⌉ = {ho}. So the layer downsamples by {fh:.3g}, not by {sh:g}.",
+        (
+            f"**{ho}.** At this stride the pass band and its ramp of R = {r} rows on each side cover every row, so "
+            f"nothing is cropped vertically (the paper's ⌊H/S_h + 2R⌋ = {ph} is at least the {h} rows there are)."
+            if ho == h
+            else f"**{ho}.** A strided layer would keep about {h}/{sh:g} = {h / sh:.3g} rows, but the crop keeps every "
+            f"row where the mask is not zero: the pass band of about {h}/{sh:g} rows plus R = {r} rows of ramp on "
+            f"each side. The paper writes ⌊H/S_h + 2R⌋ = {ph}; counting the non-zero rows of the mask, as the "
+            f"reference code does, gives {ho}. So the layer downsamples by {fh:.3g}, not by {sh:g}."
+        ),
         key="ds_q_rows",
         correct=ho,
     )

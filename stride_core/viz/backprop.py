@@ -142,7 +142,7 @@ def _panels_figure(
     return _title_room(base_layout(fig, title=title, height=height, **layout), title).figure()
 
 
-TITLE_LIFT = 26  # px between the top of a panel and its title: room for the index ticks (14 px) above the panel
+TITLE_LIFT = 30  # px between the top of a panel and its title: room for the index ticks (14 px) above the panel
 
 
 def _title_room(fig: Canvas, title: str | None) -> Canvas:
