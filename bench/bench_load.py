@@ -36,7 +36,17 @@ for p in (ROOT, ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from load import TABLE_HEAD, Student, classroom, markdown_row, percentile, summarize  # noqa: E402
+from load import (  # noqa: E402
+    TABLE_HEAD,
+    Student,
+    classroom,
+    create_room,
+    fragment_stats,
+    markdown_row,
+    percentile,
+    stored_answers,
+    summarize,
+)
 
 THINK = (1.0, 3.0)  # seconds between a student's actions
 BUDGET_CORES = 1.0  # one Python process: scripts share the GIL, so about one core of Python work
@@ -379,6 +389,83 @@ def validate(url: str, k: int, n: int = 8, pid: int | None = None) -> list[str]:
     )
 
 
+def polls(url: str, pids: list[int], lessons: list[str], students: int, duration: float, *, seed: int = 0) -> list[str]:
+    """The same class without and with class polls (issue 18): capacity, latency and lost answers.
+
+    First an unmeasured class of the same size (caches warm for both runs alike), then the class
+    without a room, then the class in a room created in the store (students open their lesson with
+    ?room=CODE and answer its polls; one teacher keeps the teacher's page of the first lesson
+    open). Each run has its own seed. Capacity = students one core serves at 70% load, from the
+    server CPU each student cost per second in the class (everything included: actions, page loads,
+    the run_every refreshes of the students' and the teacher's pages). In the room, the answers
+    sent (distinct student × question) are counted against those the store holds.
+    """
+    asyncio.run(
+        classroom(
+            url, lessons, students=students, duration=min(30.0, duration / 2), ramp=10, think=THINK, seed=seed + 2
+        )
+    )
+    head = (
+        "| run | students | interactions | p50 ms | p95 ms | p99 ms | errors | server CPU % (1 core = 100) | "
+        "server CPU ms / student action | capacity (students per core at 70%) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
+    )
+    rows, notes, caps = [head], [], []
+    for label, in_room in (("without polls", False), ("with polls: a room and the teacher's page", True)):
+        code, secret = create_room() if in_room else ("", "")
+        cpu0 = sum(_cpu_seconds(p) for p in pids)
+        res = asyncio.run(
+            classroom(
+                url,
+                lessons,
+                students=students,
+                duration=duration,
+                ramp=min(10.0, duration / 4),
+                think=THINK,
+                room=code,
+                teacher=secret,
+                server_pids=pids,
+                seed=seed + int(in_room),
+            )
+        )
+        cpu = sum(_cpu_seconds(p) for p in pids) - cpu0
+        s = summarize(res)
+        actions = sum(1 for x in res["samples"] if x["who"] == "student" and x["kind"] != "fragment")
+        per_student = cpu / max(res["student_seconds"], 1e-9)  # cores one student keeps busy
+        capacity = int(TARGET_UTIL * BUDGET_CORES / per_student) if per_student > 0 else 0
+        caps.append(capacity)
+        rows.append(
+            f"| {label} | {students} | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | "
+            f"{s['errors']} | {s['cpu_mean']:.0f} | {1000 * cpu / max(actions, 1):.0f} | {capacity} |"
+        )
+        timers = {"student": "the students'", "teacher": "the teacher's"}
+        for who in ("student", "teacher"):
+            f = fragment_stats(res, who)
+            if f["n"]:
+                rows.append(
+                    f"| ↳ run_every refreshes ({timers[who]} timers) | – | {f['n']} | "
+                    f"{f['p50']:.0f} | {f['p95']:.0f} | {f['p99']:.0f} | {f['errors']} | – | – | – |"
+                )
+        if in_room:
+            stored = stored_answers(code)
+            sent = res["answers_sent"]
+            notes.append(
+                f"Poll answers ({s['polls']} poll actions): sent {sent} (distinct student × question), "
+                f"stored {stored}, lost {sent - stored}."
+            )
+            notes.append(
+                f"Requests whose fragment run was stopped at its end by another fragment's request and not run again: "
+                f"{res['ended_early']}; run_every refreshes skipped by the server (done at the next tick): "
+                f"{res['skipped']}."
+            )
+        errs = sorted({f"{x['kind']}: {x['error']}" for x in res["samples"] if not x["ok"]})
+        if errs:
+            notes.append(f"Errors ({label}): " + "; ".join(errs[:6]))
+    if len(caps) == 2 and caps[0]:
+        notes.insert(0, f"Capacity with polls against without: {100 * (caps[1] - caps[0]) / caps[0]:+.1f}%.")
+    return rows + [""] + notes
+
+
 def soak(
     url: str, pids: list[int], lessons: list[str], students: int, duration: float, warmup: float = 0.0
 ) -> list[str]:
@@ -428,7 +515,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--replicas", type=int, default=1, help="replicas behind nginx (deploy/cluster.sh); 1 = a bare streamlit run"
     )
+    ap.add_argument("--polls", type=int, default=0, help="students in the polls comparison (0: skip)")
+    ap.add_argument("--polls-duration", type=float, default=60)
+    ap.add_argument(
+        "--polls-lessons", default="transposed,conventions", help="lessons with choice/number polls, comma-separated"
+    )
     a = ap.parse_args([] if argv is None else argv)
+    # The servers started here keep their class polls in a fresh SQLite file that this process reads too.
+    import atexit
+    import shutil
+    import tempfile
+
+    data = tempfile.mkdtemp(prefix="stride-lab-bench-data-")
+    atexit.register(shutil.rmtree, data, True)
+    os.environ.pop("STRIDE_LAB_DB", None)
+    os.environ["STRIDE_LAB_DATA"] = data
 
     from ui import available_lessons
 
@@ -501,6 +602,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Soak: {a.soak} students, mixed, {a.soak_duration:.0f} s{warm}.\n")
             print(TABLE_HEAD)
             for row in soak(srv.url, pids, lessons, a.soak, a.soak_duration, a.soak_warmup):
+                print(row)
+            print()
+        if a.polls > 0:
+            poll_lessons = [x for x in a.polls_lessons.split(",") if x]
+            print(
+                f"Class polls (issue 18): {a.polls} students spread over {', '.join(poll_lessons)} for "
+                f"{a.polls_duration:.0f} s, one action every {THINK[0]:.0f}–{THINK[1]:.0f} s, on {where}; "
+                f"without a room, then in a room (a quarter of the actions answer a poll where the page shows one; "
+                f"the teacher's page of {poll_lessons[0]} open) ({_environment()}).\n"
+            )
+            for row in polls(srv.url, pids, poll_lessons, a.polls, a.polls_duration):
                 print(row)
             print()
         if a.validate > 0:
