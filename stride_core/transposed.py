@@ -117,50 +117,64 @@ def transposed_output_shape(
         >>> transposed_output_shape((4, 5), 3, 2, 1, (1, 0))
         (8, 9)
     """
-    g = _geometry(in_size, kernel_size, stride, padding, output_padding, dilation)
-    return g.ho, g.wo
+    rows, cols = _geometry(in_size, kernel_size, stride, padding, output_padding, dilation)
+    return rows.out, cols.out
+
+
+class _Axis(NamedTuple):
+    """The settings of a transposed convolution along one axis, and its output length there."""
+
+    n: int  # input length
+    k: int  # kernel size
+    s: int  # stride
+    p: int  # padding
+    op: int  # output_padding
+    d: int  # dilation
+    out: int  # transposed_output_size(n, k, s, p, op, d)
 
 
 class _Geo(NamedTuple):
-    h: int
-    w: int
-    kh: int
-    kw: int
-    sh: int
-    sw: int
-    ph: int
-    pw: int
-    oh: int  # output_padding
-    ow: int
-    dh: int
-    dw: int
-    ho: int
-    wo: int
+    rows: _Axis
+    cols: _Axis
 
 
 def _geometry(
     in_size: Size2, kernel_size: Size2, stride: Size2, padding: Size2, output_padding: Size2, dilation: Size2
 ) -> _Geo:
-    h, w = pair(in_size, "in_size", minimum=1)
-    kh, kw = pair(kernel_size, "kernel_size", minimum=1)
-    sh, sw = pair(stride, "stride", minimum=1)
-    ph, pw = pair(padding, "padding", minimum=0)
-    oh, ow = pair(output_padding, "output_padding", minimum=0)
-    dh, dw = pair(dilation, "dilation", minimum=1)
-    ho = transposed_output_size(h, kh, sh, ph, oh, dh)
-    wo = transposed_output_size(w, kw, sw, pw, ow, dw)
-    return _Geo(h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw, ho, wo)
+    """Check the (h, w) pairs, then each axis's output size (rows first)."""
+    axes = zip(
+        pair(in_size, "in_size", minimum=1),
+        pair(kernel_size, "kernel_size", minimum=1),
+        pair(stride, "stride", minimum=1),
+        pair(padding, "padding", minimum=0),
+        pair(output_padding, "output_padding", minimum=0),
+        pair(dilation, "dilation", minimum=1),
+        strict=True,
+    )
+    return _Geo(*(_Axis(*a, transposed_output_size(*a)) for a in axes))
+
+
+def _reach(a: _Axis) -> int:
+    """d(k − 1) − p: the first output every kernel tap reaches, and the direct view's pad."""
+    return a.d * (a.k - 1) - a.p
+
+
+def _interior_span(a: _Axis) -> tuple[int, int]:
+    """[lo, hi) of the outputs r with d(k − 1) <= r + p <= (n − 1)s; hi == lo when there are none."""
+    lo = max(0, _reach(a))
+    return lo, max(lo, min(a.out, (a.n - 1) * a.s - a.p + 1))
 
 
 # ---------------------------------------------------------------------------------------------
 # How many stamps land on each output pixel.
 
 
-def _counts_1d(n: int, k: int, s: int, p: int, d: int, size: int, device: torch.device | str | None) -> torch.Tensor:
-    """#{(i, a): s·i + d·a − p = r} for r in 0..size − 1, by listing every pair and counting."""
-    pos = (torch.arange(n, device=device)[:, None] * s + torch.arange(k, device=device)[None, :] * d - p).reshape(-1)
-    pos = pos[(pos >= 0) & (pos < size)]
-    return torch.bincount(pos, minlength=size)
+def _counts_1d(a: _Axis, device: torch.device | str | None) -> torch.Tensor:
+    """#{(i, t): s·i + d·t − p = r} for r in 0..out − 1, by listing every (input, tap) pair and counting."""
+    taps = torch.arange(a.k, device=device)[None, :] * a.d
+    pos = (torch.arange(a.n, device=device)[:, None] * a.s + taps - a.p).reshape(-1)
+    pos = pos[(pos >= 0) & (pos < a.out)]
+    return torch.bincount(pos, minlength=a.out)
 
 
 def overlap_map(
@@ -200,9 +214,9 @@ def overlap_map(
         >>> overlap_map((1, 4), (1, 4), (1, 2), (0, 1))
         tensor([[1, 2, 2, 2, 2, 2, 2, 1]])
     """
-    g = _geometry(in_size, kernel_size, stride, padding, output_padding, dilation)
-    rows = _counts_1d(g.h, g.kh, g.sh, g.ph, g.dh, g.ho, device)
-    cols = _counts_1d(g.w, g.kw, g.sw, g.pw, g.dw, g.wo, device)
+    rows, cols = (
+        _counts_1d(a, device) for a in _geometry(in_size, kernel_size, stride, padding, output_padding, dilation)
+    )
     return rows[:, None] * cols[None, :]
 
 
@@ -248,12 +262,10 @@ def overlap_interior(
         ((1, 2, 4), (4,))
     """
     g = _geometry(in_size, kernel_size, stride, padding, output_padding, dilation)
-    r0, r1 = max(0, g.dh * (g.kh - 1) - g.ph), min(g.ho, (g.h - 1) * g.sh - g.ph + 1)
-    c0, c1 = max(0, g.dw * (g.kw - 1) - g.pw), min(g.wo, (g.w - 1) * g.sw - g.pw + 1)
-    r1, c1 = max(r0, r1), max(c0, c1)
+    (r0, r1), (c0, c1) = spans = [_interior_span(a) for a in g]
     counts = overlap_map(in_size, kernel_size, stride, padding, output_padding, dilation)[r0:r1, c0:c1]
     values = tuple(int(v) for v in torch.unique(counts).tolist()) if counts.numel() else ()
-    conclusive = r1 - r0 >= g.sh and c1 - c0 >= g.sw
+    conclusive = all(hi - lo >= a.s for (lo, hi), a in zip(spans, g, strict=True))
     return Interior((r0, r1), (c0, c1), values, len(values) == 1, conclusive)
 
 
@@ -321,13 +333,13 @@ def as_direct_convolution(
     )
     g = _geometry(tuple(x.shape[-2:]), tuple(w.shape[-2:]), s, p, output_padding, d)
     dtype = torch.promote_types(x.dtype, w.dtype)
-    inserted = dilate(x.to(dtype), (g.sh, g.sw))
-    eh, ew = g.dh * (g.kh - 1) - g.ph, g.dw * (g.kw - 1) - g.pw
-    pads = (eh, eh + g.oh, ew, ew + g.ow)
+    rows, cols = g
+    inserted = dilate(x.to(dtype), (rows.s, cols.s))
+    pads = (_reach(rows), _reach(rows) + rows.op, _reach(cols), _reach(cols) + cols.op)
     padded = F.pad(inserted, (pads[2], pads[3], pads[0], pads[1]))
     kernel = rot180(w.to(dtype)).transpose(0, 1)
-    result = F.conv2d(padded, kernel, dilation=(g.dh, g.dw))
-    return DirectConvolution(inserted, padded, kernel, pads, (g.dh, g.dw), result)
+    result = F.conv2d(padded, kernel, dilation=(rows.d, cols.d))
+    return DirectConvolution(inserted, padded, kernel, pads, (rows.d, cols.d), result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,29 +488,29 @@ def stamp_steps(
     check_shape(w, "kh kw", name="w")
     if x.device != w.device:
         raise ShapeError(f"x and w must be on the same device, got {x.device} and {w.device}")
-    g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding, output_padding, dilation)
-    n_px = g.h * g.w
+    r, c = _geometry(tuple(x.shape), tuple(w.shape), stride, padding, output_padding, dilation)
+    n_px = r.n * c.n
     check(
-        n_px <= MAX_STAMPS, f"the stamp view is for small inputs: at most {MAX_STAMPS} pixels, got {g.h}×{g.w} = {n_px}"
+        n_px <= MAX_STAMPS, f"the stamp view is for small inputs: at most {MAX_STAMPS} pixels, got {r.n}×{c.n} = {n_px}"
     )
     dtype = torch.promote_types(x.dtype, w.dtype) if x.is_floating_point() or w.is_floating_point() else torch.float64
     x, w = x.to(dtype), w.to(dtype)
-    onehot = torch.eye(n_px, dtype=dtype, device=x.device).reshape(n_px, 1, g.h, g.w)
-    kw = dict(stride=(g.sh, g.sw), dilation=(g.dh, g.dw))
+    onehot = torch.eye(n_px, dtype=dtype, device=x.device).reshape(n_px, 1, r.n, c.n)
+    kw = dict(stride=(r.s, c.s), dilation=(r.d, c.d))
     placed = F.conv_transpose2d(onehot * x[None, None], w[None, None], **kw)[:, 0]
     hits = F.conv_transpose2d(onehot, torch.ones_like(w)[None, None], **kw)[:, 0]
     full_h, full_w = placed.shape[-2:]
-    extra_h, extra_w = max(0, g.ph + g.ho - full_h), max(0, g.pw + g.wo - full_w)
+    extra_h, extra_w = max(0, r.p + r.out - full_h), max(0, c.p + c.out - full_w)
     placed, hits = F.pad(placed, (0, extra_w, 0, extra_h)), F.pad(hits, (0, extra_w, 0, extra_h))
     running = placed.cumsum(0)
     counts = hits.round().long().cumsum(0)
-    ii, jj = torch.meshgrid(torch.arange(g.h, device=x.device), torch.arange(g.w, device=x.device), indexing="ij")
-    corners = torch.stack([ii.reshape(-1) * g.sh, jj.reshape(-1) * g.sw], dim=1)
-    taps = torch.zeros(g.dh * (g.kh - 1) + 1, g.dw * (g.kw - 1) + 1, dtype=dtype, device=x.device)
-    taps[:: g.dh, :: g.dw] = w
+    ii, jj = torch.meshgrid(torch.arange(r.n, device=x.device), torch.arange(c.n, device=x.device), indexing="ij")
+    corners = torch.stack([ii.reshape(-1) * r.s, jj.reshape(-1) * c.s], dim=1)
+    taps = torch.zeros(r.d * (r.k - 1) + 1, c.d * (c.k - 1) + 1, dtype=dtype, device=x.device)
+    taps[:: r.d, :: c.d] = w
     stamps = x.reshape(-1, 1, 1) * taps
-    result = running[-1, g.ph : g.ph + g.ho, g.pw : g.pw + g.wo]
-    return StampSteps(x, w, corners, stamps, running, counts, (g.ph, g.pw, g.ho, g.wo), result)
+    result = running[-1, r.p : r.p + r.out, c.p : c.p + c.out]
+    return StampSteps(x, w, corners, stamps, running, counts, (r.p, c.p, r.out, c.out), result)
 
 
 # ---------------------------------------------------------------------------------------------
