@@ -395,8 +395,8 @@ def _panels(
     for note in fig.layout["annotations"]:  # titles above the top tick labels, never on them
         note["yshift"] = TITLE_LIFT
     for i, (r0, r1, c0, c1) in enumerate(ranges, start=1):
-        fig.update_xaxes(row=1, col=i, range=[c0, c1], dtick=1 if c1 - c0 <= 16 else None)
-        fig.update_yaxes(row=1, col=i, range=[r1, r0], dtick=1 if r1 - r0 <= 16 else None)
+        fig.update_xaxes(row=1, col=i, range=[c0, c1], dtick=1 if c1 - c0 <= 16 else None, tickformat="d")
+        fig.update_yaxes(row=1, col=i, range=[r1, r0], dtick=1 if r1 - r0 <= 16 else None, tickformat="d")
     return fig
 
 

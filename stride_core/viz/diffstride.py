@@ -123,7 +123,8 @@ def spectrum_figure(spectrum, mask_h, mask_w, rows, cols, cropped, *, height: in
     )
     for c in (1, 2, 3):
         image_axes(fig, row=1, col=c)
-        fig.update_xaxes(title=dict(text="horizontal bin n"), side="bottom", row=1, col=c)
+        fig.update_xaxes(title=dict(text="horizontal bin n"), side="bottom", tickformat="d", row=1, col=c)
+        fig.update_yaxes(tickformat="d", row=1, col=c)  # frequency bins are integers
     fig.update_yaxes(title=dict(text="vertical frequency"), row=1, col=1)
     base_layout(fig, height=height, showlegend=False)
     return fig.update_layout(margin=dict(t=50)).figure()

@@ -75,6 +75,7 @@ class TestForwardFigure:
         assert names(fig, "scatter") == ["x numbers", "w numbers", "y numbers"]
         assert fig.data[4].xaxis == "x3" and fig.layout.yaxis3.scaleanchor == "x3"
         assert_numbers_match(fig)
+        assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis3.tickformat == "d"  # integer index ticks
         fig.to_dict()
         with_dy = forward_figure(ex.x, ex.w, ex.y, ex.dy, stride=(2, 2), padding=(0, 0))
         assert names(with_dy) == ["x", "w", "y", "dy"]
