@@ -582,9 +582,7 @@ def same_outputs(x: torch.Tensor, w: torch.Tensor, s: int = 1, d: int = 1) -> Sa
 
 # The code of the article's Examples 1–3, character for character (quoted to be tested; the
 # article's own text is not reproduced anywhere else).
-_EXAMPLE_1 = """import numpy as np
-
-input_matrix = np.array([[1, 2, 3, 4],
+_MATRICES = """input_matrix = np.array([[1, 2, 3, 4],
                         [5, 6, 7, 8],
                         [9, 10, 11, 12],
                         [13, 14, 15, 16]])
@@ -592,7 +590,11 @@ input_matrix = np.array([[1, 2, 3, 4],
 kernel = np.array([[1, 0, -1],
                    [1, 0, -1],
                    [1, 0, -1]])
+"""  # the input and kernel every example starts from
 
+_EXAMPLE_1 = f"""import numpy as np
+
+{_MATRICES}
 stride = 1
 
 output_height = int((input_matrix.shape[0] - kernel.shape[0]) / stride) + 1
@@ -610,18 +612,10 @@ print(output_matrix)
 
 _EXAMPLE_2 = _EXAMPLE_1.replace("stride = 1\n", "stride = 4\n")
 
-_EXAMPLE_3 = """import numpy as np
+_EXAMPLE_3 = f"""import numpy as np
 from scipy.signal import convolve2d
 
-input_matrix = np.array([[1, 2, 3, 4],
-                        [5, 6, 7, 8],
-                        [9, 10, 11, 12],
-                        [13, 14, 15, 16]])
-
-kernel = np.array([[1, 0, -1],
-                   [1, 0, -1],
-                   [1, 0, -1]])
-
+{_MATRICES}
 stride = 2
 padding = 1
 
