@@ -410,9 +410,10 @@ def polls(url: str, pids: list[int], lessons: list[str], students: int, duration
         "server CPU ms / student action | capacity (students per core at 70%) |\n"
         "|---|---|---|---|---|---|---|---|---|---|"
     )
-    rows, notes, caps = [head], [], []
+    rows, notes, caps, rates, loads = [head], [], [], [], []
     for label, in_room in (("without polls", False), ("with polls: a room and the teacher's page", True)):
         code, secret = create_room() if in_room else ("", "")
+        load0 = os.getloadavg()[0]
         cpu0 = sum(_cpu_seconds(p) for p in pids)
         res = asyncio.run(
             classroom(
@@ -429,11 +430,22 @@ def polls(url: str, pids: list[int], lessons: list[str], students: int, duration
             )
         )
         cpu = sum(_cpu_seconds(p) for p in pids) - cpu0
+        loads.append(f"{label} {load0:.2f} → {os.getloadavg()[0]:.2f}")
         s = summarize(res)
         actions = sum(1 for x in res["samples"] if x["who"] == "student" and x["kind"] != "fragment")
         per_student = cpu / max(res["student_seconds"], 1e-9)  # cores one student keeps busy
         capacity = int(TARGET_UTIL * BUDGET_CORES / per_student) if per_student > 0 else 0
         caps.append(capacity)
+        refreshes = sum(1 for x in res["samples"] if x["kind"] == "fragment")
+        rates.append(
+            f"{label}: {1000 * per_student:.1f} ms of server CPU per student per second"
+            + (
+                f", {refreshes / max(res['student_seconds'], 1e-9):.2f} run_every refreshes per student per second"
+                " (the teacher's included)"
+                if refreshes
+                else ""
+            )
+        )
         rows.append(
             f"| {label} | {students} | {s['interactions']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | "
             f"{s['errors']} | {s['cpu_mean']:.0f} | {1000 * cpu / max(actions, 1):.0f} | {capacity} |"
@@ -453,14 +465,18 @@ def polls(url: str, pids: list[int], lessons: list[str], students: int, duration
                 f"Poll answers ({s['polls']} poll actions): sent {sent} (distinct student × question), "
                 f"stored {stored}, lost {sent - stored}."
             )
-            notes.append(
-                f"Requests whose fragment run was stopped at its end by another fragment's request and not run again: "
-                f"{res['ended_early']}; run_every refreshes skipped by the server (done at the next tick): "
-                f"{res['skipped']}."
-            )
+        notes.append(
+            f"{label}: requests whose fragment run was stopped at its end by another fragment's request and not "
+            f"run again: {res['ended_early']}; run_every refreshes skipped by the server (done at the next tick): "
+            f"{res['skipped']}."
+        )
         errs = sorted({f"{x['kind']}: {x['error']}" for x in res["samples"] if not x["ok"]})
         if errs:
             notes.append(f"Errors ({label}): " + "; ".join(errs[:6]))
+    notes.insert(0, "; ".join(rates) + ".")
+    notes.append(
+        f"Load average (1 min) at the start → end of each run (nproc={os.cpu_count()}): " + "; ".join(loads) + "."
+    )
     if len(caps) == 2 and caps[0]:
         notes.insert(0, f"Capacity with polls against without: {100 * (caps[1] - caps[0]) / caps[0]:+.1f}%.")
     return rows + [""] + notes
