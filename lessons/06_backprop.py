@@ -238,17 +238,26 @@ def unread_text(v: dict, one_d: bool) -> None:
             why.append(f"a stride of {s} with a kernel of {k} skips {s - k} of every {s} pixels")
         if any(i > u.last_read[1] for i in lost):
             why.append(f"the last window ends at {end}")
+        ch, cw = u.covered
+        covered = f"{cw}" if one_d else f"{ch}×{cw}"
+        where = f"of x_p (x with {p} zero{'s' if p > 1 else ''} on each side)" if p else f"for x's {want}"
         parts.append(
-            f"The dilate-pad-rotate formula, with the padding cut off, gives {got} numbers for x's {want}, and no "
-            f"window of the forward pass read {which} {idx} of x ({' and '.join(why)}). Nothing there changed y, "
-            "so the gradient there is 0 whatever dy and w are."
+            f"The formula gives {covered} numbers {where}: one per position up to the end of the last window. "
+            f"No window of the forward pass read {which} {idx} of x "
+            f"({' and '.join(why)}). Nothing there changed y, so the gradient there is 0 whatever dy and w are: the "
+            f"{want} panel shows zeros there."
         )
     if op:
         parts.append(
             f"The same gradient as a layer: `ConvTranspose{'1' if one_d else '2'}d` with kernel {k}, stride {s} and "
             f"padding {p} turns dy into {got}; to give the input's {want} back it needs `output_padding={op}` "
-            f"(= ({n} + 2·{p} − {k}) mod {s}), which adds the unread {'entries' if one_d else 'rows and columns'} "
-            "at the end."
+            f"(= ({n} + 2·{p} − {k}) mod {s}), which extends the result by the {op} unread padded "
+            + (
+                ("position" if op == 1 else "positions")
+                if one_d
+                else ("row and column" if op == 1 else "rows and columns")
+            )
+            + " at the end before the padding is cut."
         )
     if parts:
         st.markdown(" ".join(parts))

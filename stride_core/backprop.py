@@ -672,6 +672,7 @@ class Unread(NamedTuple):
     output_padding: tuple[int, int]  # (H + 2p − k) mod s per axis: what ConvTranspose2d must add to give H × W
     transposed_size: tuple[int, int]  # ConvTranspose2d's output without output_padding: (H_out − 1)s − 2p + k
     last_read: tuple[int, int]  # the last index of x the last window reads, s·(H_out − 1) + k − 1 − p (>= H: padding)
+    covered: tuple[int, int]  # padded positions up to the end of the last window, s·(H_out − 1) + k, of H + 2p
 
 
 def unread_input(input_size: Size2, kernel_size: Size2, stride: Size2, padding: Size2) -> Unread:
@@ -695,7 +696,7 @@ def unread_input(input_size: Size2, kernel_size: Size2, stride: Size2, padding: 
 
     Example:
         >>> unread_input(8, 3, 2, 0)
-        Unread(rows=(7,), cols=(7,), output_padding=(1, 1), transposed_size=(7, 7), last_read=(6, 6))
+        Unread(rows=(7,), cols=(7,), output_padding=(1, 1), transposed_size=(7, 7), last_read=(6, 6), covered=(7, 7))
         >>> unread_input((1, 8), (1, 3), (1, 3), (0, 1)).cols
         ()
         >>> unread_input((1, 8), (1, 2), (1, 3), (0, 0)).cols  # stride 3 > kernel 2: one row in three is skipped
@@ -713,9 +714,9 @@ def unread_input(input_size: Size2, kernel_size: Size2, stride: Size2, padding: 
         u = torch.arange(n) + p  # padded index of each row of x
         read = (u < end) & (u % st < k)
         unread = tuple(int(i) for i in torch.nonzero(~read).flatten().tolist())
-        out.append((unread, (n + 2 * p - k) % st, (o - 1) * st - 2 * p + k, end - 1 - p))
-    (rows, rh, th, lh), (cols, rw, tw, lw) = out
-    return Unread(rows, cols, (rh, rw), (th, tw), (lh, lw))
+        out.append((unread, (n + 2 * p - k) % st, (o - 1) * st - 2 * p + k, end - 1 - p, end))
+    (rows, rh, th, lh, ch), (cols, rw, tw, lw, cw) = out
+    return Unread(rows, cols, (rh, rw), (th, tw), (lh, lw), (ch, cw))
 
 
 # ---------------------------------------------------------------------------------------------
