@@ -114,8 +114,8 @@ LESSONS: tuple[Lesson, ...] = (
         "Consequences",
         "lessons/05_aliasing_pyramid.py",
         ":material/blur_on:",
-        "Strided convolution against naive subsampling, measured by correlation, and the anti-aliased methods "
-        "that beat both.",
+        "Strided convolution against naive subsampling, measured by correlation and by the error against an "
+        "ideal low-pass, and anti-aliased alternatives.",
         (RESOLUTION_LESSON, ZHANG_2019, RIPPEL_2015),
     ),
     Lesson(
