@@ -33,6 +33,7 @@ from ._style import (
     empty_figure,
     heatmap,
     image_axes,
+    scatter,
     signed_range,
 )
 
@@ -88,6 +89,14 @@ def _labels(text: list) -> dict:
     return dict(text=text, texttemplate="%{text}", textfont=dict(size=TEXT))
 
 
+def _two_tone(cells: np.ndarray, labels: list, origin: int, *, name: str, hover: str) -> dict:
+    """Input cells (1) and padding cells (0) in two tones, from (origin, origin), each with its label written in."""
+    trace = heatmap(
+        cells, colorscale=TWO_TONE, zmin=0, zmax=1, name=name, x0=origin, y0=origin, text=False, xgap=1, ygap=1
+    )
+    return trace | dict(hovertemplate=f"{hover}<extra></extra>") | _labels(labels)
+
+
 def _finish(fig: Canvas, *, height: int, **layout: Any) -> Figure:
     fig.update_annotations(font=dict(size=TEXT + 1), yshift=30)  # subplot titles above the index ticks
     base_layout(fig, height=height, **layout)
@@ -124,6 +133,19 @@ def _values(
     if "textfont" in trace:
         trace["textfont"] = dict(size=TEXT)
     return trace
+
+
+def _cell_marks(cells: np.ndarray, name: str, marker: dict, hover: str, **props: Any) -> dict:
+    """Markers on the grid cells listed in `cells`, (K, 2) (row, col) indices."""
+    return scatter(
+        cells[:, 1],
+        cells[:, 0],
+        mode="markers",
+        name=name,
+        marker=marker,
+        hovertemplate=f"{hover}<extra></extra>",
+        **props,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,25 +205,8 @@ def windows_figure(
         ),
     )
     cells = np.pad(np.ones_like(d.x), p)
-    fig.add_trace(
-        heatmap(
-            cells,
-            colorscale=TWO_TONE,
-            zmin=0,
-            zmax=1,
-            name="input",
-            label="x",
-            x0=-p,
-            y0=-p,
-            xgap=1,
-            ygap=1,
-            text=False,
-            hovertemplate="x[%{y}, %{x}] = %{text}<extra></extra>",
-        )
-        | _labels([[f"{v:.3g}" for v in row] for row in text]),
-        row=1,
-        col=1,
-    )
+    values = [[f"{v:.3g}" for v in row] for row in text]
+    fig.add_trace(_two_tone(cells, values, -p, name="input", hover="x[%{y}, %{x}] = %{text}"), row=1, col=1)
     palette = [HIGHLIGHT, SAFE[0], SAFE[1], SAFE[2]]
     for i, (r, c) in enumerate(d.corners):
         inset = 0.06 * (i % 4)
@@ -219,20 +224,8 @@ def windows_figure(
             col=1,
         )
     if len(d.never):
-        fig.add_trace(
-            dict(
-                type="scatter",
-                x=d.never[:, 1],
-                y=d.never[:, 0],
-                mode="markers",
-                name="never read",
-                marker=dict(symbol="x-thin", size=16, line=dict(width=2, color=HIGHLIGHT)),
-                hovertemplate="x[%{y}, %{x}] is never read<extra></extra>",
-                showlegend=True,
-            ),
-            row=1,
-            col=1,
-        )
+        marker = dict(symbol="x-thin", size=16, line=dict(width=2, color=HIGHLIGHT))
+        fig.add_trace(_cell_marks(d.never, "never read", marker, "x[%{y}, %{x}] is never read", showlegend=True), 1, 1)
     fig.add_trace(_values(d.out, name=out_title, label="y"), row=1, col=2)
     _grid_axes(fig, 1, 1, (-p, h + p - 1), (-p, w + p - 1))
     _grid_axes(fig, 1, 2, (0, d.out.shape[0] - 1), (0, d.out.shape[1] - 1))
@@ -281,21 +274,9 @@ def outputs_figure(
         _grid_axes(fig, 1, col, (0, z.shape[0] - 1), (0, z.shape[1] - 1))
         if is_output and len(d.differ):
             size = int(max(8, min(26, 220 / max(z.shape))))
-            fig.add_trace(
-                dict(
-                    type="scatter",
-                    x=d.differ[:, 1],
-                    y=d.differ[:, 0],
-                    mode="markers",
-                    name="values differ",
-                    showlegend=col == first_output,
-                    legendgroup="differ",
-                    marker=dict(symbol="square-open", size=size, line=dict(width=3), color=HIGHLIGHT),
-                    hovertemplate="y[%{y}, %{x}] differs<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
+            marker = dict(symbol="square-open", size=size, line=dict(width=3), color=HIGHLIGHT)
+            marks = _cell_marks(d.differ, "values differ", marker, "y[%{y}, %{x}] differs", legendgroup="differ")
+            fig.add_trace(marks | dict(showlegend=col == first_output), row=1, col=col)
     return _finish(fig, height=height, legend=dict(orientation="h", y=-0.02, yanchor="top", x=0))
 
 
@@ -392,22 +373,7 @@ def same_padding_figure(n: int, k: int, s: int = 1, d: int = 1, *, height: int =
         cells = np.where(np.isnan(line[:, None] + line[None, :]), np.nan, np.minimum(line[:, None], line[None, :]))
         label = np.where(cells == 0, "0", "")
         fig.add_trace(
-            heatmap(
-                cells,
-                colorscale=TWO_TONE,
-                zmin=0,
-                zmax=1,
-                x0=D.lo,
-                y0=D.lo,
-                text=False,
-                xgap=1,
-                ygap=1,
-                name=f"{name} input",
-                hovertemplate="row %{y}, column %{x}<extra></extra>",
-            )
-            | _labels(label.tolist()),
-            row=1,
-            col=col,
+            _two_tone(cells, label.tolist(), D.lo, name=f"{name} input", hover="row %{y}, column %{x}"), row=1, col=col
         )
         if starts:
             gx, gy = np.meshgrid(np.array(starts), np.array(starts))
