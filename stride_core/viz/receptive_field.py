@@ -275,30 +275,19 @@ def field_figure(
     d = _field_data(image, rf, unit, erf)
     h, w = d.image.shape
     fig = Canvas()
+    # the picture and the effective field are 8-bit levels (0..255) over the same pixels
+    levels = dict(type="heatmap", zmin=0, zmax=255)
     fig.add_trace(
-        dict(
-            type="heatmap",
-            z=d.image,
-            colorscale=GREY,
-            zmin=0,
-            zmax=255,
-            showscale=False,
-            name="image",
-            hovertemplate="pixel (%{y}, %{x})<extra></extra>",
+        levels
+        | dict(
+            z=d.image, colorscale=GREY, showscale=False, name="image", hovertemplate="pixel (%{y}, %{x})<extra></extra>"
         )
     )
     if d.erf is not None:
+        colorbar = dict(title=dict(text="√(|∂y/∂x|<br>÷ peak)·255", font=dict(size=14)), thickness=14)
+        hover = "pixel (%{y}, %{x}): √(|∂y/∂x| ÷ peak) = %{z} / 255<extra></extra>"
         fig.add_trace(
-            dict(
-                type="heatmap",
-                z=d.erf,
-                colorscale=ERF_SCALE,
-                zmin=0,
-                zmax=255,
-                name="effective field",
-                colorbar=dict(title=dict(text="√(|∂y/∂x|<br>÷ peak)·255", font=dict(size=14)), thickness=14),
-                hovertemplate="pixel (%{y}, %{x}): √(|∂y/∂x| ÷ peak) = %{z} / 255<extra></extra>",
-            )
+            levels | dict(z=d.erf, colorscale=ERF_SCALE, name="effective field", colorbar=colorbar, hovertemplate=hover)
         )
     if show_centres:
         fig.add_trace(
