@@ -38,6 +38,19 @@ from ui.code import code_expander
 lesson_header("conventions")
 link = UrlLink("conventions")
 
+
+def slider_row(*specs: tuple[str, int, int, int, str]) -> list[int]:
+    """Sliders side by side, one per (label, min, max, default, key), each bound to the link under its key."""
+    snap = link.take(*(key for *_, key in specs))
+    columns = st.columns(len(specs))
+    values = [
+        col.slider(label, lo, hi, default, key=key, bind="query-params")
+        for col, (label, lo, hi, default, key) in zip(columns, specs, strict=True)
+    ]
+    link.notice(snap)
+    return values
+
+
 # ---------------------------------------------------------------------------------------------
 # 1. The article's code, run.
 
@@ -248,13 +261,12 @@ def same_section() -> None:
         "usually write the same number p = ⌊d(k − 1)/2⌋ on every side. Below, a k×k kernel of ones (each output "
         "is the sum of its window) runs on an n×n input of random integers both ways."
     )
-    snap = link.take("n", "k", "s", "d")
-    c = st.columns(4)
-    n = c[0].slider("Input size n", 4, 12, 8, key="n", bind="query-params")
-    k = c[1].slider("Kernel size k", 1, 7, 3, key="k", bind="query-params")
-    s = c[2].slider("Stride s", 1, 4, 2, key="s", bind="query-params")
-    d = c[3].slider("Dilation d", 1, 3, 1, key="d", bind="query-params")
-    link.notice(snap)
+    n, k, s, d = slider_row(
+        ("Input size n", 4, 12, 8, "n"),
+        ("Kernel size k", 1, 7, 3, "k"),
+        ("Stride s", 1, 4, 2, "s"),
+        ("Dilation d", 1, 3, 1, "d"),
+    )
     r = same_view(n, k, s, d)
     code_expander(
         same_padding_code(n, k, s, d), filename=script_filename("conventions_same", n=n, k=k, s=s, d=d), key="code_same"
@@ -310,13 +322,12 @@ def pool_section() -> None:
         r"\qquad\text{ceil\_mode: } \left\lceil \frac{n + 2p - k}{s} \right\rceil + 1"
         r",\ \text{minus one if } (n_{\text{out}} - 1)\,s \ge n + p"
     )
-    snap = link.take("pn", "pk", "ps", "pp")
-    c = st.columns(4)
-    n = c[0].slider("Input length n", 3, 12, 5, key="pn", bind="query-params")
-    k = c[1].slider("Window k", 1, 5, 2, key="pk", bind="query-params")
-    s = c[2].slider("Stride s", 1, 4, 2, key="ps", bind="query-params")
-    p = c[3].slider("Padding p", 0, 2, 1, key="pp", bind="query-params")
-    link.notice(snap)
+    n, k, s, p = slider_row(
+        ("Input length n", 3, 12, 5, "pn"),
+        ("Window k", 1, 5, 2, "pk"),
+        ("Stride s", 1, 4, 2, "ps"),
+        ("Padding p", 0, 2, 1, "pp"),
+    )
     if p > k // 2:
         st.error(
             f"PyTorch refuses padding {p} for a window of {k}: pooling padding may be at most half the window "
