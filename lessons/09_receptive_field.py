@@ -49,7 +49,11 @@ ARAUJO_VGG16 = (
 )  # Araujo et al.'s table: TF-Slim VGG-16 at its last pool (r, effective stride, effective padding)
 
 
-def _model(net: str, stack_text: str, removed: tuple[str, ...], pool: bool, device: str) -> nn.Module:
+Model = tuple[str, str, tuple[str, ...], bool]  # (network, stack text, removed layers, pool instead): the cache key
+
+
+def _model(model_key: Model, device: str) -> nn.Module:
+    net, stack_text, removed, pool = model_key
     if net == "stack":
         model = N.stack(N.parse_stack(stack_text), device=device)
     else:
@@ -58,34 +62,27 @@ def _model(net: str, stack_text: str, removed: tuple[str, ...], pool: bool, devi
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
-def geometry(net: str, stack_text: str, removed: tuple[str, ...], pool: bool, size: int) -> Geometry:
+def geometry(model_key: Model, size: int) -> Geometry:
     """Layer table, receptive field, downsampling steps and cost (weights are not needed: the meta device)."""
-    return network_geometry(_model(net, stack_text, removed, pool, "meta"), (size, size))
+    return network_geometry(_model(model_key, "meta"), (size, size))
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
-def weights(net: str, stack_text: str, removed: tuple[str, ...], pool: bool) -> nn.Module:
+def weights(model_key: Model) -> nn.Module:
     """The network with seeded random weights (one kept: a ResNet-50 holds 94 MB of them)."""
-    model = _model(net, stack_text, removed, pool, "cpu").requires_grad_(False).eval()
+    model = _model(model_key, "cpu").requires_grad_(False).eval()
     return model.to(memory_format=torch.channels_last)  # oneDNN's faster layout on a CPU
 
 
 @st.cache_data(max_entries=32, max_size="24MB", show_spinner=False)
 def field(
-    net: str,
-    stack_text: str,
-    removed: tuple[str, ...],
-    pool: bool,
-    size: int,
-    unit: tuple[int, int],
-    image_key: str,
-    _image: torch.Tensor,
+    model_key: Model, size: int, unit: tuple[int, int], image_key: str, _image: torch.Tensor
 ) -> tuple[np.ndarray, Agreement, int]:
     """The effective field |∂y_unit/∂x| (H, W), the pixels holding half of it, and the box check."""
-    model = weights(net, stack_text, removed, pool)
+    model, net = weights(model_key), model_key[0]
     x = network_input(_image, (size, size), N.NETWORKS[net][2] if net in N.NETWORKS else 3)
     erf = effective_rf(model, x, unit).numpy()
-    meta = _model(net, stack_text, removed, pool, "meta")
+    meta = _model(model_key, "meta")
     rf = receptive_field(meta, (size, size))
     got = gradient_box(meta, (size, size), unit)
     agree = compare(torch.tensor(rf_box(rf, *unit)), torch.tensor(got if got is not None else (0, 0, -1, -1)))
@@ -104,17 +101,14 @@ def vgg16_field() -> ReceptiveField:
 
 
 @st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
-def staircase(net: str, stack_text: str, removed: tuple[str, ...], pool: bool, size: int):
+def staircase(model_key: Model, size: int):
     """The staircase figure of one setting (a cache hit costs one unpickle of its prepared JSON)."""
-    return staircase_figure(geometry(net, stack_text, removed, pool, size).rows, (size, size))
+    return staircase_figure(geometry(model_key, size).rows, (size, size))
 
 
 @st.cache_data(max_entries=64, max_size="32MB", show_spinner=False)
 def field_view(
-    net: str,
-    stack_text: str,
-    removed: tuple[str, ...],
-    pool: bool,
+    model_key: Model,
     size: int,
     unit: tuple[int, int],
     image_key: str,
@@ -123,7 +117,7 @@ def field_view(
     _erf: np.ndarray | None,
 ):
     """The unit's field over the picture, keyed by everything it shows (with_erf: the effective field is drawn)."""
-    rf = geometry(net, stack_text, removed, pool, size).rf
+    rf = geometry(model_key, size).rf
     return field_figure(display_image(size, image_key, _image), rf, unit, _erf)
 
 
@@ -183,7 +177,7 @@ def explorer() -> None:
                 "global pooling."
             )
     try:
-        base = geometry(net, stack_text, (), False, size)
+        base = geometry((net, stack_text, (), False), size)
     except StrideLabError as exc:
         link.notice(snap, net=NETS[net])  # the link holds the network's title, as the widget shows it
         st.error(
@@ -201,9 +195,9 @@ def explorer() -> None:
         by = st.radio("A removed convolution becomes", REPLACE, key="by", bind="query-params", horizontal=True)
     off = [x for x in (off or []) if x in labels]
     removed = tuple(n for k, s in enumerate(base.steps) if labels[k] in off for n in s.names)
-    pool = by == REPLACE[1]
+    model_key = (net, stack_text, removed, by == REPLACE[1])
     try:
-        g = geometry(net, stack_text, removed, pool, size) if removed else base
+        g = geometry(model_key, size) if removed else base
     except StrideLabError as exc:
         link.notice(snap, net=NETS[net])  # the link holds the network's title, as the widget shows it
         st.error(
@@ -214,7 +208,7 @@ def explorer() -> None:
         return
     rf = g.rf
     _metrics(g, base, removed)
-    st.plotly_chart(staircase(net, stack_text, removed, pool, size), width="stretch", key="staircase")
+    st.plotly_chart(staircase(model_key, size), width="stretch", key="staircase")
     _staircase_caption(g, size)
 
     st.subheader("One output unit and its field")
@@ -237,25 +231,15 @@ def explorer() -> None:
             with heavy_slot() as ok:
                 if ok:
                     with st.spinner("Back-propagating from the unit…"):
-                        result = field(net, stack_text, removed, pool, size, unit, picked.key, picked.image)
+                        result = field(model_key, size, unit, picked.key, picked.image)
                 else:
                     st.warning(
                         "Another student's computation is running; the effective field will appear on your next "
                         "change.",
                         icon=":material/hourglass_top:",
                     )
-        fig = field_view(
-            net,
-            stack_text,
-            removed,
-            pool,
-            size,
-            unit,
-            picked.key,
-            result is not None,
-            picked.image,
-            result[0] if result is not None else None,
-        )
+        erf = result[0] if result is not None else None
+        fig = field_view(model_key, size, unit, picked.key, erf is not None, picked.image, erf)
         st.plotly_chart(fig, width="stretch", key="field_view", on_select=_pick, selection_mode="points")
         if result is not None:
             badge(
