@@ -72,10 +72,7 @@ def _num(v: float) -> str:
 def _grid(name: str, values: Grid, dtype: str = "torch.float64", indent: str = "") -> str:
     """``name = torch.tensor([[...], ...], dtype=...)`` spread over one line per row."""
     rows = [list(r) for r in values]
-    check(
-        len(rows) >= 1 and all(len(r) == len(rows[0]) >= 1 for r in rows),
-        "a grid must be a non-empty rectangle of numbers",
-    )
+    _shape(rows)  # a non-empty rectangle
     body = (",\n" + indent + "    ").join("[" + ", ".join(_num(v) for v in r) + "]" for r in rows)
     return f"{name} = torch.tensor([\n{indent}    {body},\n{indent}], dtype={dtype})"
 
