@@ -11,9 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from stride_core.arithmetic import AxisCoverage, Coverage, coverage_summary, macs, output_shape, output_size
+from stride_core.codegen import arithmetic_code, script_filename
 from stride_core.verify import compare
 from stride_core.viz.arithmetic import MAX_FRAMES, cost_figure, coverage_figure, placement_figure
 from ui import UrlLink, badge, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("arithmetic")
 link = UrlLink("arithmetic")
@@ -100,6 +102,10 @@ def calculator() -> None:
     c4.metric("Input pixels never read", f"{cov.never_read} ({cov.never_read / cov.pixels:.0%})")
     got = torch_output_shape(h, w, kh, kw, p, sh, sw, d)
     badge("the shape of F.conv2d's output", compare(torch.tensor([ho, wo]), torch.tensor(got if got else (-1, -1))))
+    code_expander(
+        arithmetic_code(h, w, kh, kw, p, sh, sw, d),
+        filename=script_filename("arithmetic", h=h, w=w, k=(kh, kw), p=p, s=(sh, sw), d=d),
+    )
 
     # Only the open tab is built and sent (the choice is in the URL too, as ?view=).
     place, coverage, cost = st.tabs(VIEWS, key="view", bind="query-params")

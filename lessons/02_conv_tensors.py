@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from lessons.cached import TensorProduct
+from stride_core.codegen import conv_tensor_code, script_filename
 from stride_core.conv_tensor import (
     conv_tensor,
     example_filter,
@@ -24,6 +25,7 @@ from stride_core.sampling import S
 from stride_core.verify import compare
 from stride_core.viz.conv_tensor import product_figure, slices_figure, toeplitz_figure
 from ui import UrlLink, badge, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("conv-tensors")
 link = UrlLink("conv-tensors")
@@ -141,6 +143,10 @@ def lesson() -> None:
     badge(
         "F.conv2d(X, H, stride=s) (Property 3)",
         compare(torch.from_numpy(r.by_tensor), torch.from_numpy(r.by_torch)),
+    )
+    code_expander(
+        conv_tensor_code(_grid(w_cells), _grid(x), int(s), filter_name=name, input_name=source),
+        filename=script_filename("conv_tensors", filter=name, a=a, b=b, input=source, rows=h, cols=w, s=s),
     )
 
     tab_slices, tab_matrix, tab_product = st.tabs(

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from lessons.cached import Subsampled
+from stride_core.codegen import grid_compose_code, polyphase_code, property4_code, sampling_grids_code, script_filename
 from stride_core.conv_tensor import example_filter, is_convolutional_tensor, property4
 from stride_core.sampling import T, compose, coverage, polyphase
 from stride_core.verify import Agreement, compare
@@ -22,6 +23,7 @@ from stride_core.viz.sampling import (
     polyphase_figure,
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("sampling-grids")
 link = UrlLink("sampling-grids")
@@ -121,6 +123,9 @@ def grids() -> None:
         f"exactly one grid per element: the {s * s} sub-matrices hold all {size * size} elements once",
         compare(coverage(size, size, s).double(), torch.ones(size, size, dtype=torch.float64)),
     )
+    code_expander(
+        sampling_grids_code(size, s), filename=script_filename("sampling_grids", n=size, s=s), key="code_grids"
+    )
     r, c = size - 1, size // 2  # 0-based, as on the axes
     grid_of = [f"({m}, {n})" for m in range(1, s + 1) for n in range(1, s + 1)]
     m, n = r % s + 1, c % s + 1
@@ -161,6 +166,11 @@ def composition() -> None:
     )
     st.plotly_chart(composition_figure(size, s, m, n, s_l), width="stretch", key="compose")
     badge(f"T^({s2})_{m2},{n2} applied once (Equation 26)", ok)
+    code_expander(
+        grid_compose_code(size, s_l, s, m, n),
+        filename=script_filename("grid_compose", n=size, sl=s_l, s=s, m=m, off=n),
+        key="code_compose",
+    )
 
 
 @st.fragment
@@ -197,6 +207,11 @@ def property_4() -> None:
     if not r.small.size:
         st.info("The grid (p, q) misses the padded filter entirely, so every entry of the sub-sampled tensor is zero.")
     badge("the convolutional tensor of the small filter", r.agree)
+    code_expander(
+        property4_code(name, size, s, m, n, p, q),
+        filename=script_filename("property4", filter=name, n=size, s=s, mn=(m, n), pq=(p, q)),
+        key="code_p4",
+    )
     if r.convolutional:
         st.success(
             "The sub-sampled tensor satisfies the shift equalities of Properties 1–2: it is convolutional.",
@@ -230,6 +245,12 @@ def image_components() -> None:
         + " Channel (m−1)·s + (n−1) holds the grid (m, n): the order F.pixel_unshuffle uses."
     )
     badge(f"F.pixel_unshuffle(x, {s}), channel for channel", ok, container=left)
+    with left:
+        code_expander(
+            polyphase_code(s, h, w, image_label=picked.label),
+            filename=script_filename("polyphase", s=s, size=(h, w)),
+            key="code_poly",
+        )
 
 
 st.subheader("1 · The s² grids of a stride")

@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
+from stride_core.codegen import script_filename, stride_channels_code, theorem1_code
 from stride_core.equivalence import lemma1_phase, strided_via_polyphase, theorem1_terms
 from stride_core.non_striding import (
     figure4_network,
@@ -33,6 +34,7 @@ from stride_core.viz.equivalence import (
     terms_figure,
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
+from ui.code import code_expander
 
 lesson_header("stride-channels")
 link = UrlLink("stride-channels")
@@ -242,6 +244,11 @@ def figure1() -> None:
     )
     st.plotly_chart(sums, width="stretch", key="phase_sum")
     badge(f"F.conv1d with stride {s}", agree)
+    code_expander(
+        stride_channels_code(w, x, s),
+        filename=script_filename("stride_channels_figure1", s=s, k=len(w), n=len(x)),
+        key="code_figure1",
+    )
 
 
 @st.fragment
@@ -296,6 +303,7 @@ def theorem1_view() -> None:
             f"Lemma 1 works on the unpadded image, and the {k}×{k} kernel does not fit the {h}×{wd} image; choose "
             "a smaller kernel."
         )
+        _theorem1_code(kname, s, pad, 1, 1, h, wd, picked.label)
         return
     if st.session_state.get("m", 1) > s or st.session_state.get("n", 1) > s:
         st.session_state["m"] = st.session_state["n"] = 1
@@ -307,6 +315,15 @@ def theorem1_view() -> None:
     fig, agree = lemma_figures(picked.key, size, kname, s, m, n, picked.image)
     st.plotly_chart(fig, width="stretch", key="lemma")
     badge(f"sub-sampling the stride-1 output on the grid T({m},{n})", agree)
+    _theorem1_code(kname, s, pad, m, n, h, wd, picked.label)
+
+
+def _theorem1_code(kname: str, s: int, pad: int, m: int, n: int, h: int, wd: int, label: str) -> None:
+    code_expander(
+        theorem1_code(kernel(kname).tolist(), s, pad, m, n, h=h, w=wd, kernel_name=kname, image_label=label),
+        filename=script_filename("stride_channels_theorem1", kernel=kname, s=s, pad=pad, m=m, n=n, size=(h, wd)),
+        key="code_theorem1",
+    )
 
 
 def theorem2_view() -> None:

@@ -20,6 +20,7 @@ from stride_core.aliasing import (
     shift_consistency,
     strided_convolve,
 )
+from stride_core.codegen import aliasing_code, script_filename
 from stride_core.images import zone_plate
 from stride_core.pyramid import (
     ALIGNMENTS,
@@ -45,6 +46,7 @@ from stride_core.viz.aliasing import (
     spectra_figure,
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("aliasing")
 link = UrlLink("aliasing")
@@ -209,6 +211,7 @@ def lab() -> None:
                 align,
                 reference,
             )
+            _code(kind, size, s, mode, depth if mode == "pyramid" else 3, methods, blur, seed, noise, image, ref, align)
         elif view == VIEWS[1]:
             _spectrum(spectrum_view(key, s_view, methods, blur, image), s_view)
         elif view == VIEWS[2]:
@@ -226,6 +229,32 @@ def lab() -> None:
         st.error(
             f"This image is too small for these settings ({exc}). Choose a larger working size, a smaller stride "
             "or fewer steps."
+        )
+
+
+def _code(kind, size, s, mode, depth, methods, blur, seed, noise, image, ref, align) -> None:
+    label = "the source's test image" if kind == "seed001" else IMAGES[kind]
+    code_expander(
+        aliasing_code(
+            kind,
+            size,
+            s,
+            mode=mode,
+            depth=depth if mode == "pyramid" else 3,
+            methods=methods,
+            blur=blur,
+            seed=int(seed),
+            noise=float(noise),
+            shape=tuple(image.shape),
+            image_label=label,
+        ),
+        filename=script_filename("aliasing", image=kind, size=size, mode=mode, s=s),
+        key="code_aliasing",
+    )
+    if ref != "noisy" or align != ALIGNMENTS[0]:
+        st.caption(
+            "The script scores the way the source did: against the noisy image, with the source's alignment. "
+            "The page's other choices of reference and alignment are not in it."
         )
 
 

@@ -21,6 +21,7 @@ from stride_core.backprop import (
     unread_input,
     weight_grad_steps,
 )
+from stride_core.codegen import backprop_code, script_filename
 from stride_core.verify import compare
 from stride_core.viz.backprop import (
     INPUT,
@@ -32,6 +33,7 @@ from stride_core.viz.backprop import (
     recipe_figure,
 )
 from ui import UrlLink, badge, lesson_header, predict_reveal
+from ui.code import code_expander
 
 lesson_header("backprop")
 link = UrlLink("backprop")
@@ -181,6 +183,12 @@ def explorer() -> None:
     st.plotly_chart(r.anim_w, width="stretch", key="anim_w")
     st.plotly_chart(r.pair_w, width="stretch", key="pair_w")
     badge("torch.autograd", r.ok_w)
+    code_expander(
+        backprop_code(v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]), one_d),
+        filename=script_filename(
+            "backprop", mode="1d" if one_d else "2d", n=v["n"], k=v["k"], s=v["s"], p=v["p"], seed=v["seed"]
+        ),
+    )
 
     chain_steps(v, one_d)
 

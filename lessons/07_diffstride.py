@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from stride_core.codegen import diffstride_code, script_filename
 from stride_core.device import bound_threads
 from stride_core.diffstride import (
     diff_stride,
@@ -27,6 +28,7 @@ from stride_core.training import train_strides
 from stride_core.verify import compare
 from stride_core.viz.diffstride import compare_figure, profiles_figure, runs_figure, spectrum_figure, training_figure
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
+from ui.code import code_expander
 
 lesson_header("diffstride")
 link = UrlLink("diffstride")
@@ -138,6 +140,10 @@ def explorer() -> None:
     )
     link.notice(snap)
     g = gradient(picked.key, sh, sw, r, loss, picked.image)
+    code_expander(
+        diffstride_code(sh, sw, r, loss, h=h, w=w, image_label=picked.label),
+        filename=script_filename("diffstride", size=(h, w), s=(sh, sw), r=r, loss=loss),
+    )
     cols = st.columns(3)
     cols[0].metric("L", f"{g.loss:.4g}")
     for col, name, d in zip(cols[1:], ("S_h", "S_w"), g.grad, strict=True):

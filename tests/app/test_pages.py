@@ -44,3 +44,8 @@ def test_lesson_default_run(lesson):
     assert not at.exception, at.exception[0].message if at.exception else ""
     assert at.title[0].value == lesson.title
     assert not at.error, [e.value for e in at.error]
+    # Issue 20: the PyTorch code for the current view is in the page's default view, with its script.
+    codes = [e for e in at.expander if e.label == "PyTorch code for this view"]
+    assert codes, f"{lesson.slug}: no 'PyTorch code for this view' expander in the default view"
+    scripts = [c.value for e in codes for c in e.code]
+    assert scripts and all("import torch" in s and "stride_core" not in s for s in scripts)
