@@ -71,6 +71,7 @@ __all__ = [
     "heatmap_text",
     "cell_text",
     "with_cell_text",
+    "label_text",
 ]
 
 SAFE: list[str] = list(qualitative.Safe)
@@ -423,13 +424,83 @@ def _trace_fmt(trace: dict[str, Any]) -> str:
     return template[template.index(":") + 1 : template.rindex("}")] if ":" in template else ".3~g"
 
 
+def label_text(
+    labels: Any,
+    z: Any,
+    colorscale: str | list,
+    zmin: float,
+    zmax: float,
+    *,
+    x: Any = None,
+    y: Any = None,
+    x0: float = 0,
+    y0: float = 0,
+    name: str = "",
+    size: int = CELL_TEXT_SIZE,
+) -> dict[str, Any]:
+    """A text-only scatter trace writing arbitrary per-cell labels (names, not only numbers) on a heatmap's cells.
+
+    labels[r][c] is written at the centre of cell [r, c] (column coordinate x[c] or x0 + c, row
+    coordinate y[r] or y0 + r) in black or white by `text_colours`; empty labels and NaN cells are
+    left out. Place it on the same axes as the heatmap it labels, after it.
+
+    Example:
+        >>> t = label_text([["a", ""], ["b", "c"]], [[0.0, 0.0], [0.0, 1.0]], GREY, 0, 1, x=[5, 6])
+        >>> t["text"], t["textfont"]["color"], t["x"], t["y"]
+        (['a', 'b', 'c'], ['white', 'white', 'black'], [5, 5, 6], [0, 1, 1])
+    """
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 1:
+        z = z[None, :]
+    colours = text_colours(z, colorscale, zmin, zmax)
+    xs = [x0 + c for c in range(z.shape[1])] if x is None else list(x)
+    ys = [y0 + r for r in range(z.shape[0])] if y is None else list(y)
+    cells = [
+        (r, c, str(labels[r][c]))
+        for r in range(z.shape[0])
+        for c in range(z.shape[1])
+        if np.isfinite(z[r, c]) and r < len(labels) and c < len(labels[r]) and labels[r][c] not in ("", None)
+    ]
+    return dict(
+        type="scatter",
+        mode="text",
+        x=[xs[c] for _, c, _ in cells],
+        y=[ys[r] for r, _, _ in cells],
+        text=[s for _, _, s in cells],
+        textposition="middle center",
+        textfont=dict(size=size, color=[str(colours[r, c]) for r, c, _ in cells]),
+        hoverinfo="skip",
+        showlegend=False,
+        name=f"{name} labels" if name else "labels",
+    )
+
+
 def cell_text(trace: dict[str, Any]) -> dict[str, Any]:
-    """The `heatmap_text` trace for a `heatmap(...)` trace dict (its z, colours, offsets, format and axes)."""
+    """The `heatmap_text` trace for a `heatmap(...)` trace dict (its z, colours, offsets, format and axes).
+
+    A heatmap whose texttemplate is "%{text}" gets its `text` labels written by `label_text` instead.
+    """
     z = np.asarray(trace["z"], dtype=float)
     lo, hi = trace.get("zmin"), trace.get("zmax")
     if lo is None or hi is None:
         finite = z[np.isfinite(z)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if trace.get("texttemplate") == "%{text}":
+        size = (trace.get("textfont") or {}).get("size", CELL_TEXT_SIZE)
+        t = label_text(
+            trace.get("text") or [],
+            z,
+            trace["colorscale"],
+            lo,
+            hi,
+            x=trace.get("x"),
+            y=trace.get("y"),
+            x0=trace.get("x0", 0),
+            y0=trace.get("y0", 0),
+            name=str(trace.get("name") or ""),
+            size=max(size, CELL_TEXT_SIZE),
+        )
+        return t | {k: trace[k] for k in ("xaxis", "yaxis") if k in trace}
     t = heatmap_text(
         z,
         trace["colorscale"],
