@@ -120,7 +120,7 @@ class Canvas:
         vgap: float = 0.12,
         top: float = 1.0,
         title_y: float | None = None,
-        title_size: int = 11,
+        title_size: int = 14,
         hide_untitled: bool = False,
         axes: dict | None = None,
         xaxis: dict | None = None,
