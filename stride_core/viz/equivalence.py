@@ -24,6 +24,7 @@ from ._style import (
     HEIGHT,
     HIGHLIGHT,
     MAGNITUDE,
+    MAX_CELL_TEXT,
     SAFE,
     SIGNED,
     SMALL_HEIGHT,
@@ -31,11 +32,13 @@ from ._style import (
     animation_controls,
     base_layout,
     colorscale_of,
+    colour_at,
     empty_figure,
     flat_scale,
     heatmap,
     image_axes,
     scatter,
+    with_cell_text,
 )
 
 __all__ = [
@@ -182,16 +185,17 @@ def strided_toeplitz_figure(
             xaxis="x2",
             yaxis="y2",
         )
-        return [strip, mat]
+        return [*with_cell_text(strip), *with_cell_text(mat)]  # each heatmap, then its black-or-white cell text
 
+    first = traces(orders[0])  # the strip and its labels on x/y, the matrix and its numbers on x2/y2
     fig = Canvas(rows=2, cols=1, row_heights=[0.14, 0.86], shared_xaxes=True, vertical_spacing=0.03)
-    fig.add_traces(traces(orders[0]), rows=[1, 2], cols=1)  # the strip on x/y, the matrix on x2/y2
-
+    fig.add_traces(first, rows=[1] * (len(first) - 2) + [2, 2], cols=1)
+    moving = ("type", "x", "y", "z", "text", "customdata", "textfont")
     fig.frames = [
         dict(
             name=names[k],
-            data=[{kk: v for kk, v in t.items() if kk in ("type", "z", "text", "customdata")} for t in traces(o)],
-            traces=[0, 1],
+            data=[{kk: v for kk, v in t.items() if kk in moving} for t in traces(o)],
+            traces=list(range(len(first))),
         )
         for k, o in enumerate(orders)
     ]
@@ -220,8 +224,10 @@ def phase_sum_figure(w: Sequence[float], x: Sequence[float], s: int, *, height: 
         labels.append(f"p={p + 1}: [{wp}] ∗ [{xp}]" if len(d.w_p[p]) else f"p={p + 1}: no filter taps → 0")
     labels += ["sum of the phases", f"w ∗{d.s} x (F.conv1d, stride {d.s})"]
     z = np.vstack([d.terms, d.total[None], d.reference[None]])
-    fig = Canvas().add_trace(
-        heatmap(z, colorscale=MAGNITUDE, label="row", fmt=".4~g", text=True, xgap=2, ygap=2, name="values")
+    fig = Canvas().add_traces(
+        with_cell_text(
+            heatmap(z, colorscale=MAGNITUDE, label="row", fmt=".4~g", text=True, xgap=2, ygap=2, name="values")
+        )
     )
     fig.update_yaxes(
         autorange="reversed", tickmode="array", tickvals=list(range(len(labels))), ticktext=labels, showgrid=False
@@ -315,17 +321,19 @@ def terms_figure(terms: Sequence[Term], reference: torch.Tensor, *, height: int 
     ym, yc = _mosaic(d.y_pq, s, gap=max(1, max(t.shape[0] for t in d.y_pq) // 16))
     ymax = max(float(np.nanmax(np.abs(ym))) if np.isfinite(ym).any() else 0.0, 1e-12)
     yscale, ymin = (MAGNITUDE, 0.0) if not np.isfinite(ym).any() or np.nanmin(ym) >= 0 else (SIGNED, -ymax)
-    fig.add_trace(
-        heatmap(
-            wm,
-            colorscale=SIGNED,
-            name="T(w) tiles",
-            label="w tiles",
-            fmt=".2g",
-            text=wm.shape[0] <= 12 and wm.shape[1] <= 12,
+    fig.add_traces(
+        with_cell_text(
+            heatmap(
+                wm,
+                colorscale=SIGNED,
+                name="T(w) tiles",
+                label="w tiles",
+                fmt=".2g",
+                text=wm.shape[0] <= 12 and wm.shape[1] <= 12,
+            )
         ),
-        row=1,
-        col=1,
+        1,
+        1,
     )
     fig.add_trace(heatmap(_f32(xm), colorscale=GREY, name="T(x) tiles", label="x tiles", text=False), row=1, col=2)
     fig.add_trace(
@@ -381,26 +389,32 @@ def sum_figure(terms: Sequence[Term], reference: torch.Tensor, *, height: int = 
         horizontal_spacing=0.05,
     )
     scale, lo, hi = _output_scale(d.reference)
-    fig.add_trace(
-        heatmap(_f32(d.total), colorscale=scale, zmin=lo, zmax=hi, name="sum of terms", label="Σ"), row=1, col=1
+    fig.add_traces(
+        with_cell_text(heatmap(_f32(d.total), colorscale=scale, zmin=lo, zmax=hi, name="sum of terms", label="Σ")),
+        1,
+        1,
     )
-    fig.add_trace(
-        heatmap(_f32(d.reference), colorscale=scale, zmin=lo, zmax=hi, name="F.conv2d", label="y"), row=1, col=2
+    fig.add_traces(
+        with_cell_text(heatmap(_f32(d.reference), colorscale=scale, zmin=lo, zmax=hi, name="F.conv2d", label="y")),
+        1,
+        2,
     )
-    fig.add_trace(
-        heatmap(
-            _f32(d.diff),
-            colorscale=MAGNITUDE,
-            zmin=0,
-            zmax=max(float(d.diff.max()), 1e-12),
-            name="|difference|",
-            label="|Δ|",
-            fmt=".1e",
-            showscale=True,
-            colorbar=dict(thickness=10, x=1.0),
+    fig.add_traces(
+        with_cell_text(
+            heatmap(
+                _f32(d.diff),
+                colorscale=MAGNITUDE,
+                zmin=0,
+                zmax=max(float(d.diff.max()), 1e-12),
+                name="|difference|",
+                label="|Δ|",
+                fmt=".1e",
+                showscale=True,
+                colorbar=dict(thickness=10, x=1.0),
+            )
         ),
-        row=1,
-        col=3,
+        1,
+        3,
     )
     return _three_images(fig, height)
 
@@ -458,23 +472,25 @@ def lemma_figure(
         [f"{v:.2g}" if (i >= d.m - 1 and j >= d.n - 1) else "0" for j, v in enumerate(row)]
         for i, row in enumerate(d.padded)
     ]
-    fig.add_trace(
-        dict(
-            type="heatmap",
-            z=d.phase,
-            text=labels,
-            texttemplate="%{text}" if d.padded.shape[0] <= 10 else None,
-            colorscale=_phase_scale(d.s * d.s),
-            zmin=-0.5,
-            zmax=d.s * d.s - 0.5,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            name="padded filter",
-            hovertemplate="O(w)[%{y}, %{x}] = %{text}<extra></extra>",
+    fig.add_traces(
+        with_cell_text(
+            dict(
+                type="heatmap",
+                z=d.phase,
+                text=labels,
+                texttemplate="%{text}" if d.padded.shape[0] <= 10 else None,
+                colorscale=_phase_scale(d.s * d.s),
+                zmin=-0.5,
+                zmax=d.s * d.s - 0.5,
+                showscale=False,
+                xgap=2,
+                ygap=2,
+                name="padded filter",
+                hovertemplate="O(w)[%{y}, %{x}] = %{text}<extra></extra>",
+            )
         ),
-        row=1,
-        col=1,
+        1,
+        1,
     )
     fig.add_trace(heatmap(_f32(d.full), colorscale=GREY, name="stride-1 output", label="y", text=False), row=1, col=2)
     fig.add_trace(
@@ -559,44 +575,51 @@ def sharing_figure(
         return empty_figure("No filter bank to show.")
     kh, kw = d.kernel
     n = kh * kw
+    # With a highlight the other weights step back: their colours are mixed 40 % into white (as opacity 0.4 would
+    # show them), so that each label's black or white is chosen against the colour actually drawn.
+    colours = [SAFE[i % len(SAFE)] if highlight is None else _faded(SAFE[i % len(SAFE)]) for i in range(n)]
     scale = []
     for i in range(n):
-        scale += [[i / n, SAFE[i % len(SAFE)]], [(i + 1) / n, SAFE[i % len(SAFE)]]]
+        scale += [[i / n, colours[i]], [(i + 1) / n, colours[i]]]
     zeros = np.where(np.isnan(d.grid), 0.0, np.nan)
     names = np.array([f"w[{a},{b}]" for a in range(kh) for b in range(kw)])
     text = np.where(np.isnan(d.grid), "0", names[np.nan_to_num(d.grid, nan=0).astype(int)])
-    small = d.grid.shape[0] <= 24 and d.grid.shape[1] <= 24
+    small = d.grid.shape[0] <= MAX_CELL_TEXT and d.grid.shape[1] <= MAX_CELL_TEXT  # 14 px names fit
     fig = Canvas().add_traces(
         [
-            dict(
-                type="heatmap",
-                z=zeros,
-                colorscale=flat_scale(GREY_90),
-                showscale=False,
-                hoverinfo="skip",
-                xgap=1,
-                ygap=1,
-                name="zero",
+            *with_cell_text(
+                dict(
+                    type="heatmap",
+                    z=zeros,
+                    text=np.where(np.isnan(d.grid), "0", "").tolist(),
+                    texttemplate="%{text}" if small else None,
+                    colorscale=flat_scale(GREY_90),
+                    showscale=False,
+                    hoverinfo="skip",
+                    xgap=1,
+                    ygap=1,
+                    name="zero",
+                )
             ),
-            dict(
-                type="heatmap",
-                z=d.grid,
-                text=text.tolist(),
-                texttemplate="%{text}" if small else None,
-                textfont=dict(size=9),
-                colorscale=scale,
-                zmin=-0.5 if n == 1 else 0,
-                zmax=n - 0.5 if n > 1 else 0.5,
-                showscale=False,
-                xgap=1,
-                ygap=1,
-                name="copied weight",
-                hovertemplate="row %{y}, col %{x}: copy of %{text}<extra></extra>",
+            *with_cell_text(
+                dict(
+                    type="heatmap",
+                    z=d.grid,
+                    text=text.tolist(),
+                    texttemplate="%{text}" if small else None,
+                    colorscale=scale,
+                    zmin=-0.5 if n == 1 else 0,
+                    zmax=n - 0.5 if n > 1 else 0.5,
+                    showscale=False,
+                    xgap=1,
+                    ygap=1,
+                    name="copied weight",
+                    hovertemplate="row %{y}, col %{x}: copy of %{text}<extra></extra>",
+                )
             ),
         ]
     )
     if highlight is not None and 0 <= highlight < n:
-        fig.data[1]["opacity"] = 0.4  # the other weights step back
         yy, xx = np.nonzero(d.grid == highlight)
         fig.add_trace(
             scatter(
@@ -619,6 +642,13 @@ def sharing_figure(
     fig.update_yaxes(title=dict(text=f"{d.r_out**2} output channels (m, n)"))
     fig.update_layout(showlegend=highlight is not None, legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return base_layout(fig, height=height).figure()
+
+
+def _faded(colour: str, alpha: float = 0.4) -> str:
+    """A colour drawn at opacity alpha over white, as an opaque rgb(...) colour."""
+    rgb = np.array(colour_at([1.0], [[0, colour], [1, colour]], 0, 1)[0])
+    r, g, b = (alpha * rgb + (1 - alpha) * 255).round().astype(int)
+    return f"rgb({r},{g},{b})"
 
 
 class ParamsData(NamedTuple):

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from stride_core.equivalence import lemma1_phase, theorem1_terms
 from stride_core.non_striding import layer_table, lenet_striding, to_non_striding, weight_origin
 from stride_core.training import EpochStats
+from stride_core.viz._style import colour_at
 from stride_core.viz.equivalence import (
     _figure1_data,
     _lemma_data,
@@ -57,21 +58,27 @@ class TestFigure1:
 
     def test_toeplitz_figure(self):
         fig = strided_toeplitz_figure([1, 2, 3, 4], range(1, 9), 2)
-        assert len(fig.data) == 2 and [t.type for t in fig.data] == ["heatmap", "heatmap"]
+        # the strip and the matrix, each followed by its labels drawn black or white per cell
+        assert [t.type for t in fig.data] == ["heatmap", "scatter", "heatmap", "scatter"]
+        assert [t.name for t in fig.data[1::2]] == ["labels", "numbers"]
         assert [f.name for f in fig.frames] == ["start", "phase 1", "phase 2"]
         last = fig.frames[-1]
         assert [t.split(" ·")[0] for t in last.data[0].text[0]] == ["x1", "x3", "x5", "x7", "x2", "x4", "x6", "x8"]
+        assert list(last.data[1].text) == list(last.data[0].text[0])  # the labels move with their columns
         assert list(fig.frames[1].data[0].text[0][:5]) == ["x1 · p=1", "x3 · p=1", "x5 · p=1", "x7 · p=1", "x2 · p=2"]
-        assert np.array(last.data[1].z)[:, :4].tolist() == [
+        assert np.array(last.data[2].z)[:, :4].tolist() == [
             [1, 3, 0, 0],
             [0, 1, 3, 0],
             [0, 0, 1, 3],
         ]  # phase-1 block: Toeplitz of [1, 3]
+        z = np.array(last.data[2].z)
+        assert list(last.data[3].text) == [f"{v:g}" for v in z.ravel()]  # every matrix entry written, row by row
         fig.to_dict()
 
     def test_phase_sum_figure(self):
         fig = phase_sum_figure([1, 2, 3, 4], range(1, 9), 2)
-        assert len(fig.data) == 1 and np.array(fig.data[0].z).shape == (4, 3)
+        assert [t.type for t in fig.data] == ["heatmap", "scatter"] and np.array(fig.data[0].z).shape == (4, 3)
+        assert list(fig.data[1].text) == [f"{v:g}" for v in np.array(fig.data[0].z).ravel()]
         assert fig.layout.yaxis.ticktext[0].startswith("p=1: [1, 3]")
         fig.to_dict()
 
@@ -112,12 +119,15 @@ class TestTerms:
         terms, ref = _terms(s, k=2)
         d = _terms_data(terms, ref)
         fig = terms_figure(terms, ref)
-        assert [t.name for t in fig.data] == ["T(w) tiles", "T(x) tiles", "term tiles"]
+        numbers = ["T(w) tiles numbers"] if max(np.array(fig.data[0].z).shape) <= 12 else []
+        assert [t.name for t in fig.data] == ["T(w) tiles", *numbers, "T(x) tiles", "term tiles"]
         empties = [a.text for a in fig.layout.annotations if "empty" in (a.text or "")]
         assert len(empties) == 2 * sum(w.size == 0 for w in d.w_pq)
         fig.to_dict()
         fig2 = sum_figure(terms, ref)
-        assert [t.name for t in fig2.data] == ["sum of terms", "F.conv2d", "|difference|"]
+        assert [t.name for t in fig2.data] == [
+            x for n in ("sum of terms", "F.conv2d", "|difference|") for x in (n, f"{n} numbers")
+        ]
         fig2.to_dict()
 
     def test_edge_inputs(self):
@@ -140,7 +150,9 @@ class TestLemma:
         x, w = torch.rand(1, 1, 6, 6), torch.ones(1, 1, 2, 2)
         full = F.conv2d(x, w)
         fig = lemma_figure(w[0, 0].numpy(), full[0, 0].numpy(), lemma1_phase(x, w, 2, 2, 2)[0, 0].numpy(), 2, 2, 2)
-        assert [t.name for t in fig.data] == ["padded filter", "stride-1 output", "sampled by T", "Lemma 1"]
+        names = ["padded filter", "padded filter labels", "stride-1 output", "sampled by T", "Lemma 1"]
+        assert [t.name for t in fig.data] == names
+        assert list(fig.data[1].text) == [v for row in fig.data[0].text for v in row]
         fig.to_dict()
 
 
@@ -163,15 +175,20 @@ class TestSharing:
         args = (weight_origin(lenet_striding(), (1, 28, 28), 2).numpy(), (5, 5), 20, 1, 4)
         d = _sharing_data(*args)
         fig = sharing_figure(*args, highlight=7)
-        assert [t.name for t in fig.data] == ["zero", "copied weight", "copies of w[1,2]"]
-        assert len(fig.data[2].x) == d.copies[7] == 4
+        names = ["zero", "zero labels", "copied weight", "copied weight labels", "copies of w[1,2]"]
+        assert [t.name for t in fig.data] == names
+        assert len(fig.data[4].x) == d.copies[7] == 4
         assert len(fig.layout.shapes) == (4 - 1) + (4 - 1)
         fig.to_dict()
-        assert (
-            fig.data[1].opacity == 0.4
-            and len(sharing_figure(*args).data) == 2
-            and sharing_figure(*args).data[1].opacity is None
-        )
+        # every cell is labelled: "0" on the structural zeros, the copied weight's name elsewhere
+        assert len(fig.data[1].text) == np.isnan(d.grid).sum() and set(fig.data[1].text) == {"0"}
+        assert sorted(fig.data[3].text) == sorted(f"w[{int(v) // 5},{int(v) % 5}]" for v in d.grid[~np.isnan(d.grid)])
+        plain = sharing_figure(*args)
+        assert [t.name for t in plain.data] == names[:4]
+        # with a highlight the other weights step back: every colour is paler (mixed into white)
+        lum = [colour_at([0.0], [[0, c], [1, c]], 0, 1)[0].sum() for f in (plain, fig) for _, c in f.data[2].colorscale]
+        half = len(lum) // 2
+        assert all(b > a for a, b in zip(lum[:half], lum[half:], strict=True))
 
     def test_edge_inputs(self):
         assert _sharing_data(np.zeros((2, 2)), (1, 1), 1) is None
