@@ -1080,16 +1080,20 @@ x = torch.where(hit, salt.double(), background)[None].float()  # (1, SIZE, SIZE)
 
 UPSTREAM = ("random integers", "all ones", "squared error")
 
-_BACKPROP = (
-    _HEADER
-    + '''
+# The opening of the scripts that work on one (H, W) input with a (KH, KW) kernel and an (SH, SW) stride.
+_SIZES_2D = """
 import torch
 import torch.nn.functional as F
 
 H, W = $h, $w  # input size$one_d_note
 KH, KW = $kh, $kw  # kernel size
 SH, SW = $sh, $sw  # stride
-PH, PW = $ph, $pw  # zero padding
+"""
+
+_BACKPROP = (
+    _HEADER
+    + _SIZES_2D
+    + '''PH, PW = $ph, $pw  # zero padding
 SEED = $seed
 
 # The page's example: small random integers, drawn in this order from one seeded generator.
@@ -1502,14 +1506,8 @@ def transposed_size_code(rows: Sequence[int], cols: Sequence[int]) -> str:
 
 _STAMPS = (
     _HEADER
-    + """
-import torch
-import torch.nn.functional as F
-
-H, W = $h, $w  # input size$one_d_note
-KH, KW = $kh, $kw  # kernel size
-SH, SW = $sh, $sw  # stride
-PH, PW = $ph, $pw  # padding (cut off the output)
+    + _SIZES_2D
+    + """PH, PW = $ph, $pw  # padding (cut off the output)
 OH, OW = $oh, $ow  # output_padding (added at the bottom and right)
 SEED = $seed
 
