@@ -238,13 +238,6 @@ def calculator() -> None:
         "F.conv_transpose2d's output shape",
         compare(torch.tensor(r.ours), torch.tensor(r.torch if r.torch else (-1, -1))),
     )
-    st.latex(r"n_{\text{out}} = (n - 1)\,s - 2p + d\,(k - 1) + \text{output\_padding} + 1")
-    st.markdown(
-        "Dumoulin and Visin's guide derives this size for d = 1; its extra term for the leftover rows is what PyTorch "
-        "calls *output_padding*, and the dilation term d(k − 1) is PyTorch's. Read it as a convolution run backwards: "
-        "the *n − 1* gaps between inputs are stretched to *s* pixels each, the dilated kernel adds *d(k − 1)*, and the "
-        "padding *p* is now *cut off* each end instead of added."
-    )
 
     st.subheader("Many sizes, one output: why output_padding exists")
     axes = (("rows", *h), ("columns", *w)) if h != w else (("both", *h),)
@@ -499,7 +492,18 @@ def image_view() -> None:
 # ---------------------------------------------------------------------------------------------
 # The page.
 
+st.markdown(
+    "**A transposed convolution runs a strided convolution backwards: every input pixel adds a copy of the kernel, "
+    "weighted by its value, to the output, each copy s pixels on from its neighbour's.**"
+)
 st.subheader("Output size")
+st.latex(r"n_{\text{out}} = (n - 1)\,s - 2p + d\,(k - 1) + \text{output\_padding} + 1")
+st.markdown(
+    "Dumoulin and Visin's guide derives this size for d = 1; its extra term for the leftover rows is what PyTorch "
+    "calls *output_padding*, and the dilation term d(k − 1) is PyTorch's. Read it as a convolution run backwards: "
+    "the *n − 1* gaps between inputs are stretched to *s* pixels each, the dilated kernel adds *d(k − 1)*, and the "
+    "padding *p* is now *cut off* each end instead of added."
+)
 calculator()
 st.subheader("Stride run backwards: every input pixel stamps the kernel")
 stamps()
