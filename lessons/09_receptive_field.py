@@ -417,6 +417,14 @@ def _table_row(r: LayerRow) -> dict:
     }
 
 
+st.markdown(
+    "**Each layer widens a unit's receptive field r by d(k − 1) times the jump j (how far apart its input units sit, "
+    "in input pixels), and each stride s multiplies the jump: every later layer then widens the field s times more.**"
+)
+st.latex(
+    r"r_\ell = r_{\ell-1} + d_\ell (k_\ell - 1)\, j_{\ell-1},\qquad j_\ell = s_\ell\, j_{\ell-1},\qquad "
+    r"P_\ell = P_{\ell-1} + p_\ell\, j_{\ell-1}"
+)
 explorer()
 
 st.subheader("The rule")
