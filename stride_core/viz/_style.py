@@ -488,7 +488,7 @@ def cell_text(trace: dict[str, Any]) -> dict[str, Any]:
     if trace.get("texttemplate") == "%{text}":
         size = (trace.get("textfont") or {}).get("size", CELL_TEXT_SIZE)
         t = label_text(
-            trace.get("text") or [],
+            trace["text"] if trace.get("text") is not None else [],
             z,
             trace["colorscale"],
             lo,

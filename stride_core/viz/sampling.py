@@ -17,11 +17,13 @@ import torch
 from ..sampling import T, compose, coverage, pad_filter, phase_map
 from ._canvas import Canvas, Figure
 from ._style import (
+    FONT_SIZE,
     GREY,
     GREY_96,
     HEIGHT,
     HIGHLIGHT,
     LIGHT_BLUE,
+    MAX_CELL_TEXT,
     MUTED,
     SAFE,
     SIGNED,
@@ -32,6 +34,7 @@ from ._style import (
     heatmap,
     image_axes,
     scatter,
+    with_cell_text,
 )
 
 __all__ = [
@@ -102,17 +105,18 @@ def grid_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure:
     d = _grid_data(H, W, s)
     k = s * s
     m, n = d.phase // s + 1, d.phase % s + 1
-    fig = Canvas().add_trace(
-        _phase_trace(
-            d.phase,
-            k,
-            name="grids",
-            text=d.text,
-            texttemplate="%{text}",
-            textfont=dict(size=11 if max(H, W) <= 10 else 9),
-            customdata=np.stack([d.values, m, n], axis=-1),
-            hovertemplate=f"x[%{{y}}, %{{x}}] = %{{customdata[0]}}: kept by "
-            f"T<sup>({s})</sup><sub>%{{customdata[1]}},%{{customdata[2]}}</sub><extra></extra>",
+    fig = Canvas().add_traces(
+        with_cell_text(  # the labels in black or white, whichever reads better on each grid's colour
+            _phase_trace(
+                d.phase,
+                k,
+                name="grids",
+                text=d.text,
+                texttemplate="%{text}" if max(H, W) <= MAX_CELL_TEXT else None,  # 14 px labels fit up to 16×16
+                customdata=np.stack([d.values, m, n], axis=-1),
+                hovertemplate=f"x[%{{y}}, %{{x}}] = %{{customdata[0]}}: kept by "
+                f"T<sup>({s})</sup><sub>%{{customdata[1]}},%{{customdata[2]}}</sub><extra></extra>",
+            )
         )
     )
     image_axes(fig)
@@ -165,15 +169,17 @@ def components_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure
     text = np.where(np.isnan(values), "", np.char.mod("%d", np.nan_to_num(values).astype(int)))
     k = s * s
     labels = dict(text=text, texttemplate="%{text}") if max(H, W) <= 12 else {}
-    fig = Canvas().add_trace(
-        _phase_trace(
-            colour,
-            k,
-            name="sub-matrices",
-            customdata=values,
-            hoverongaps=False,
-            **labels,
-            hovertemplate="element %{customdata} of x<extra></extra>",
+    fig = Canvas().add_traces(
+        with_cell_text(
+            _phase_trace(
+                colour,
+                k,
+                name="sub-matrices",
+                customdata=values,
+                hoverongaps=False,
+                **labels,
+                hovertemplate="element %{customdata} of x<extra></extra>",
+            )
         )
     )
     for (m, n), p, (y, x) in zip(d.offsets, d.parts, tops, strict=True):
@@ -184,7 +190,7 @@ def components_figure(H: int, W: int, s: int, *, height: int = HEIGHT) -> Figure
                 text=f"{grid_name(s, m, n)}: {p.shape[0]}×{p.shape[1]}",
                 showarrow=False,
                 yanchor="bottom",
-                font=dict(size=12),
+                font=dict(size=FONT_SIZE),
             )
         )
     image_axes(fig, show_ticks=False)
@@ -279,26 +285,30 @@ def compose_figure(H: int, W: int, s: int, m: int, n: int, s_l: int, *, height: 
     )
     marks = np.array(["", "·", "●"])
     outer_text = np.char.add(d.values.astype(str), np.where(d.stage == 2, " ●", "")) if max(H, W) <= 12 else None
-    fig.add_trace(
-        _stage_trace(
-            d.stage,
-            "x",
-            marks[d.stage] if outer_text is None else outer_text,
-            d.values,
-            "x[%{y}, %{x}] = %{customdata}",
+    fig.add_traces(
+        with_cell_text(
+            _stage_trace(
+                d.stage,
+                "x",
+                marks[d.stage] if outer_text is None else outer_text,
+                d.values,
+                "x[%{y}, %{x}] = %{customdata}",
+            )
         ),
-        row=1,
-        col=1,
+        1,
+        1,
     )
     inner_text = np.char.add(d.inner.astype(str), np.where(d.inner_stage == 2, " ●", ""))
-    fig.add_trace(
-        _stage_trace(d.inner_stage, "inner", inner_text, d.inner, "y[%{y}, %{x}] = x element %{customdata}"),
-        row=1,
-        col=2,
+    fig.add_traces(
+        with_cell_text(
+            _stage_trace(d.inner_stage, "inner", inner_text, d.inner, "y[%{y}, %{x}] = x element %{customdata}")
+        ),
+        1,
+        2,
     )
     image_axes(fig, row=1, col=1)
     image_axes(fig, row=1, col=2)
-    fig.update_annotations(font=dict(size=12), yshift=22)  # subplot titles above the index ticks
+    fig.update_annotations(font=dict(size=FONT_SIZE), yshift=22)  # subplot titles above the index ticks
     base_layout(fig, height=height)
     fig.update_layout(margin=dict(t=70))
     return fig.figure()
@@ -343,17 +353,21 @@ def filter_sampling_figure(
         ),
     )
     zr = np.abs(d.w).max() or 1.0
-    fig.add_trace(
-        heatmap(d.w, colorscale=SIGNED, zmin=-zr, zmax=zr, name="H", label="H", xgap=2, ygap=2, fmt=".3~g"),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        heatmap(
-            d.padded, colorscale=SIGNED, zmin=-zr, zmax=zr, name="padded", label="O(H)", xgap=2, ygap=2, fmt=".3~g"
+    fig.add_traces(
+        with_cell_text(
+            heatmap(d.w, colorscale=SIGNED, zmin=-zr, zmax=zr, name="H", label="H", xgap=2, ygap=2, fmt=".3~g")
         ),
-        row=1,
-        col=2,
+        1,
+        1,
+    )
+    fig.add_traces(
+        with_cell_text(
+            heatmap(
+                d.padded, colorscale=SIGNED, zmin=-zr, zmax=zr, name="padded", label="O(H)", xgap=2, ygap=2, fmt=".3~g"
+            )
+        ),
+        1,
+        2,
     )
     pr, pc = np.nonzero(d.picked)
     fig.add_trace(
@@ -383,20 +397,22 @@ def filter_sampling_figure(
             col=2,
         )
     if d.small.size:
-        fig.add_trace(
-            heatmap(
-                d.small,
-                colorscale=SIGNED,
-                zmin=-zr,
-                zmax=zr,
-                name="small filter",
-                label="H'",
-                xgap=2,
-                ygap=2,
-                fmt=".3~g",
+        fig.add_traces(
+            with_cell_text(
+                heatmap(
+                    d.small,
+                    colorscale=SIGNED,
+                    zmin=-zr,
+                    zmax=zr,
+                    name="small filter",
+                    label="H'",
+                    xgap=2,
+                    ygap=2,
+                    fmt=".3~g",
+                )
             ),
-            row=1,
-            col=3,
+            1,
+            3,
         )
     else:
         x3, y3 = fig.ref(1, 3)
@@ -414,7 +430,7 @@ def filter_sampling_figure(
         image_axes(fig, row=1, col=c)
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(dtick=1)
-    fig.update_annotations(font=dict(size=12), yshift=22)  # subplot titles above the index ticks
+    fig.update_annotations(font=dict(size=FONT_SIZE), yshift=22)  # subplot titles above the index ticks
     base_layout(fig, height=height, showlegend=False)
     fig.update_layout(margin=dict(t=70))
     return fig.figure()
@@ -457,7 +473,7 @@ def polyphase_figure(parts: np.ndarray, s: int, *, height: int = HEIGHT) -> Figu
         )
     )
     for title, (y, x) in zip(d.titles, tops, strict=True):
-        fig.add_annotation(dict(x=x, y=y, text=title, showarrow=False, yanchor="bottom", font=dict(size=12)))
+        fig.add_annotation(dict(x=x, y=y, text=title, showarrow=False, yanchor="bottom", font=dict(size=FONT_SIZE)))
     image_axes(fig, show_ticks=False)
     base_layout(fig, height=height)
     fig.update_layout(plot_bgcolor=WHITE, margin=dict(t=30))

@@ -21,8 +21,14 @@ class TestGridFigure:
 
     def test_traces(self):
         fig = V.grid_figure(6, 6, 2)
-        assert [t.name for t in fig.data] == ["grids"]
+        assert [t.name for t in fig.data] == ["grids", "grids labels"]  # the labels drawn black or white per cell
         assert fig.data[0].zmax == 3.5 and fig.layout.yaxis.autorange == "reversed"
+        labels = fig.data[1]
+        at = {(x, y): t for x, y, t in zip(labels.x, labels.y, labels.text, strict=True)}
+        assert len(at) == 36 and at[(3, 2)] == "15<br>(1,2)" and at[(0, 1)] == "6<br>(2,1)"
+        assert min(labels.textfont.size, 14) == 14
+        # too fine a grid for 14 px labels: colour and hover only
+        assert [t.name for t in V.grid_figure(17, 17, 2).data] == ["grids"]
         fig.to_dict()
 
     def test_edge(self):
@@ -46,7 +52,8 @@ class TestComponentsFigure:
 
     def test_traces(self):
         fig = V.components_figure(7, 5, 3)
-        assert [t.name for t in fig.data] == ["sub-matrices"]
+        assert [t.name for t in fig.data] == ["sub-matrices", "sub-matrices labels"]
+        assert sorted(int(t) for t in fig.data[1].text) == list(range(35))  # every element of x written once
         assert len(fig.layout.annotations) == 9 and "T<sup>(3)</sup><sub>2,3</sub>" in fig.layout.annotations[5].text
         # the values in the mosaic are all of x, each once
         values = np.asarray(fig.data[0].customdata, dtype=float)
@@ -55,7 +62,7 @@ class TestComponentsFigure:
 
     def test_edge(self):
         assert len(V.components_figure(16, 16, 4).layout.annotations) == 16
-        assert V.components_figure(16, 16, 4).data[0].texttemplate is None
+        assert [t.name for t in V.components_figure(16, 16, 4).data] == ["sub-matrices"]  # no room for numbers
         assert len(V.components_figure(4, 4, 0).data) == 0
 
 
@@ -72,7 +79,13 @@ class TestComposeFigure:
 
     def test_traces(self):
         fig = V.compose_figure(12, 12, 2, 2, 1, 3)
-        assert [t.name for t in fig.data] == ["x", "inner"]
+        assert [t.name for t in fig.data] == ["x", "x labels", "inner", "inner labels"]
+        inner = np.arange(144).reshape(12, 12)[::3, ::3]
+        kept = {
+            (int(x), int(y)) for x, y, t in zip(fig.data[3].x, fig.data[3].y, fig.data[3].text, strict=True) if "●" in t
+        }
+        expected = {(c, r) for r in range(1, 4, 2) for c in range(0, 4, 2)}  # T^(2)_{2,1}: rows 1, 3 and columns 0, 2
+        assert kept == expected and len(fig.data[3].text) == inner.size
         assert "T<sup>(6)</sup><sub>4,1</sub>" in fig.layout.annotations[0].text
         fig.to_dict()
 
@@ -82,7 +95,7 @@ class TestComposeFigure:
         fig = V.compose_figure(4, 4, 4, 4, 4, 4)
         # T^(4)_{1,1} keeps only x[0, 0] (blue); T^(4)_{4,4} of that 1×1 matrix keeps nothing (no orange)
         assert np.array_equal(fig.data[0].z, np.pad([[1]], ((0, 3), (0, 3))))
-        assert np.array_equal(fig.data[1].z, [[1]])
+        assert np.array_equal(fig.data[2].z, [[1]])
         assert len(V.compose_figure(4, 4, 0, 1, 1, 1).data) == 0
 
 
@@ -97,9 +110,19 @@ class TestFilterSamplingFigure:
 
     def test_traces(self):
         fig = V.filter_sampling_figure(np.arange(9.0).reshape(3, 3), 2, 2, 2, 1, 1)
-        assert [t.name for t in fig.data] == ["H", "padded", "grid T(2)_1,1", "H inside the zero padding", "small filter"]
-        outline = fig.data[3]
-        assert list(outline.x) == [0.5, 3.5, 3.5, 0.5, 0.5] and list(outline.y) == [0.5, 0.5, 3.5, 3.5, 0.5]  # H starts at (1, 1)
+        names = ["H", "H numbers", "padded", "padded numbers", "grid T(2)_1,1", "H inside the zero padding"]
+        assert [t.name for t in fig.data] == [*names, "small filter", "small filter numbers"]
+        padded = np.pad(np.arange(9.0).reshape(3, 3), ((1, 0), (1, 0)))  # O_{1,1}(H)
+        assert list(fig.data[3].text) == [f"{v:g}" for v in padded.ravel()]
+        assert list(fig.data[7].text) == [f"{v:g}" for v in padded[::2, ::2].ravel()]  # T^(2)_{1,1}
+        outline = fig.data[5]
+        assert list(outline.x) == [0.5, 3.5, 3.5, 0.5, 0.5] and list(outline.y) == [
+            0.5,
+            0.5,
+            3.5,
+            3.5,
+            0.5,
+        ]  # H starts at (1, 1)
         fig.to_dict()
         no_pad = V.filter_sampling_figure(np.ones((3, 3)), 2, 1, 1, 2, 2)
         assert "H inside the zero padding" not in [t.name for t in no_pad.data]
