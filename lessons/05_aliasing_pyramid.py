@@ -508,9 +508,10 @@ st.markdown(
     "table beside our numbers, and the two choices it made silently (what to score against, and where to put each "
     "output pixel when blowing it back up)."
 )
-st.latex(
-    r"\text{keep every } s\text{-th pixel:}\quad |f| < \tfrac{1}{2s} \text{ survives},\qquad "
+st.latex(  # two lines: one line is wider than the page at 1280×720 and would be cut off
+    r"\begin{gathered}\text{keep every } s\text{-th pixel:}\quad |f| < \tfrac{1}{2s} \text{ survives},\\ "
     r"f \ge \tfrac{1}{2s} \;\to\; \bigl|f - \tfrac{k}{s}\bigr| \text{ (nearest integer } k\text{, in cycles per pixel)}"
+    r"\end{gathered}"
 )
 lab()
 
