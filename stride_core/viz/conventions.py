@@ -35,6 +35,7 @@ from ._style import (
     image_axes,
     scatter,
     signed_range,
+    with_cell_text,
 )
 
 __all__ = [
@@ -226,7 +227,7 @@ def windows_figure(
     if len(d.never):
         marker = dict(symbol="x-thin", size=16, line=dict(width=2, color=HIGHLIGHT))
         fig.add_trace(_cell_marks(d.never, "never read", marker, "x[%{y}, %{x}] is never read", showlegend=True), 1, 1)
-    fig.add_trace(_values(d.out, name=out_title, label="y"), row=1, col=2)
+    fig.add_traces(with_cell_text(_values(d.out, name=out_title, label="y")), 1, 2)
     _grid_axes(fig, 1, 1, (-p, h + p - 1), (-p, w + p - 1))
     _grid_axes(fig, 1, 2, (0, d.out.shape[0] - 1), (0, d.out.shape[1] - 1))
     return _finish(fig, height=height, legend=dict(orientation="h", y=-0.02, yanchor="top", x=0))
@@ -268,9 +269,8 @@ def outputs_figure(
     first_output = len(panels) - 1
     for col, (z, t, label) in enumerate(panels, start=1):
         is_output = label == "y"
-        fig.add_trace(
-            _values(z, name=t, label=label, signed=is_output, zrange=d.zrange if is_output else None), row=1, col=col
-        )
+        trace = _values(z, name=t, label=label, signed=is_output, zrange=d.zrange if is_output else None)
+        fig.add_traces(with_cell_text(trace), 1, col)  # numbers black or white, whichever reads on their cell
         _grid_axes(fig, 1, col, (0, z.shape[0] - 1), (0, z.shape[1] - 1))
         if is_output and len(d.differ):
             size = int(max(8, min(26, 220 / max(z.shape))))
@@ -308,9 +308,18 @@ def flip_figure(w: Any, *, height: int = SMALL_HEIGHT + 60) -> Figure:
         return empty_figure("No kernel to flip.")
     kh, kw = d.steps[0].shape
     fig = Canvas()
-    fig.add_trace(_values(d.steps[0], name="kernel", label="w", zrange=d.zrange))
+    traces = with_cell_text(_values(d.steps[0], name="kernel", label="w", zrange=d.zrange))
+    fig.add_traces(traces)
+    moving = ("type", "z", "x", "y", "text", "textfont")  # each frame moves the numbers and their colours too
     fig.frames = [
-        dict(data=[dict(type="heatmap", z=z.tolist())], traces=[0], name=n)
+        dict(
+            data=[
+                {key: v for key, v in t.items() if key in moving}
+                for t in with_cell_text(_values(z, name="kernel", label="w", zrange=d.zrange))
+            ],
+            traces=list(range(len(traces))),
+            name=n,
+        )
         for z, n in zip(d.steps, d.names, strict=True)
     ]
     image_axes(fig)

@@ -35,7 +35,10 @@ class TestWindowsFigure:
     def test_traces(self):
         e = seed002_examples()[2]
         fig = V.windows_figure(ARTICLE_INPUT, (3, 3), 2, e.torch_output, p=1, out_title="F.conv2d")
-        assert [t.type for t in fig.data] == ["heatmap", "heatmap"]  # every pixel is read: no cross trace
+        # every pixel is read: no cross trace; the output's numbers drawn black or white per cell
+        assert [t.name for t in fig.data] == ["input", "F.conv2d", "F.conv2d numbers"]
+        out = np.asarray(e.torch_output, dtype=float)
+        assert list(fig.data[2].text) == [f"{v:.3g}" for v in out.ravel()]
         assert len(fig.layout.shapes) == 4
         assert fig.data[0].text[0][0] == "0" and fig.data[0].text[1][1] == "1"  # padding, then x[0, 0]
         fig.to_dict()
@@ -43,7 +46,7 @@ class TestWindowsFigure:
     def test_never_read_trace(self):
         e = seed002_examples()[1]
         fig = V.windows_figure(ARTICLE_INPUT, (3, 3), 4, e.output)
-        assert [t.name for t in fig.data] == ["input", "never read", "output"]
+        assert [t.name for t in fig.data] == ["input", "never read", "output", "output numbers"]
         assert len(fig.data[1].x) == 7
 
     def test_empty(self):
@@ -60,7 +63,8 @@ class TestOutputsFigure:
 
     def test_equal_outputs_have_no_markers(self):
         fig = V.outputs_figure(np.ones((3, 3)), np.ones((3, 3)), titles=("a", "b"))
-        assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+        assert [t.name for t in fig.data] == ["a", "a numbers", "b", "b numbers"]
+        assert list(fig.data[3].text) == ["1"] * 9
         fig.to_dict()
 
     def test_marked_cells_are_where_values_differ(self):
@@ -68,8 +72,10 @@ class TestOutputsFigure:
         b = a.copy()
         b[1, 2] += 1
         fig = V.outputs_figure(a, b, titles=("a", "b"))
-        markers = [t for t in fig.data if t.type == "scatter"]
+        markers = [t for t in fig.data if t.name == "values differ"]
         assert len(markers) == 2 and markers[0].x == (2,) and markers[0].y == (1,)
+        numbers = next(t for t in fig.data if t.name == "b numbers")
+        assert list(numbers.text) == [f"{v:g}" for v in b.ravel()]  # b's numbers, "6" at [1, 2]
         assert "(3×3)" in fig.layout.annotations[0].text
 
     def test_shapes_differ(self):
@@ -86,6 +92,8 @@ class TestFlipFigure:
         fig = V.flip_figure(w)
         assert len(fig.frames) == 3 and [f.name for f in fig.frames] == list(d.names)
         assert [list(r) for r in fig.frames[2].data[0].z] == torch.rot90(w, 2).tolist()
+        # the numbers turn with their cells: frame 2 writes rot180(w) row by row
+        assert list(fig.frames[2].data[1].text) == [f"{v:g}" for v in torch.rot90(w, 2).flatten().tolist()]
         assert len(fig.layout.sliders[0].steps) == 3
         fig.to_dict()
 
