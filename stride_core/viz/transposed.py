@@ -31,8 +31,10 @@ from ._style import (
     colorscale_of,
     empty_figure,
     heatmap,
+    heatmap_text,
     image_axes,
     signed_range,
+    with_cell_text,
 )
 from .backprop import Box, _np, _outline  # (row, col, height, width) boxes and their outlines, shared
 
@@ -216,21 +218,30 @@ def _stamp_data(steps: StampSteps) -> StampData:
     return StampData(x, tuple(frames), (r0, c0, ho, wo), (zx, zs, zc), int(final.max()) if final.size else 0, titles)
 
 
-_STAMP_MOVING = (1, 2, 3, 4, 6, 7)  # pixel box, stamp, canvas, its footprint, counts, its footprint
+def _numbers(
+    z: np.ndarray, zr: tuple[float, float], scale: str, fmt: str = ".3~g", x0: float = 0, y0: float = 0
+) -> dict:
+    """A frame's restyle of a grid's cell numbers: where they are, what they say, each one's black or white."""
+    t = heatmap_text(z, scale, zr[0], zr[1], fmt=fmt, x0=x0, y0=y0)
+    return dict(type="scatter", x=t["x"], y=t["y"], text=t["text"], textfont=t["textfont"])
 
 
-def _stamp_traces(f: StampFrame) -> list[dict]:
-    """The moving traces of one frame, in the order of _STAMP_MOVING."""
+def _stamp_traces(f: StampFrame, d: StampData) -> dict[str, dict]:
+    """The moving traces of one frame by key (a grid's name, "<name> numbers", or "<row><col> line <i>")."""
     px, py = _outline(f.pixel)
     fx, fy = _outline(f.footprint)
-    return [
-        dict(type="scatter", x=px, y=py),
-        dict(type="heatmap", z=_cells(f.stamp)),
-        dict(type="heatmap", z=_cells(f.running)),
-        dict(type="scatter", x=fx, y=fy),
-        dict(type="heatmap", z=_cells(f.counts)),
-        dict(type="scatter", x=fx, y=fy),
-    ]
+    _, zs, zc = d.zranges
+    return {
+        "11 line 0": dict(type="scatter", x=px, y=py),
+        "stamp": dict(type="heatmap", z=_cells(f.stamp)),
+        "stamp numbers": _numbers(f.stamp, zs, SIGNED),
+        "sum": dict(type="heatmap", z=_cells(f.running)),
+        "sum numbers": _numbers(f.running, zc, SIGNED),
+        "21 line 0": dict(type="scatter", x=fx, y=fy),
+        "count": dict(type="heatmap", z=_cells(f.counts)),
+        "count numbers": _numbers(f.counts, (0, max(1, d.max_count)), MAGNITUDE, "d"),
+        "22 line 0": dict(type="scatter", x=fx, y=fy),
+    }
 
 
 def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 320, duration_ms: int = 600) -> Figure:
@@ -267,10 +278,14 @@ def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 320, duration_ms: 
         return [_line(first.footprint, name="stamp"), crop]
 
     outlines = {(1, 1): [_line(first.pixel, name="pixel")], (2, 1): canvas_marks(legend=True), (2, 2): canvas_marks()}
+    keys: list[str] = []  # each trace's key in _stamp_traces, in trace order
     for z, scale, zr, name, label, show, extra, (r, c) in grids:
-        fig.add_trace(_grid_trace(z, zr, name, label, show, scale=scale, **extra), r, c)
-        for trace in outlines.get((r, c), []):
+        for trace in with_cell_text(_grid_trace(z, zr, name, label, show, scale=scale, **extra)):
+            fig.add_trace(trace, r, c)  # the grid, then its numbers (black or white by contrast) when shown
+            keys.append(trace["name"])
+        for i, trace in enumerate(outlines.get((r, c), [])):
             fig.add_trace(trace, r, c)
+            keys.append(f"{r}{c} line {i}")
     for (r, c), shape in (
         ((1, 1), d.x.shape),
         ((1, 2), first.stamp.shape),
@@ -278,10 +293,19 @@ def stamp_figure(steps: StampSteps, *, height: int = HEIGHT + 320, duration_ms: 
         ((2, 2), first.running.shape),
     ):
         _grid_axes(fig, r, c, shape)
-    fig.frames = [
-        dict(name=str(k), data=_stamp_traces(f), traces=list(_STAMP_MOVING), layout=dict(title=dict(text=f.caption)))
-        for k, f in enumerate(d.frames)
-    ]
+    moving = [key for key in _stamp_traces(first, d) if key in keys]  # numbers hidden on a large canvas stay out
+    frames = []
+    for k, f in enumerate(d.frames):
+        t = _stamp_traces(f, d)
+        frames.append(
+            dict(
+                name=str(k),
+                data=[t[key] for key in moving],
+                traces=[keys.index(key) for key in moving],
+                layout=dict(title=dict(text=f.caption)),
+            )
+        )
+    fig.frames = frames
     _play(fig, [f.name for f in d.frames], first.caption, height=height, duration_ms=duration_ms)
     fig.update_layout(
         margin=dict(t=120, b=90, r=40),
@@ -384,10 +408,12 @@ def direct_figure(dc: DirectConvolution, x: Any, *, height: int = HEIGHT, durati
     fig = Canvas(rows=1, cols=3, subplot_titles=d.titles, column_widths=[0.45, 0.2, 0.35], horizontal_spacing=0.06)
     zg, zk, zr = d.zranges
     small = max(d.grid_shape) <= MAX_CELL_TEXT + 8
-    fig.add_trace(_grid_trace(first.grid, zg, "grid", "grid", small, x0=first.grid_at[1], y0=first.grid_at[0]), 1, 1)
+    # each grid, then its numbers (black or white by contrast) when shown
+    grid = with_cell_text(_grid_trace(first.grid, zg, "grid", "grid", small, x0=first.grid_at[1], y0=first.grid_at[0]))
+    fig.add_traces(grid, 1, 1)
     fig.add_trace(_line(None, name="zeros inserted", color=MUTED, dash="dot", width=2), 1, 1)
-    fig.add_trace(_grid_trace(first.kernel, zk, "kernel", "k", True), 1, 2)
-    fig.add_trace(_grid_trace(first.result, zr, "result", "y", small), 1, 3)
+    fig.add_traces(with_cell_text(_grid_trace(first.kernel, zk, "kernel", "k", True)), 1, 2)
+    fig.add_traces(with_cell_text(_grid_trace(first.result, zr, "result", "y", small)), 1, 3)
     r0, c0 = d.grid_origin
     image_axes(fig, row=1, col=1)
     fig.update_xaxes(row=1, col=1, range=[c0 - 0.5, c0 + d.grid_shape[1] - 0.5], **_ticks(d.grid_shape[1]))
@@ -400,18 +426,14 @@ def direct_figure(dc: DirectConvolution, x: Any, *, height: int = HEIGHT, durati
     for k, f in enumerate(d.frames):
         box = d.inserted_box if k >= 1 else None
         bx, by = _outline(box)
+        gy, gx = f.grid_at
+        data = [dict(type="heatmap", z=_cells(f.grid), x0=gx, y0=gy)]
+        data += [_numbers(f.grid, zg, SIGNED, x0=gx, y0=gy)] if small else []
+        data += [dict(type="scatter", x=bx, y=by), dict(type="heatmap", z=_cells(f.kernel))]
+        data += [_numbers(f.kernel, zk, SIGNED), dict(type="heatmap", z=_cells(f.result))]
+        data += [_numbers(f.result, zr, SIGNED)] if small else []
         frames.append(
-            dict(
-                name=str(k),
-                traces=[0, 1, 2, 3],
-                layout=dict(title=dict(text=f.caption)),
-                data=[
-                    dict(type="heatmap", z=_cells(f.grid), x0=f.grid_at[1], y0=f.grid_at[0]),
-                    dict(type="scatter", x=bx, y=by),
-                    dict(type="heatmap", z=_cells(f.kernel)),
-                    dict(type="heatmap", z=_cells(f.result)),
-                ],
-            )
+            dict(name=str(k), traces=list(range(len(data))), layout=dict(title=dict(text=f.caption)), data=data)
         )
     fig.frames = frames
     _play(fig, [f.name for f in d.frames], first.caption, height=height, duration_ms=duration_ms)
@@ -455,21 +477,23 @@ def overlap_figure(maps: Sequence[tuple[str, Any, Interior | None]], *, height: 
     top = max(1, max(int(p.counts.max()) for p in d))
     fig = Canvas(rows=1, cols=len(d), subplot_titles=[p.title for p in d], horizontal_spacing=0.06)
     for i, p in enumerate(d, start=1):
-        fig.add_trace(
-            heatmap(
-                p.counts,
-                colorscale=MAGNITUDE,
-                zmin=0,
-                zmax=top,
-                name=p.title,
-                label="count",
-                fmt="d",
-                xgap=1,
-                ygap=1,
-                showscale=i == len(d),
-                colorbar=dict(title=dict(text="count"), thickness=12, tickfont=dict(size=TEXT), dtick=1),
-            )
-            | dict(textfont=dict(size=TEXT)),
+        fig.add_traces(
+            with_cell_text(  # the counts in black or white, whichever reads on their cell
+                heatmap(
+                    p.counts,
+                    colorscale=MAGNITUDE,
+                    zmin=0,
+                    zmax=top,
+                    name=p.title,
+                    label="count",
+                    fmt="d",
+                    xgap=1,
+                    ygap=1,
+                    showscale=i == len(d),
+                    colorbar=dict(title=dict(text="count"), thickness=12, tickfont=dict(size=TEXT), dtick=1),
+                )
+                | dict(textfont=dict(size=TEXT))
+            ),
             1,
             i,
         )

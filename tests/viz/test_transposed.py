@@ -76,9 +76,21 @@ class TestStampFigure:
     def test_figure(self):
         *_, st = steps()
         fig = stamp_figure(st)
-        names = [t.name for t in fig.data]
-        assert names == ["x", "pixel", "stamp", "sum", "stamp", "output area", "count", "stamp", "output area"]
-        assert len(fig.frames) == 11 and list(fig.frames[3].traces) == [1, 2, 3, 4, 6, 7]
+        names = [t.name for t in fig.data]  # each grid followed by its numbers, black or white by contrast
+        assert names == [
+            *("x", "x numbers", "pixel", "stamp", "stamp numbers", "sum", "sum numbers", "stamp", "output area"),
+            *("count", "count numbers", "stamp", "output area"),
+        ]
+        # the frames move the pixel box, the stamp, the canvas, the counts, their numbers and the footprints
+        assert len(fig.frames) == 11 and list(fig.frames[3].traces) == [2, 3, 4, 5, 6, 7, 9, 10, 11]
+        # frame 6 has stamped pixels (0,0)..(1,2): its numbers are the sum of the first 6 stamps, and their counts
+        x, w, _ = steps()
+        first6 = (torch.arange(9) < 6).double().reshape(1, 1, 3, 3)
+        canvas = F.conv_transpose2d(first6 * x[None, None], w[None, None], stride=2)[0, 0]
+        counts = F.conv_transpose2d(first6, torch.ones(1, 1, 3, 3, dtype=torch.float64), stride=2)[0, 0]
+        frame = fig.frames[6]
+        assert list(frame.data[4].text) == [f"{v:.3g}" for v in canvas.flatten().tolist()]
+        assert list(frame.data[7].text) == [str(int(v)) for v in counts.flatten().tolist()]
         assert (
             fig.layout.sliders[0].steps[1].label == "(0,0)" and fig.layout.updatemenus[0].buttons[0].label == "▶ Play"
         )
@@ -115,7 +127,14 @@ class TestDirectFigure:
     def test_figure(self):
         x, w = example_input(3, 3, seed=2)
         fig = direct_figure(as_direct_convolution(x[None, None], w[None, None], 2), x)
-        assert [t.name for t in fig.data] == ["grid", "zeros inserted", "kernel", "result"]
+        names = ["grid", "grid numbers", "zeros inserted", "kernel", "kernel numbers", "result", "result numbers"]
+        assert [t.name for t in fig.data] == names
+        # the last frame writes rot180(w) in the kernel panel and conv_transpose2d's output in the result panel
+        last = fig.frames[-1]
+        assert list(last.traces) == list(range(7))
+        assert list(last.data[4].text) == [f"{v:.3g}" for v in w.flip(0, 1).flatten().tolist()]
+        ref = F.conv_transpose2d(x[None, None], w[None, None], stride=2)[0, 0]
+        assert list(last.data[6].text) == [f"{v:.3g}" for v in ref.flatten().tolist()]
         assert len(fig.frames) == 5 and fig.layout.annotations[0].text == "x → zeros inserted → padded"
         fig.to_dict()
 
@@ -131,8 +150,9 @@ class TestOverlapFigures:
     def test_figure(self):
         maps = [(f"k = {k}", overlap_map(6, k, 2), overlap_interior(6, k, 2)) for k in (3, 4)]
         fig = overlap_figure(maps)
-        assert [t.type for t in fig.data] == ["heatmap", "scatter"] * 2
-        assert fig.data[0].zmax == fig.data[2].zmax == 4 and fig.data[2].showscale
+        assert [t.name for t in fig.data] == [x for k in (3, 4) for x in (f"k = {k}", f"k = {k} numbers", "interior")]
+        assert fig.data[0].zmax == fig.data[3].zmax == 4 and fig.data[3].showscale
+        assert list(fig.data[1].text) == [str(v) for v in overlap_map(6, 3, 2).flatten().tolist()]
         fig.to_dict()
 
     def test_profile(self):
