@@ -1100,6 +1100,10 @@ SEED = $seed
 g = torch.Generator().manual_seed(SEED)
 x = torch.randint(-2, 3, (H, W), generator=g).double()
 w = torch.randint(-1, 3, (KH, KW), generator=g).double()
+for _ in range(32):  # never a lone tap (a one-tap kernel only shifts): drawn again, as the page does
+    if int((w != 0).sum()) >= min(2, KH * KW):
+        break
+    w = torch.randint(-1, 3, (KH, KW), generator=g).double()
 y = F.conv2d(x[None, None], w[None, None], stride=(SH, SW), padding=(PH, PW))[0, 0]
 print(f"output size: {y.shape[0]} x {y.shape[1]}")
 
