@@ -29,6 +29,10 @@ for group in GROUPS:
 # Our own menu instead of Streamlit's sidebar navigation, whose list markup puts <div>s between
 # <ul> and <li> (axe-core: "list" and "listitem", serious): page links, grouped under headings.
 current = st.navigation(sections, position="hidden")
+# KaTeX gives display formulas their own horizontal scroll box; a formula a pixel wider than the
+# column then becomes a scrollable region no keyboard can reach (axe: scrollable-region-focusable).
+# Our own fixed CSS (nothing a user typed): formulas stay unclipped instead.
+st.html("<style>.katex-display { overflow: visible !important; }</style>")
 with st.sidebar:
     for group, pages in sections.items():
         st.markdown(f"**{group}**")

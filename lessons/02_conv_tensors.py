@@ -228,8 +228,8 @@ st.markdown(
     "by a slice element-wise and adding everything up gives one output value."
 )
 st.latex(
-    r"[\mathcal{H}X]_{i,j} = \sum_{k}\sum_{\ell} \mathcal{H}_{i,j,k,\ell}\, X_{k,\ell}, \qquad "
-    r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H"
+    r"\begin{gathered}{}[\mathcal{H}X]_{i,j} = \sum_{k}\sum_{\ell} \mathcal{H}_{i,j,k,\ell}\, X_{k,\ell} \\ "
+    r"\mathcal{H}(i, j,\; i{:}i{+}a{-}1,\; j{:}j{+}b{-}1) = H\end{gathered}"
 )
 lesson()
 

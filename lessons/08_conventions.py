@@ -282,9 +282,9 @@ def same_section() -> None:
         correct=after,
     )
     st.latex(
-        rf"\text{{out}} = \lceil {n}/{s} \rceil = {r.tf_shape[0]},\quad "
+        rf"\begin{{gathered}}\text{{out}} = \lceil {n}/{s} \rceil = {r.tf_shape[0]},\quad "
         rf"\text{{total}} = \max\big(({r.tf_shape[0]} - 1)\cdot {s} + {d}\cdot({k} - 1) + 1 - {n},\ 0\big) "
-        rf"= {before + after},\quad \text{{before}} = {before},\ \text{{after}} = {after}"
+        rf"= {before + after},\\ \text{{before}} = {before},\ \text{{after}} = {after}\end{{gathered}}"
     )
     st.plotly_chart(r.padding, width="stretch", key="same_padding")
     st.caption(
@@ -318,9 +318,9 @@ def pool_section() -> None:
         "start in the right padding (or after it), it would see no input at all, and PyTorch drops it."
     )
     st.latex(
-        r"n_{\text{out}} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1"
-        r"\qquad\text{ceil\_mode: } \left\lceil \frac{n + 2p - k}{s} \right\rceil + 1"
-        r",\ \text{minus one if } (n_{\text{out}} - 1)\,s \ge n + p"
+        r"\begin{gathered}n_{\text{out}} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1 \\"
+        r"\text{ceil\_mode: } \left\lceil \frac{n + 2p - k}{s} \right\rceil + 1"
+        r",\ \text{minus one if } (n_{\text{out}} - 1)\,s \ge n + p\end{gathered}"
     )
     n, k, s, p = slider_row(
         ("Input length n", 3, 12, 5, "pn"),
