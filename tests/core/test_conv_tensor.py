@@ -147,7 +147,9 @@ class TestTensorProduct:
         g = torch.Generator().manual_seed(1)
         C = torch.randn(2, 3, 4, 5, generator=g, dtype=torch.float64)
         X = torch.randn(4, 5, generator=g, dtype=torch.float64)
-        ref = torch.tensor([[sum(C[i, j, k, l] * X[k, l] for k in range(4) for l in range(5)) for j in range(3)] for i in range(2)])
+        ref = torch.tensor(
+            [[sum(C[i, j, k, l] * X[k, l] for k in range(4) for l in range(5)) for j in range(3)] for i in range(2)]
+        )
         torch.testing.assert_close(tensor_product(C, X), ref)
 
     def test_exception(self):
@@ -280,8 +282,14 @@ class TestShiftOrbit:
         values = C[tuple(orbit.T)]
         assert torch.equal(values, torch.full_like(values, C[tuple(idx)]))
         # and the orbit is complete: every index with the same offsets (k - i, l - j) is listed
-        expected = {(a, b, c, d) for a in range(C.shape[0]) for b in range(C.shape[1]) for c in range(C.shape[2]) for d in range(C.shape[3])
-                    if c - a == idx[2] - idx[0] and d - b == idx[3] - idx[1]}
+        expected = {
+            (a, b, c, d)
+            for a in range(C.shape[0])
+            for b in range(C.shape[1])
+            for c in range(C.shape[2])
+            for d in range(C.shape[3])
+            if c - a == idx[2] - idx[0] and d - b == idx[3] - idx[1]
+        }
         assert set(map(tuple, orbit.tolist())) == expected
 
     def test_exception(self):

@@ -62,7 +62,9 @@ class TestPyramidFigure:
 
     def test_true_sizes_of_display_copies(self):
         small = np.zeros((16, 16))
-        d = V._pyramid_data(small, {"naive_subsample": [np.zeros((8, 8))]}, ["s = 4"], {"naive_subsample": [(128, 128)]}, (512, 512))
+        d = V._pyramid_data(
+            small, {"naive_subsample": [np.zeros((8, 8))]}, ["s = 4"], {"naive_subsample": [(128, 128)]}, (512, 512)
+        )
         assert d.cells[0].title == "original<br>512×512" and d.cells[1].title.endswith("s = 4 · 128×128")
         fig = V.pyramid_figure(np.zeros((100, 100)), {"naive_subsample": [np.zeros((50, 50))]}, col_titles=["s = 2"])
         assert fig.data[0].zsmooth == "best" and fig.data[1].zsmooth is False  # smooth only above SMOOTH_ABOVE pixels
@@ -128,7 +130,9 @@ class TestSpectrumFigure:
         assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].xref == "x"
         assert len({t.zmax for t in fig.data}) == 1  # one colour range for all panels
         fig.to_dict()
-        shown = f._replace(**{k: display_copy(getattr(f, k), 8) for k in ("spectrum", "subsampled", "baseband", "aliased")})
+        shown = f._replace(
+            **{k: display_copy(getattr(f, k), 8) for k in ("spectrum", "subsampled", "baseband", "aliased")}
+        )
         small = V.folding_figure(shown, 2)
         assert small.data[0].z.shape == (8, 8) and small.layout.shapes[0].x0 == fig.layout.shapes[0].x0
         small.to_dict()
@@ -202,4 +206,6 @@ class TestMethodColor:
     def test_distinct_and_stable(self):
         colors = [V.method_color(m) for m in METHODS]
         assert len(set(colors)) == len(METHODS) and V.method_color("other") == V.MUTED
-        assert V.correlation_figure([(2, "blur_pool", (12, 12), 0.5)]).data[0].marker.color == V.method_color("blur_pool")
+        assert V.correlation_figure([(2, "blur_pool", (12, 12), 0.5)]).data[0].marker.color == V.method_color(
+            "blur_pool"
+        )
