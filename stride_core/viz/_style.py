@@ -521,3 +521,20 @@ def with_cell_text(trace: dict[str, Any]) -> list[dict[str, Any]]:
         return [trace]
     bare = {k: v for k, v in trace.items() if k not in ("texttemplate", "textfont")}
     return [bare, cell_text(trace)]
+
+
+def spectrum_panel(p: Any, *, zmax: float, **props: Any) -> dict[str, Any]:
+    """A magnitude heatmap of one spectrum panel (z on a frequency grid x0 + i·dx, y0 + j·dy), 0 … zmax."""
+    return dict(
+        type="heatmap",
+        z=p.z,
+        x0=p.x0,
+        dx=p.dx,
+        y0=p.y0,
+        dy=p.dy,
+        colorscale=colorscale_of(MAGNITUDE),
+        zmin=0,
+        zmax=zmax,
+        name=p.title,
+        **props,
+    )

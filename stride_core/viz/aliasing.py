@@ -20,15 +20,14 @@ from ._style import (
     BLACK,
     GREY,
     HIGHLIGHT,
-    MAGNITUDE,
     MUTED,
     SAFE,
     SMALL_HEIGHT,
     WHITE,
     base_layout,
-    colorscale_of,
     empty_figure,
     scatter,
+    spectrum_panel,
 )
 
 __all__ = [
@@ -359,17 +358,9 @@ def _spectra_row(panels: list[SpectrumPanel], *, height: int, ticks: bool) -> Ca
     for c, p in enumerate(panels, start=1):
         sx = _axis_suffix(c)
         data.append(
-            dict(
-                type="heatmap",
-                z=p.z,
-                x0=p.x0,
-                dx=p.dx,
-                y0=p.y0,
-                dy=p.dy,
-                colorscale=colorscale_of(MAGNITUDE),
-                zmin=0,
+            spectrum_panel(
+                p,
                 zmax=zmax,
-                name=p.title,
                 showscale=c == len(panels),
                 colorbar=dict(title=dict(text="log(1+|·|)"), thickness=10),
                 xaxis=f"x{sx}",

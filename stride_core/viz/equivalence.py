@@ -752,11 +752,7 @@ def lenet_training_figure(
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(title=dict(text="epoch"), dtick=1)
-    fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    fig.update_yaxes(rangemode="tozero", row=1, col=3)  # a time axis starts at 0: no exaggerated gaps
-    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
-    return base_layout(fig, height=height).update_layout(margin=dict(t=40)).figure()
+    return _finish_training(fig, height)
 
 
 class SeedsData(NamedTuple):
@@ -829,6 +825,11 @@ def lenet_seeds_figure(
                 row=1,
                 col=col,
             )
+    return _finish_training(fig, height)
+
+
+def _finish_training(fig: Canvas, height: int) -> Figure:
+    """The axes and legend both training figures share: epochs, accuracy in %, seconds from 0."""
     fig.update_xaxes(title=dict(text="epoch"), dtick=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     fig.update_yaxes(rangemode="tozero", row=1, col=3)  # a time axis starts at 0: no exaggerated gaps

@@ -34,6 +34,7 @@ from ._style import (
     heatmap_text,
     image_axes,
     signed_range,
+    spectrum_panel,
     with_cell_text,
 )
 from .backprop import Box, _np, _outline  # (row, col, height, width) boxes and their outlines, shared
@@ -727,17 +728,9 @@ def checkerboard_spectrum_figure(
     pooled = f" (max of {f}×{f} bins)" if f > 1 else ""
     for i, p in enumerate(panels, start=1):
         fig.add_trace(
-            dict(
-                type="heatmap",
-                z=p.z,
-                x0=p.x0,
-                dx=p.dx,
-                y0=p.y0,
-                dy=p.dy,
-                colorscale=colorscale_of(MAGNITUDE),
-                zmin=0,
+            spectrum_panel(
+                p,
                 zmax=255,
-                name=p.title,
                 showscale=i == len(panels),
                 colorbar=dict(
                     title=dict(text="log(1+|·|)"),
