@@ -162,7 +162,12 @@ def lab() -> None:
         reference, ref = image, "noisy"
         if kind == "seed001":
             ref = c.radio(
-                "Score against", list(REFS), format_func=REFS.get, key="ref", bind="query-params", horizontal=True
+                "Score against",
+                list(REFS),
+                format_func=lambda k: REFS.get(k, k),
+                key="ref",
+                bind="query-params",
+                horizontal=True,
             )
             if ref == "clean":
                 reference = base_image(kind, size, seed, 0.0)
@@ -183,7 +188,11 @@ def lab() -> None:
         )
         a, b = st.columns([3, 4])
         align = b.radio(
-            "Upsampling before scoring", list(ALIGNS), format_func=ALIGNS.get, key="align", bind="query-params"
+            "Upsampling before scoring",
+            list(ALIGNS),
+            format_func=lambda k: ALIGNS.get(k, k),
+            key="align",
+            bind="query-params",
         )
         view = a.radio("Show", VIEWS, horizontal=True, key="view", bind="query-params")
     shown = {"image": IMAGES[kind], "mode": MODES[mode], "align": ALIGNS[align]} | (

@@ -66,8 +66,12 @@ class TestZonePlate:
         n = 20
         i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         c = (n - 1) / 2
-        expected = 0.5 + 0.5 * np.cos(np.pi / n * ((i - c) ** 2 + (j - c) ** 2))
+        k = 0.45 * np.pi / np.hypot(c, c)  # 0.45 cycles per pixel at the corners: below Nyquist everywhere
+        expected = 0.5 + 0.5 * np.cos(k * ((i - c) ** 2 + (j - c) ** 2))
         np.testing.assert_allclose(zone_plate(n)[0].numpy(), expected, atol=1e-6)
+        # the ring constant can also be given: the old pi/n plate (0.71 cycles per pixel in the corners)
+        old = 0.5 + 0.5 * np.cos(np.pi / n * ((i - c) ** 2 + (j - c) ** 2))
+        np.testing.assert_allclose(zone_plate(n, k=np.pi / n)[0].numpy(), old, atol=1e-6)
 
     def test_exception(self):
         with pytest.raises(ValueCheckError):
