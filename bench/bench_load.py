@@ -461,6 +461,12 @@ def polls(url: str, pids: list[int], lessons: list[str], students: int, duration
         if in_room:
             stored = stored_answers(code)
             sent = res["answers_sent"]
+            diff = _per_question(code, res["polls"])
+            if diff:
+                notes.append(
+                    "Questions whose stored count differs from the answers sent under that question's wording "
+                    "(id: sent → stored): " + "; ".join(f"{q}: {a} → {b}" for q, a, b in diff[:8]) + "."
+                )
             notes.append(
                 f"Poll answers ({s['polls']} poll actions): sent {sent} (distinct student × question), "
                 f"stored {stored}, lost {sent - stored}."
@@ -480,6 +486,27 @@ def polls(url: str, pids: list[int], lessons: list[str], students: int, duration
     if len(caps) == 2 and caps[0]:
         notes.insert(0, f"Capacity with polls against without: {100 * (caps[1] - caps[0]) / caps[0]:+.1f}%.")
     return rows + [""] + notes
+
+
+def _per_question(code: str, sent: list[dict]) -> list[tuple[str, int, int]]:
+    """Questions of the room where the answers sent (by the question shown with the widget) and stored differ."""
+    from classroom.store import open_store, question_id
+
+    by_q: dict[str, int] = {}
+    for p in sent:
+        key = p["widget"].rsplit("-", 1)[-1].removesuffix("_poll")
+        q = question_id(p["page"], key, p["question"])
+        by_q[q] = by_q.get(q, 0) + 1
+    store = open_store()
+    try:
+        stored = store.questions(code)
+    finally:
+        store.close()
+    return [
+        (q, by_q.get(q, 0), stored.get(q, 0))
+        for q in sorted(set(by_q) | set(stored))
+        if by_q.get(q, 0) != stored.get(q, 0)
+    ]
 
 
 def soak(
