@@ -213,7 +213,9 @@ def _init_label(init) -> str:
     return f"{init:g}" if isinstance(init, float) else "(" + ", ".join(f"{v:g}" for v in init) + ")"
 
 
-@st.fragment
+# Not a fragment: in Streamlit 1.67 a widget inside a fragment asks for a rerun of that fragment,
+# which never interrupts a run in progress, so a Stop button there could not stop training. A
+# plain function's Stop asks for a full rerun, which interrupts the loop at its next progress update.
 def trainer() -> None:
     c = st.columns(4)
     steps = c[0].number_input("Steps", 10, 400, 150, 10, key="ds_steps")

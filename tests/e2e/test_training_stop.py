@@ -33,11 +33,6 @@ def _progress_at_least(page, waits, pattern: str, at_least: int, what: str) -> N
     )
 
 
-@pytest.mark.xfail(
-    reason="open bug: since the multi-run trainer (issue 14) a Stop press no longer interrupts DiffStride training "
-    "in the browser (the run completes); the LeNet case below still stops",
-    strict=False,
-)
 def test_stop_during_diffstride_training(served_app, browser, wait_app, waits):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
