@@ -295,7 +295,8 @@ def theorem1_view() -> None:
     st.markdown(
         "Padding the filter with m−1 zero rows on top and n−1 zero columns on the left moves the sampling grid of "
         "the output "
-        "to start at (m, n). Theorem 1 is the case (m, n) = (1, 1)."
+        "to start at (m, n). Theorem 1 is the case (m, n) = (1, 1). The grid offsets m, n, p, q count from 1, as "
+        "in the paper; the rows and columns on the figures' axes count from 0, as in Python."
     )
     st.latex(r"T^{(s)}_{m,n}(H * X) = \sum_{p,q=1}^{s} T^{(s)}_{p,q}\big(O_{m-1,n-1}(H)\big) * T^{(s)}_{p,q}(X)")
     if k > min(h, wd):
@@ -309,8 +310,22 @@ def theorem1_view() -> None:
         st.session_state["m"] = st.session_state["n"] = 1
     snap = link.take("m", "n")
     a, b = st.columns(2)
-    m = a.radio("Grid row m", list(range(1, s + 1)), horizontal=True, key="m", bind="query-params")
-    n = b.radio("Grid column n", list(range(1, s + 1)), horizontal=True, key="n", bind="query-params")
+    m = a.radio(
+        "Grid row m",
+        list(range(1, s + 1)),
+        horizontal=True,
+        key="m",
+        bind="query-params",
+        help="1-based, as in the paper",
+    )
+    n = b.radio(
+        "Grid column n",
+        list(range(1, s + 1)),
+        horizontal=True,
+        key="n",
+        bind="query-params",
+        help="1-based, as in the paper",
+    )
     link.notice(snap)
     fig, agree = lemma_figures(picked.key, size, kname, s, m, n, picked.image)
     st.plotly_chart(fig, width="stretch", key="lemma")

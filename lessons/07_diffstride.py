@@ -90,8 +90,8 @@ def explorer() -> None:
     h, w = picked.image.shape[-2:]
     if min(h, w) < MIN_SIDE:
         st.error(
-            f"This image is {w}×{h} pixels; DiffStride at strides up to 8 needs at least {MIN_SIDE} on each side. "
-            "Choose a larger image."
+            f"This image is {h}×{w} pixels (H×W); DiffStride at strides up to 8 needs at least {MIN_SIDE} on each "
+            "side. Choose a larger image."
         )
         return
     spectrum, profiles, side_by_side, s_int, agreement = figures(picked.key, sh, sw, r, picked.image)
