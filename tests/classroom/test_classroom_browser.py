@@ -121,7 +121,8 @@ def test_reveal_reaches_an_open_student_page(served):
             teacher.goto(f"{url}/?room={code}&teacher={secret}", wait_until="domcontentloaded")
             _idle(teacher)
             teacher.get_by_text("1 answer", exact=False).first.wait_for(timeout=30_000)
-            assert teacher.locator("[data-testid='stImage'] img").count() == 1  # the QR code
+            teacher.locator("[data-testid='stImage'] img").first.wait_for(timeout=30_000)  # the QR code, drawn lazily
+            assert teacher.locator("[data-testid='stImage'] img").count() == 1
             teacher.get_by_role("button", name="Reveal").click()
             deadline = time.monotonic() + 30
             while not store.revealed(code, Q1):
