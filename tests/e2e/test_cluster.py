@@ -19,6 +19,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,22 @@ class Cluster:
         # With a dead first choice nginx logs "upstream=dead:port, live:port": the last one answered.
         port = int(re.findall(r"127\.0\.0\.1:(\d+)", hits[-1].split("upstream=")[1].split()[0])[-1])
         return port - self.replica_port
+
+    def wait_routed_back(self, route: str, replica: int, timeout_s: float) -> None:
+        """Wait until nginx sends `route` to `replica` again (after a restart: health, then fail_timeout).
+
+        Until then nginx still counts the replica as failed and hashes its routes to another one; a
+        page opened in that window holds its websocket there, and once the replica is back its uploads
+        would reach the restarted replica, which does not know the session (see deploy/nginx.conf).
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            _get(f"{self.url}/_stcore/health", headers={"Cookie": f"stride_route={route}"})
+            if self.upstream_of(route) == replica:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nginx still routes {route} away from replica {replica} after {timeout_s:.0f} s")
+            time.sleep(0.5)  # polling nginx's own fail_timeout (10 s); there is no event to wait on
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +262,7 @@ def test_failover_restores_state_from_url(cluster, browser, wait_app, pace):
     finally:
         cluster.sh("start-replica", str(victim))
         context.close()
+        cluster.wait_routed_back(route, victim, pace.s(40))  # so the next test's pages and uploads meet
 
 
 def _png(w: int, h: int) -> bytes:
