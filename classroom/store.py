@@ -473,6 +473,30 @@ class PollStore:
                 conn.execute(select(polls.c.question).where(polls.c.room == code, polls.c.revealed)).scalars()
             )
 
+    def poll_stamp(self, room: str) -> tuple[tuple[str, bool, float], ...]:
+        """What the teacher last did in the room: (question, revealed, when) for every question acted on.
+
+        Reveal, hide and reset each write their question's row, so the stamp changes with every
+        teacher action (and with nothing a student does). Students' pages compare it with the stamp
+        of their last run, one cheap query, instead of asking every question for its state.
+        """
+        code = normalize_room(room)
+        stmt = (
+            select(polls.c.question, polls.c.revealed, polls.c.updated_at)
+            .where(polls.c.room == code)
+            .order_by(polls.c.question)
+        )
+        with self.engine.connect() as conn:
+            return tuple((q, bool(r), float(t)) for q, r, t in conn.execute(stmt))
+
+    def _write_poll(self, code: str, q: str, revealed: bool, conn) -> None:
+        stmt = self._upsert(polls).values(room=code, question=q, revealed=bool(revealed), updated_at=self._clock())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["room", "question"],
+            set_={"revealed": stmt.excluded.revealed, "updated_at": stmt.excluded.updated_at},
+        )
+        conn.execute(stmt)
+
     def set_revealed(self, room: str, question: str, revealed: bool, *, secret: str) -> None:
         """Reveal (True) or hide (False) a question's answer and distribution for the whole room.
 
@@ -481,16 +505,12 @@ class PollStore:
         """
         code = self._teacher(room, secret)
         q = _checked(question, "question", MAX_QUESTION)
-        stmt = self._upsert(polls).values(room=code, question=q, revealed=bool(revealed), updated_at=self._clock())
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["room", "question"],
-            set_={"revealed": stmt.excluded.revealed, "updated_at": stmt.excluded.updated_at},
-        )
         with self.engine.begin() as conn:
-            conn.execute(stmt)
+            self._write_poll(code, q, revealed, conn)
 
     def reset(self, room: str, question: str, *, secret: str) -> int:
-        """Delete a question's answers and hide it again; the number of answers deleted.
+        """Delete a question's answers and hide it again (its poll row stays, hidden, so the room's
+        poll_stamp changes and students' pages drop their stored answer); the number of answers deleted.
 
         Raises:
             NotTeacherError: without the room's teacher secret.
@@ -499,5 +519,5 @@ class PollStore:
         q = _checked(question, "question", MAX_QUESTION)
         with self.engine.begin() as conn:
             n = conn.execute(delete(answers).where(answers.c.room == code, answers.c.question == q)).rowcount
-            conn.execute(delete(polls).where(polls.c.room == code, polls.c.question == q))
+            self._write_poll(code, q, False, conn)
         return int(n)

@@ -7,11 +7,12 @@ With one, a page's predict-then-reveal question becomes a poll of the room:
     if room is not None:
         poll(question, answer, key="q_even", page="transposed", room=room, choices=..., correct=...)
 
-The store is classroom.store (SQLite file or PostgreSQL, shared by every replica). Students'
-pages pick up the teacher's reveal in a small fragment that reruns every few seconds; the teacher's
-counts refresh the same way. Nothing a student types is echoed as HTML: room codes are checked
-against their alphabet, answers come from the question's own choices or a number input, and the QR
-code is a PNG made here with segno.
+The store is classroom.store (SQLite file or PostgreSQL, shared by every replica). A student's
+page has one small fragment (watch_reveals) that reruns every few seconds and compares the room's
+poll_stamp with the one the page was drawn with; only when the teacher has revealed, hidden or reset
+something does the page rerun. The teacher's counts refresh in fragments of their own. Nothing a
+student types is echoed as HTML: room codes are checked against their alphabet, answers come from
+the question's own choices or a number input, and the QR code is a PNG made here with segno.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ __all__ = [
     "store",
     "student_link",
     "teacher_view",
+    "watch_reveals",
 ]
 
 TEACHER_REFRESH = 3  # seconds between refreshes of the teacher's counts
-STUDENT_REFRESH = 4  # seconds between a student's checks for a reveal
+STUDENT_REFRESH = 4  # seconds between a student's checks for a reveal (one check per page, not per poll)
 PRESENTER_FONT = 18  # px: figure text in presenter mode
 _ROOM = "_classroom_room"  # session state: (code, teacher secret or None)
 _STUDENT = "_classroom_student"  # session state: this browser session's random id
@@ -91,10 +93,25 @@ def store() -> PollStore:
 
 
 @st.cache_data(ttl=2, max_entries=2048, max_size="16MB", show_spinner=False)
-def _room_state(code: str, qid: str) -> tuple[bool, dict[str, int]]:
-    """(revealed, results) shared by every student of a replica for 2 s: one query per poll, not per student."""
+def _room_state(code: str, qid: str, stamp: tuple) -> tuple[bool, dict[str, int]]:
+    """(revealed, results) shared by every student of a replica for 2 s: one query per poll, not per student.
+
+    Keyed by the room's poll stamp too, so a page rerun for a teacher action never reads a state
+    cached before that action.
+    """
     s = store()
     return s.revealed(code, qid), s.results(code, qid)
+
+
+@st.cache_data(ttl=2, max_entries=1024, max_size="4MB", show_spinner=False)
+def _poll_stamp(code: str) -> tuple:
+    """The room's poll_stamp, shared by every student of a replica for 2 s: one query per room, not per student."""
+    return store().poll_stamp(code)
+
+
+def _clear_room_caches() -> None:
+    _room_state.clear()
+    _poll_stamp.clear()
 
 
 @st.cache_data(ttl=10, max_entries=1024, max_size="1MB", show_spinner=False)
@@ -337,7 +354,7 @@ def poll(
 
     A student's answer is stored as soon as it is picked (one per student; picking again
     replaces it). The answer and the class's distribution stay hidden until the teacher reveals
-    them; a small fragment checks every STUDENT_REFRESH seconds, so the page need not reload.
+    them; the page's watch_reveals fragment reruns the page when the teacher acts, so no reload is needed.
     The teacher sees the live count and distribution with Reveal, Hide and Reset buttons.
     Questions are told apart by page, key and the question's wording (see question_id), so
     answers given at different settings never mix.
@@ -358,6 +375,12 @@ def poll(
         widget_key = f"{key}_poll"
         label = "Your answer (the class sees only the counts, never your name)"
         args = (room.code, qid, room.student, widget_key, numeric)
+        mine = store().answer_of(room.code, qid, room.student)
+        unsaved = f"{widget_key}_error" in st.session_state or qid in st.session_state.get(_LATE, set())
+        if mine is None and not unsaved and st.session_state.get(widget_key) is not None:
+            # The widget shows a pick the store no longer holds: the teacher reset the question, or the
+            # question's wording changed with the settings. Clear it, so the student can pick again.
+            del st.session_state[widget_key]
         if choices is not None:
             st.radio(
                 label,
@@ -374,20 +397,33 @@ def poll(
             st.error(f"Your answer was not saved: {err}", icon=":material/error:")
         if qid in st.session_state.get(_LATE, set()):
             st.info("The answer is already revealed, so a changed answer is not counted.", icon=":material/info:")
-        mine = store().answer_of(room.code, qid, room.student)
-        st.fragment(run_every=STUDENT_REFRESH, key=f"{key}_poll_reveal")(_student_reveal)(
-            room.code, qid, mine, answer, choices, correct, tolerance, font, key
-        )
+        _student_reveal(room.code, qid, mine, answer, choices, correct, tolerance, font, key)
+
+
+def watch_reveals(room: Room | None) -> None:
+    """A student's page: one light fragment that reruns the page when the teacher reveals, hides or resets.
+
+    Every STUDENT_REFRESH seconds it compares the room's poll stamp (cached per replica for 2 s)
+    with the stamp this page was drawn with and draws nothing; the page reruns only after a teacher
+    action. Call once per page (lesson_header does); the teacher's own panels refresh themselves.
+    """
+    if room is None or room.teacher:
+        return
+    drawn = _poll_stamp(room.code)
+
+    @st.fragment(run_every=STUDENT_REFRESH)
+    def watch() -> None:
+        if _poll_stamp(room.code) != drawn:
+            st.rerun()
+
+    watch()
 
 
 def _student_reveal(code, qid, mine, answer, choices, correct, tolerance, font, key) -> None:
-    revealed, results = _room_state(code, qid)
-    n = sum(results.values())
+    revealed, results = _room_state(code, qid, _poll_stamp(code))
     if not revealed:
         said = "Your answer is in." if mine is not None else "Pick an answer."
-        st.caption(
-            f"{said} {n} answer{'s' if n != 1 else ''} so far; the answer appears here when your teacher reveals it."
-        )
+        st.caption(f"{said} The answer and the class's answers appear here when your teacher reveals them.")
         return
     st.plotly_chart(_figure(results, choices, correct, tolerance, font), width="stretch", key=f"{key}_poll_dist")
     right = _is_right(mine, choices, correct, tolerance)
@@ -407,7 +443,7 @@ def _teacher_panel(
             s.reset(room.code, qid, secret=room.secret)
         else:
             s.set_revealed(room.code, qid, what == "reveal", secret=room.secret)
-        _room_state.clear()
+        _clear_room_caches()
 
     @st.fragment(run_every=TEACHER_REFRESH, key=f"{key}_poll_teacher")
     def live() -> None:
@@ -473,7 +509,7 @@ def teacher_view(room: Room) -> None:
             s.reset(room.code, qid, secret=room.secret)
         else:
             s.set_revealed(room.code, qid, what == "reveal", secret=room.secret)
-        _room_state.clear()
+        _clear_room_caches()
 
     @st.fragment(run_every=TEACHER_REFRESH, key="classroom_teacher_view")
     def overview() -> None:

@@ -19,12 +19,12 @@ POLL = "q_even_poll"  # the transposed lesson's "which k gives an even overlap" 
 def db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'pages.sqlite3'}"
     monkeypatch.setenv("STRIDE_LAB_DB", url)
-    for cache in (uc.store, uc._room_state, uc._room_exists, uc._is_teacher):
+    for cache in (uc.store, uc._room_state, uc._poll_stamp, uc._room_exists, uc._is_teacher):
         cache.clear()
     s = open_store(url)
     yield s
     s.close()
-    for cache in (uc.store, uc._room_state, uc._room_exists, uc._is_teacher):
+    for cache in (uc.store, uc._room_state, uc._poll_stamp, uc._room_exists, uc._is_teacher):
         cache.clear()
 
 
@@ -50,7 +50,7 @@ def test_student_answer_is_stored_and_cannot_reveal(db):
     assert "Interior counts" not in shown
     # The teacher reveals (through the store, with the secret): the student's page shows the answer.
     db.set_revealed(code, qid, True, secret=_secret)
-    uc._room_state.clear()
+    uc._clear_room_caches()
     at.run()
     assert "Interior counts" in "\n".join(m.value for m in at.markdown)
 

@@ -30,13 +30,14 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from ui.classroom import current_room, join_box, poll, presenter_mode
+from ui.classroom import current_room, join_box, poll, presenter_mode, watch_reveals
 
 st.title("Poll test")
 room = current_room()
 if room is not None:
     presenter_mode(room)
     join_box(room)
+    watch_reveals(room)  # as lesson_header does on every lesson
     poll("At stride 2, which kernel size?", "**k = 4**: the windows overlap evenly.", key="q1", page="test",
          room=room, choices=("k = 3", "k = 4", "k = 5"), correct="k = 4")
 """
@@ -129,7 +130,7 @@ def test_reveal_reaches_an_open_student_page(served):
                 assert time.monotonic() < deadline, "the teacher's Reveal did not reach the store"
                 time.sleep(0.2)
 
-            # No reload: the student's reveal fragment polls every few seconds.
+            # No reload: the page's watch_reveals fragment sees the new poll stamp and reruns the page.
             student.get_by_text("the windows overlap evenly").wait_for(timeout=30_000)
             student.get_by_text("Your answer was right.").wait_for(timeout=10_000)
             student.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=30_000)  # drawn lazily

@@ -22,7 +22,9 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from ui.classroom import current_room, join_box, join_form, poll, presenter_mode, student_link, teacher_view
+from ui.classroom import (
+    current_room, join_box, join_form, poll, presenter_mode, student_link, teacher_view, watch_reveals
+)
 
 room = current_room()
 if room is None:
@@ -33,6 +35,7 @@ else:
     st.session_state["_test_link"] = student_link(room.code)
     st.session_state["_test_present"] = presenter_mode(room)
     join_box(room)
+    watch_reveals(room)
     poll("At stride 2, which kernel size?", "**k = 4**: the windows overlap evenly.", key="q1", page="test", room=room,
          choices=("k = 3", "k = 4", "k = 5"), correct="k = 4")
     poll("How many outputs?", "There are **9**.", key="q2", page="test", room=room, correct=9)
@@ -49,14 +52,14 @@ def db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'ui.sqlite3'}"
     monkeypatch.setenv("STRIDE_LAB_DB", url)
     uc.store.clear()
-    uc._room_state.clear()
+    uc._clear_room_caches()
     uc._room_exists.clear()
     uc._is_teacher.clear()
     s = open_store(url)
     yield s
     s.close()
     uc.store.clear()
-    uc._room_state.clear()
+    uc._clear_room_caches()
     uc._room_exists.clear()
     uc._is_teacher.clear()
 
@@ -116,7 +119,7 @@ def test_student_answers_and_sees_the_reveal(db):
     assert db.results(code, Q2) == {"9": 1}
 
     db.set_revealed(code, Q1, True, secret=secret)
-    uc._room_state.clear()
+    uc._clear_room_caches()
     uc._room_exists.clear()
     uc._is_teacher.clear()  # the students' 2 s cache
     at.run()
@@ -124,6 +127,25 @@ def test_student_answers_and_sees_the_reveal(db):
     assert "the windows overlap evenly" in texts(at)
     assert [s.value for s in at.success] == ["Your answer was right."]
     assert len(at.get("plotly_chart")) == 1  # q1's distribution; q2 still hidden
+
+
+def test_reset_clears_the_students_pick(db):
+    """After the teacher's Reset the stored answer is gone: the student's widget is cleared to pick again."""
+    code, secret = db.create_room()
+    at = app(room=code)
+    at.radio(key="q1_poll").set_value("k = 3").run()
+    at.number_input(key="q2_poll").set_value(9).run()
+    student = at.session_state["_test_room"][2]
+    assert db.answer_of(code, Q1, student) == "k = 3" and db.answer_of(code, Q2, student) == "9"
+    assert db.reset(code, Q1, secret=secret) == 1
+    uc._clear_room_caches()
+    at.run()  # what watch_reveals' rerun does on the student's page
+    assert not at.exception
+    assert at.radio(key="q1_poll").value is None
+    assert at.number_input(key="q2_poll").value == 9  # the other question keeps its stored answer
+    assert any("Pick an answer." in c.value for c in at.caption)
+    at.radio(key="q1_poll").set_value("k = 3").run()  # the same pick again is stored again
+    assert db.answer_of(code, Q1, student) == "k = 3"
 
 
 def test_students_are_counted_once_each(db):
