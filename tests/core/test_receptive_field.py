@@ -9,6 +9,7 @@ the module under test). Published figures: Araujo, Norris and Sim (Distill 2019)
 from __future__ import annotations
 
 import copy
+from fractions import Fraction
 
 import hypothesis.strategies as hst
 import pytest
@@ -27,6 +28,7 @@ from stride_core.receptive_field import (
     gradient_box,
     layer_table,
     linearised,
+    mass_area,
     network_input,
     receptive_field,
     rf_box,
@@ -371,3 +373,57 @@ class TestNetworkInput:
         same = torch.rand(3, 16, 16)
         torch.testing.assert_close(network_input(same, (16, 16))[0] * 0.229 + 0.485, same[0], atol=1e-6, rtol=0)
         assert F.mse_loss(x, x) == 0
+
+
+def fewest_pixels(erf: torch.Tensor, share: float) -> int:
+    """The test's own count, in exact arithmetic: the largest |values| first, until they reach share of the total."""
+    values = sorted((abs(Fraction(float(v))) for v in erf.flatten().tolist()), reverse=True)
+    total, need = sum(values), Fraction(share) * sum(values)
+    if total == 0:
+        return 0
+    held = Fraction(0)
+    for m, v in enumerate(values, 1):
+        held += v
+        if held >= need:
+            return m
+    raise AssertionError("unreachable: all values hold the whole total")
+
+
+class TestMassArea:
+    @pytest.mark.parametrize(
+        "values, share, want",
+        [
+            # Boundaries hit exactly (integers and dyadic shares are exact in floating point):
+            # the pixel that reaches the share is counted once, the next one is not needed.
+            ([[4, 1], [2, 1]], 0.5, 1),  # 4 of 8 is exactly half
+            ([[4, 1], [2, 1]], 0.75, 2),  # 4 + 2 = 6 of 8
+            ([[4, 1], [2, 1]], 0.875, 3),  # 7 of 8
+            ([[4, 1], [2, 1]], 1.0, 4),
+            ([[4, 0], [0, 0]], 1.0, 1),  # zeros never count
+            ([[-4, 1], [2, -1]], 0.75, 2),  # magnitudes, as |∂y/∂x|
+            ([[1, 1], [1, 1]], 0.25, 1),
+            ([[1, 1], [1, 1]], 0.5, 2),
+            ([[3, 1, 0], [1, 1, 2]], 0.625, 2),  # 3 + 2 = 5 of 8
+            ([[3, 1, 0], [1, 1, 2]], 0.6, 2),  # 4.8 of 8: not on a boundary
+            ([[0, 0], [0, 0]], 0.5, 0),
+        ],
+    )
+    @pytest.mark.parametrize("dtype", [torch.float32, F64])
+    def test_matches_definition(self, values, share, want, dtype):
+        erf = torch.tensor(values, dtype=dtype)
+        assert fewest_pixels(erf, share) == want  # the table agrees with the definition
+        assert mass_area(erf, share) == want
+
+    @given(
+        values=hst.lists(hst.integers(-6, 6), min_size=1, max_size=30),
+        share=hst.sampled_from([0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0]),
+    )
+    def test_random_against_loop(self, values, share):
+        erf = torch.tensor(values, dtype=F64).reshape(1, -1)
+        assert mass_area(erf, share) == fewest_pixels(erf, share)
+
+    def test_exception(self):
+        with pytest.raises(ValueCheckError, match="share"):
+            mass_area(torch.ones(2, 2), 0.0)
+        with pytest.raises(ValueCheckError, match="share"):
+            mass_area(torch.ones(2, 2), 1.5)
