@@ -180,25 +180,26 @@ MUTATIONS: list[Mutation] = [
     # -- this round's new modules -------------------------------------------------------------
     # transposed.py
     Mutation("transposed output size: drop the + 1", "transposed_output_size", "+ op + 1", "+ op", TRANSPOSED),
+    # (overlap_interior checks both axes with all(...) and _interior_span since the per-axis rewrite)
     Mutation(
         "overlap interior conclusive: and → or",
         "overlap_interior",
-        ">= g.sh and c1 - c0",
-        ">= g.sh or c1 - c0",
+        "conclusive = all(hi - lo >= a.s",
+        "conclusive = any(hi - lo >= a.s",
         TRANSPOSED,
     ),
     Mutation(
         "overlap interior conclusive: >= → >",
         "overlap_interior",
-        "r1 - r0 >= g.sh and",
-        "r1 - r0 > g.sh and",
+        "all(hi - lo >= a.s for",
+        "all(hi - lo > a.s for",
         TRANSPOSED,
     ),
     Mutation(
         "overlap interior starts a row early",
-        "overlap_interior",
-        "r0, r1 = max(0, g.dh * (g.kh - 1) - g.ph)",
-        "r0, r1 = max(0, g.dh * (g.kh - 1) - g.ph - 1)",
+        "_interior_span|overlap_interior",
+        "lo = max(0, _reach(a))",
+        "lo = max(0, _reach(a) - 1)",
         TRANSPOSED,
     ),
     Mutation(
@@ -281,9 +282,16 @@ MUTATIONS: list[Mutation] = [
     Mutation("field box one pixel too tall", "rf_box", "top + rf.size[0] - 1", "top + rf.size[0]", RF),
     Mutation("clip box: and → or", "clip_box", "top <= bottom and left <= right", "top <= bottom or left <= right", RF),
     Mutation("unit centre half a pixel off", "unit_centres", "(rf.size[a] - 1) / 2", "rf.size[a] / 2", RF),
+    # A bare < → <= is an equivalent mutant here: the threshold is share·total·(1 − 1e-12), which a
+    # cumulative sum never equals, so both count the same. The boundary bug flips the tolerance too.
     Mutation(
-        "mass area counts the boundary unit twice", "mass_area", "(v.cumsum(0) < share", "(v.cumsum(0) <= share", RF
+        "mass area counts the boundary unit twice",
+        "mass_area",
+        "(v.cumsum(0) < share * total * (1 - 1e-12))",
+        "(v.cumsum(0) <= share * total * (1 + 1e-12))",
+        RF,
     ),
+    Mutation("mass area adds the smallest first", "mass_area", "sort(descending=True)", "sort()", RF),
     # networks.py
     Mutation(
         "stack text: k3x5 read as 3×3",
