@@ -16,8 +16,10 @@ from stride_core.verify import compare
 from stride_core.viz.arithmetic import MAX_FRAMES, cost_figure, coverage_figure, placement_figure
 from ui import UrlLink, badge, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format, table
 
 lesson_header("arithmetic")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("arithmetic")
 
 VIEWS = ["Where the kernel lands", "Which pixels are read", "What stride saves"]
@@ -114,18 +116,16 @@ def calculator() -> None:
         with place:
             if ho * wo > MAX_FRAMES:
                 st.caption(f"The animation shows the first {MAX_FRAMES} of the {ho * wo} window positions, row by row.")
-            st.plotly_chart(placement(h, w, kh, kw, p, sh, sw, d), width="stretch", key="placement")
+            chart(placement(h, w, kh, kw, p, sh, sw, d), key="placement")
             st.caption("Press ▶ to step the window; drag the slider to pick one. " + coordinates(h, w, p))
     if coverage.open:
         with coverage:
-            st.plotly_chart(coverage_figure((h, w), (kh, kw), (sh, sw), p, d), width="stretch", key="coverage")
+            chart(coverage_figure((h, w), (kh, kw), (sh, sw), p, d), key="coverage")
             st.caption(coordinates(h, w, p))
             st.markdown(explain_unread(cov, (h, w), (kh, kw), (sh, sw), p, d))
     if cost.open:
         with cost:
-            st.plotly_chart(
-                cost_figure((h, w), (kh, kw), p, d, stride=sh if sh == sw else 0), width="stretch", key="cost"
-            )
+            chart(cost_figure((h, w), (kh, kw), p, d, stride=sh if sh == sw else 0), key="cost")
             st.caption(
                 "Bars: multiply-adds at equal strides on both axes, relative to stride 1, labelled with the output "
                 "size. "
@@ -265,7 +265,7 @@ rows = [
     for s in (1, 2, 3)
 ]
 st.markdown("The worked example from *Stride and Resolution*: a 24×24 image and a 3×3 kernel without padding.")
-st.dataframe(rows, hide_index=True)
+table(rows, key="worked_example", name="cost table")
 st.markdown(
     "Output area, and with it the work of every layer that follows, falls roughly with the square of the stride. "
     "The article on strides larger than the kernel adds the catch: once *s* exceeds the kernel's span, some pixels "

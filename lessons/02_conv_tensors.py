@@ -26,8 +26,10 @@ from stride_core.verify import compare
 from stride_core.viz.conv_tensor import product_figure, slices_figure, toeplitz_figure
 from ui import UrlLink, badge, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format
 
 lesson_header("conv-tensors")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("conv-tensors")
 
 # Plain option names: a bound selectbox writes the displayed option into the URL.
@@ -162,7 +164,7 @@ def lesson() -> None:
         n_equal = len(shift_orbit(r.C.shape, i, j, k, el))
         value = r.C[i, j, k, el]
         if P * Q <= MAX_TILES:
-            st.plotly_chart(fig_slices, width="stretch", key="slices")
+            chart(fig_slices, key="slices")
         else:
             st.info(
                 f"{P}×{Q} = {P * Q} slices of {h}×{w} are too many to draw legibly (at most {MAX_TILES}). In short: "
@@ -203,14 +205,14 @@ def lesson() -> None:
         if r.convolutional:
             st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
     with tab_matrix:
-        st.plotly_chart(fig_matrix, width="stretch", key="matrix")
+        chart(fig_matrix, key="matrix")
         st.caption(
             f"Row (i, j) is slice (i, j) read row by row; the lines mark {Q}×{w} blocks. Blocks repeat along every "
             "diagonal and "
             "each block is itself constant along its diagonals: a doubly block-Toeplitz matrix."
         )
     with tab_product:
-        st.plotly_chart(fig_product, width="stretch", key="product")
+        chart(fig_product, key="product")
     if s > 1:
         rows = ", ".join(str(v) for v in r.kept[:12]) + (" …" if len(r.kept) > 12 else "")
         st.info(

@@ -24,8 +24,10 @@ from stride_core.viz.sampling import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format
 
 lesson_header("sampling-grids")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("sampling-grids")
 
 FILTER_NAMES = (
@@ -113,8 +115,8 @@ def grids() -> None:
     )
     left, right = st.columns(2)
     grid, parts = grids_figures(size, s)
-    left.plotly_chart(grid, width="stretch", key="grid")
-    right.plotly_chart(parts, width="stretch", key="components")
+    chart(grid, key="grid", where=left)
+    chart(parts, key="components", where=right)
     st.caption(
         "Axis numbers count rows and columns from 0, as Python does; the grid offsets (m, n) count from 1, as the "
         "paper does."
@@ -164,7 +166,7 @@ def composition() -> None:
         rf"T^{{({s})}}_{{{m},{n}}} \circ T^{{({s_l})}}_{{1,1}} = T^{{({s2})}}_{{{m2},{n2}}}, \quad "
         rf"s' = s\,s_\ell = {s2},\; m' = (m-1)s_\ell + 1 = {m2},\; n' = (n-1)s_\ell + 1 = {n2}"
     )
-    st.plotly_chart(composition_figure(size, s, m, n, s_l), width="stretch", key="compose")
+    chart(composition_figure(size, s, m, n, s_l), key="compose")
     badge(f"T^({s2})_{m2},{n2} applied once (Equation 26)", ok)
     code_expander(
         grid_compose_code(size, s_l, s, m, n),
@@ -190,12 +192,10 @@ def property_4() -> None:
         rf"S^{{3,4}}_{{{p},{q},{s}}}\big(S^{{1,2}}_{{{m},{n},{s}}}(\mathcal{{H}})\big)"
         rf"\ \text{{has the filter}}\ T^{{({s})}}_{{{p},{q}}}\big(O_{{{m - 1},{n - 1}}}(H)\big)"
     )
-    st.plotly_chart(
-        property4_figure(tuple(map(tuple, r.w.tolist())), s, m, n, p, q), width="stretch", key="filter_sampling"
-    )
+    chart(property4_figure(tuple(map(tuple, r.w.tolist())), s, m, n, p, q), key="filter_sampling")
     if r.tensor.size:
         settings = (name, size, s, m, n, p, q)
-        st.plotly_chart(subsampled_slices_figure(settings, r.tensor), width="stretch", key="subsampled_slices")
+        chart(subsampled_slices_figure(settings, r.tensor), key="subsampled_slices")
         shape = " × ".join(str(v) for v in r.tensor.shape)
         st.caption(
             f"The sub-sampled tensor 𝓖 ({shape}): output positions ({m - 1}, {n - 1}), ({m - 1 + s}, {n - 1}), … "
@@ -238,7 +238,7 @@ def image_components() -> None:
         return
     parts, ok, (h, w) = components(picked.key, s, picked.image)
     with right:
-        st.plotly_chart(components_image_figure(picked.key, s, parts), width="stretch", key="polyphase")
+        chart(components_image_figure(picked.key, s, parts), key="polyphase")
     left.caption(
         f"The {h}×{w} image (H×W, rows × columns) becomes {s * s} channels of {parts.shape[1]}×{parts.shape[2]}"
         + (" (zero-padded at the bottom and right to a multiple of s)." if h % s or w % s else ".")

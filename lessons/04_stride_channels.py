@@ -35,8 +35,10 @@ from stride_core.viz.equivalence import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
 from ui.code import code_expander
+from ui.figures import chart, chart_config, figure_format, table
 
 lesson_header("stride-channels")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("stride-channels")
 notices = st.container()
 KERNELS = {  # name -> values (None: random, seeded by its size)
@@ -237,12 +239,12 @@ def figure1() -> None:
         )
         return
     toeplitz, sums, agree = figure1_figures(tuple(w), tuple(x), s)
-    st.plotly_chart(toeplitz, width="stretch", key="toeplitz")
+    chart(toeplitz, key="toeplitz")
     st.caption(
         "Press ▶: the columns slide into one block per phase p; the strip on top names the signal element each "
         "column multiplies."
     )
-    st.plotly_chart(sums, width="stretch", key="phase_sum")
+    chart(sums, key="phase_sum")
     badge(f"F.conv1d with stride {s}", agree)
     code_expander(
         stride_channels_code(w, x, s),
@@ -277,8 +279,8 @@ def theorem1_view() -> None:
         )
         return
     tiles, sums, agree_sum, agree_fast = theorem1_figures(picked.key, size, kname, s, pad, picked.image)
-    right.plotly_chart(tiles, width="stretch", key="terms")
-    right.plotly_chart(sums, width="stretch", key="sum")
+    chart(tiles, key="terms", where=right)
+    chart(sums, key="sum", where=right)
     badge(f"F.conv2d with stride {s} (sum of the s² terms)", agree_sum, container=right)
     badge("as one stride-1 convolution over s² phase channels", agree_fast, container=right)
     predict_reveal(
@@ -328,7 +330,7 @@ def theorem1_view() -> None:
     )
     link.notice(snap)
     fig, agree = lemma_figures(picked.key, size, kname, s, m, n, picked.image)
-    st.plotly_chart(fig, width="stretch", key="lemma")
+    chart(fig, key="lemma")
     badge(f"sub-sampling the stride-1 output on the grid T({m},{n})", agree)
     _theorem1_code(kname, s, pad, m, n, h, wd, picked.label)
 
@@ -380,9 +382,9 @@ def theorem2_view() -> None:
     )
     a, b = st.columns(2)
     a.markdown("**Non-unity stride**, input 1×28×28")
-    a.dataframe(_table(rows), hide_index=True)
+    table(_table(rows), key="lenet_striding", name="striding LeNet", where=a)
     b.markdown(f"**Unity stride**, input 16×{p0[0]}×{p0[1]} (the image's 16 phases)")
-    b.dataframe(_table(rows2), hide_index=True)
+    table(_table(rows2), key="lenet_twin", name="non-striding twin", where=b)
     derived = {r.name: (r.kernel, r.shape) for r in rows2} | {"input": ("", (16, *p0))}
     same = [k for k, v in PAPER_TWIN.items() if derived.get(k) == v]
     params = sum(r.params for r in rows2 if r.name.startswith("conv"))
@@ -393,13 +395,13 @@ def theorem2_view() -> None:
         "paper does not list them; and the outputs: the twin gives the striding net's logits on 64 handwritten "
         f"digits to within {errs['float64'].max_abs:.0e} in float64 (badges below)."
     )
-    st.dataframe(PAPER, hide_index=True)
+    table(PAPER, key="paper_tables", name="paper Tables 1-2")
     st.markdown(
         "**Quoted only, not reproduced:** Table 1's MNIST accuracy and training time, each from a single training "
         "run of each network in the paper. This page has no MNIST; *Training* runs a smaller version with "
         "several seeds."
     )
-    st.dataframe(PAPER_MNIST, hide_index=True)
+    table(PAPER_MNIST, key="paper_mnist", name="paper Table 1 MNIST")
     act = "with a ReLU after every convolution" if relu else "as in Table 1 (no activation between convolutions)"
     for dt, agree in errs.items():
         label = "twin with ReLU vs striding net with ReLU" if relu else "twin vs striding LeNet"
@@ -413,7 +415,7 @@ def theorem2_view() -> None:
         f"twin, which reads the image as {3 * f4_factor[0] * f4_factor[1]} phase channels of "
         f"{f4_size[0]}×{f4_size[1]}."
     )
-    st.dataframe(f4, hide_index=True)
+    table(f4, key="figure4", name="Figure 4 twin")
     badge("Figure 4's twin against the striding network on 8 random 3×32×32 images in float64", f4_agree)
 
 
@@ -427,7 +429,7 @@ def sharing_view() -> None:
         "Section 6)."
     )
     c1, c2 = st.columns([2, 3])
-    c1.plotly_chart(params, width="stretch", key="params")
+    chart(params, key="params", where=c1)
     conv_a, conv_b = (sum(r.params for r in t if r.name.startswith("conv")) for t in (rows, rows2))
     c1.metric(
         "Convolution parameters, non-striding ÷ striding",
@@ -448,7 +450,7 @@ def sharing_view() -> None:
         format_func=lambda v: "—" if v is None else f"w[{v // kw},{v % kw}]",
         key="hl",
     )
-    c2.plotly_chart(sharing(i, int(c), int(k), hl), width="stretch", key="sharing")
+    chart(sharing(i, int(c), int(k), hl), key="sharing", where=c2)
     c2.caption(
         "One original filter w[c, k] and every place it lands in the stride-1 filter bank. Same colour and label = "
         "same weight."
@@ -489,14 +491,12 @@ def experiment() -> None:
         for seed, p in st.session_state.get("partial", []):
             runs.setdefault(p.name, {}).setdefault(seed, []).append((p.stats, p.test_accuracy))
         st.warning("Training stopped before the end; the epochs that finished are shown. Press Train to run again.")
-        st.plotly_chart(
-            lenet_seeds_figure({n: list(v.values()) for n, v in runs.items()}), width="stretch", key="partial_curves"
-        )
+        chart(lenet_seeds_figure({n: list(v.values()) for n, v in runs.items()}), key="partial_curves")
     done = _results().get((mode, epochs, n_train, n_seeds)) or (
         _train(mode, epochs, n_train, n_seeds) if start else None
     )
     if done:
-        st.plotly_chart(lenet_seeds_figure(done[0]), width="stretch", key="curves")
+        chart(lenet_seeds_figure(done[0]), key="curves")
         st.markdown(done[1])
 
 
@@ -555,6 +555,7 @@ def _train(mode: str, epochs: int, n_train: int, n_seeds: int):
     runs: dict[str, list] = {}
     copies: list[tuple[int, int, float]] = []
     bar, live, t0, cap = st.progress(0.0, "Training…"), st.empty(), time.perf_counter(), 60.0
+    live_config = chart_config("training")
     with training_slot(cap_s=cap) as slot:
         if not slot:
             st.warning(slot.reason)
@@ -580,7 +581,10 @@ def _train(mode: str, epochs: int, n_train: int, n_seeds: int):
                     i / (epochs * n_models * n_seeds),
                     f"seed {seed + 1} of {n_seeds} · {p.name}: epoch {p.epoch}, test accuracy {p.test_accuracy:.1%}",
                 )
-                live.plotly_chart(lenet_seeds_figure(runs), width="stretch")
+                # A plain chart in an st.empty placeholder, redrawn after every epoch: a key would clash with
+                # itself on each update, and chart() adds elements the one-element placeholder cannot hold.
+                # The saved figure still gets the page's format and a named file (figure_config).
+                live.plotly_chart(lenet_seeds_figure(runs), width="stretch", config=live_config)
                 if time.perf_counter() - t0 > cap:
                     capped = True
                     break

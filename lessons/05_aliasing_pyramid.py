@@ -47,8 +47,10 @@ from stride_core.viz.aliasing import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format, table
 
 lesson_header("aliasing")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("aliasing")
 
 SIZES = (24, 32, 48, 64, 96, 128, 256, 512)
@@ -224,7 +226,7 @@ def lab() -> None:
         elif view == VIEWS[1]:
             _spectrum(spectrum_view(key, s_view, methods, blur, image), s_view)
         elif view == VIEWS[2]:
-            st.plotly_chart(shift_figure(shift_view(key, s_view, methods, blur, image)), width="stretch", key="shift")
+            chart(shift_figure(shift_view(key, s_view, methods, blur, image)), key="shift")
             st.caption(
                 f"Each input is moved by every sub-grid shift (0 … {s_view - 1} pixels down and right), "
                 f"downsampled by {s_view}, "
@@ -272,14 +274,14 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
         d = pyramid_view(key, s, depth, methods, blur, image)
         titles = [f"step {i}" for i in range(1, depth + 1)]
         fig = pyramid_figure(d.original, d.rows, col_titles=titles, sizes=d.sizes, original_size=image.shape)
-        st.plotly_chart(fig, width="stretch", key="pyr")
+        chart(fig, key="pyr")
         if d.n < depth:
             st.caption(f"Some rows stop after {d.n} step(s): the image became too small to shrink by {s} again.")
         return
     d = strides_view(key, s, methods, blur, ref, align, image, reference)
     titles = [f"s = {i}" for i in range(1, s + 1)]
     fig = pyramid_figure(d.original, d.rows, col_titles=titles, sizes=d.sizes, original_size=image.shape)
-    st.plotly_chart(fig, width="stretch", key="pyr")
+    chart(fig, key="pyr")
     if max(image.shape) > DISPLAY:
         st.caption(
             f"Images larger than {DISPLAY} pixels are drawn from copies spectrally pooled to {DISPLAY}: they keep "
@@ -302,10 +304,11 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
         }
         for r, e, o, err in zip(d.records, d.energy, d.other, d.errors, strict=True)
     ]
-    left.dataframe(
+    table(
         rows,
-        hide_index=True,
         key="table",
+        name="pyramid table",
+        where=left,
         column_config={
             "corr vs orig": st.column_config.NumberColumn(
                 help=f"Pearson r with {_against(kind, ref)}, {ALIGN_NAME[align]} alignment (the source's column name)"
@@ -335,13 +338,12 @@ def _pyramid_and_table(key, mode, s, depth, methods, blur, image, kind, seed, no
         "the block that starts at s·i, but the 3×3 box's output i is centred at s·i + 1 and an s×s average at "
         f"s·i + (s − 1)/2; alignment alone moves r by up to {shift:.2f} here."
     )
-    st.plotly_chart(
+    chart(
         correlation_figure(
             d.records,
             show_source=source and ref == "noisy" and align == "source",
             ylabel=f"Pearson r with {_against(kind, ref)}",
         ),
-        width="stretch",
         key="bars",
     )
     st.markdown(_error_note(d, align))
@@ -478,15 +480,13 @@ def _error_note(d: StridesView, align: str) -> str:
 
 def _spectrum(d: SpectrumView, s: int) -> None:
     f = d.folding
-    st.plotly_chart(folding_figure(f, s), width="stretch", key="folding")
+    chart(folding_figure(f, s), key="folding")
     st.markdown(
         f"Naive subsampling by {s}: **{f.aliased_fraction:.0%}** of the result's spectrum (mean removed) folded in "
         "from outside the box: the s² shifted copies of the image's spectrum add up on the coarse grid."
     )
     st.latex(r"Y[k,l] = \frac{1}{s^2}\sum_{a,b=0}^{s-1} X\!\left[k + a\tfrac{H}{s},\; l + b\tfrac{W}{s}\right]")
-    st.plotly_chart(
-        spectra_figure(d.spectra, {k: s for k in d.spectra}, shapes=d.shapes), width="stretch", key="spectra"
-    )
+    chart(spectra_figure(d.spectra, {k: s for k in d.spectra}, shapes=d.shapes), key="spectra")
     st.caption(
         f"The spectrum of each method's output at stride {s}, on the same frequency axes (cycles per original pixel)."
     )
@@ -495,9 +495,8 @@ def _spectrum(d: SpectrumView, s: int) -> None:
 def _noise_draws(seed: int, noise: float, ref: str = "noisy", align: str = "source") -> None:
     d = sweep_view(noise, seed, ref, align)
     against = "the image before noise" if ref == "clean" else "the noisy image"
-    st.plotly_chart(
+    chart(
         seed_sweep_figure(d.sweep, [*range(SWEEP), seed], chosen_seed=seed, ylabel=f"Pearson r with {against}"),
-        width="stretch",
         key="sweep",
     )
     sw = d.sweep[:SWEEP]

@@ -34,8 +34,10 @@ from stride_core.viz.backprop import (
 )
 from ui import UrlLink, badge, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format
 
 lesson_header("backprop")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("backprop")
 
 MODES = ("2-D", "1-D")
@@ -140,7 +142,7 @@ def explorer() -> None:
         st.latex(r"y[j] = \sum_{b} w[b]\; x_p[s\,j + b]")
     else:
         st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
-    st.plotly_chart(r.forward, width="stretch", key="forward")
+    chart(r.forward, key="forward")
     if r.target:
         st.caption("Squared-error loss L = ½‖y − t‖² against a random integer target t, so dy = y − t.")
 
@@ -156,12 +158,12 @@ def explorer() -> None:
         r"\frac{\partial L}{\partial x_p} = \operatorname{pad}_{k-1}\big(\operatorname{dilate}_s(dy)\big) \star "
         r"\operatorname{rot180}(w)"
     )
-    st.plotly_chart(r.anim_x, width="stretch", key="anim_x")
+    chart(r.anim_x, key="anim_x")
     st.caption(
         "▶ plays the steps in your browser; the slider picks one. Orange: the window and the entry it fills. "
         "Dotted: the dilated dy inside its padding. Dashed: the area of x."
     )
-    st.plotly_chart(r.pair_x, width="stretch", key="pair_x")
+    chart(r.pair_x, key="pair_x")
     badge("torch.autograd", r.ok_x)
     unread_text(v, one_d)
 
@@ -180,8 +182,8 @@ def explorer() -> None:
             r"\frac{\partial L}{\partial w[a,b]} = \sum_{i,j} dy[i,j]\; x_p[s\,i + a,\; s\,j + b] = \big(x_p \star "
             r"\operatorname{dilate}_s(dy)\big)[a,b]"
         )
-    st.plotly_chart(r.anim_w, width="stretch", key="anim_w")
-    st.plotly_chart(r.pair_w, width="stretch", key="pair_w")
+    chart(r.anim_w, key="anim_w")
+    chart(r.pair_w, key="pair_w")
     badge("torch.autograd", r.ok_w)
     code_expander(
         backprop_code(v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]), one_d),
@@ -201,7 +203,7 @@ def explorer() -> None:
         "the gradient has to grow back to the input's size, and the operation that grows is a transposed convolution "
         "— dilate, then correlate."
     )
-    st.plotly_chart(r.recipe, width="stretch", key="recipe")
+    chart(r.recipe, key="recipe")
     if v["s"] == 1:
         st.info("With stride 1 the dilation does nothing, so both recipes agree. Raise the stride to see them part.")
     else:
@@ -329,7 +331,7 @@ def coverage_section() -> None:
     cs = c[2].slider("Stride", 1, 4, 2, key="cov_s", bind="query-params")
     link.notice(snap)
     fig, values, uniform, conclusive = coverage(False, cn, ck, cs, 0)
-    st.plotly_chart(fig, width="stretch", key="coverage")
+    chart(fig, key="coverage")
     if conclusive:
         verdict = "uniform" if uniform else "a checkerboard"
         st.markdown(

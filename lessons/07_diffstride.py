@@ -29,8 +29,10 @@ from stride_core.verify import compare
 from stride_core.viz.diffstride import compare_figure, profiles_figure, runs_figure, spectrum_figure, training_figure
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
 from ui.code import code_expander
+from ui.figures import chart, figure_format, table
 
 lesson_header("diffstride")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("diffstride")
 TIME_CAP_S = 60.0
 MIN_SIDE = 16  # 2 × the largest integer stride, for the R = 0 check against spectral pooling
@@ -122,15 +124,15 @@ def explorer() -> None:
             f"{h / sh:.3g}×{w / sw:.3g}, but DiffStride gives {ho}×{wo}: {why}. The real factor here is "
             f"{h}/{ho} = {fh:.3g} vertically and {w}/{wo} = {fw:.3g} horizontally."
         )
-        st.plotly_chart(spectrum, width="stretch", key="spectrum")
-        st.plotly_chart(profiles, width="stretch", key="profiles")
+        chart(spectrum, key="spectrum")
+        chart(profiles, key="profiles")
     st.markdown(
         f"**The output** at S = ({sh:g}, {sw:g}) (mean-preserving), next to four downsamplers at the nearest "
         "integer strides (halves round up, so 2.5 gives 3) "
         f"S = {s_int}: a strided convolution with a box kernel, naive subsampling, spectral pooling, and "
         f"DiffStride with R = {r}."
     )
-    st.plotly_chart(side_by_side, width="stretch", key="compare")
+    chart(side_by_side, key="compare")
     badge(f"spectral pooling: DiffStride with R = 0 at S = {s_int}, on the image cut to a multiple of 2S", agreement)
 
     st.subheader("The gradient to the strides")
@@ -265,10 +267,10 @@ def trainer() -> None:
         st.info(f"Press Train to watch the strides move; these settings take about {seconds} seconds.")
         return
     if len(histories) == 1 and not random_mode:
-        st.plotly_chart(training_figure(histories[0]), width="stretch", key="training")
+        chart(training_figure(histories[0]), key="training")
     else:
         labels = [f"run {k + 1} from {_init_label(i)}" for k, i in enumerate(inits[: len(histories)])]
-        st.plotly_chart(runs_figure(histories, labels), width="stretch", key="runs")
+        chart(runs_figure(histories, labels), key="runs")
     if len(histories) == 1:
         last = histories[0][-1]
         sizes = " → ".join(f"{h}×{w}" for h, w in last.sizes)
@@ -295,7 +297,7 @@ def trainer() -> None:
                 "steps": last.step,
             }
         )
-    st.dataframe(rows, hide_index=True, width="stretch", key="ds_runs_table")
+    table(rows, key="ds_runs_table", name="runs", width="stretch")
     accs = [x for x in (next((r.accuracy for r in reversed(h) if r.accuracy is not None), None) for h in histories)]
     measured = [a for a in accs if a is not None]
     if len(measured) > 1:
@@ -392,13 +394,16 @@ def paper_results() -> None:
         "accuracy from every start. These are the paper's numbers (Table 3, test accuracy %, mean ± sd), not "
         "computed here:"
     )
-    st.table(
+    table(
         {
             "initial strides": [r[0] for r in PAPER_CIFAR10],
             "strided conv.": [r[1] for r in PAPER_CIFAR10],
             "spectral pooling": [r[2] for r in PAPER_CIFAR10],
             "DiffStride": [r[3] for r in PAPER_CIFAR10],
-        }
+        },
+        key="paper_cifar10",
+        name="paper Table 3",
+        kind="static",
     )
     st.markdown(
         f"The price, also the paper's (Table A.2, one training step of its audio model on a V100 GPU, relative to "

@@ -34,8 +34,10 @@ from stride_core.codegen import (
 from stride_core.conventions import KERNELS, SourceExample, downsample_cost
 from ui import LARGE_STRIDE_ARTICLE, UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format
 
 lesson_header("conventions")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("conventions")
 
 
@@ -81,7 +83,7 @@ def article_section() -> None:
     left.markdown("**PyTorch**")
     left.code(e1.torch_code, language="python", wrap_lines=True)
     badge("F.conv2d on the same input and kernel", a.agree[0], container=left)
-    right.plotly_chart(a.figures[0], width="stretch", key="ex1")
+    chart(a.figures[0], key="ex1", where=right)
     value = e1.output.flat[0]
     st.markdown(
         f"A {e1.output.shape[0]}×{e1.output.shape[1]} output, every entry {value:g}: each window adds its left "
@@ -107,7 +109,7 @@ def article_section() -> None:
         c1, c2 = st.columns([1, 2])
         c1.code(e2.printed, language="text")
         badge("F.conv2d(stride=4)", a.agree[1], container=c1)
-        c2.plotly_chart(a.figures[1], width="stretch", key="ex2")
+        chart(a.figures[1], key="ex2", where=c2)
         st.markdown(
             f"**What it shows:** the output shrinks to {e2.output.shape[0]}×{e2.output.shape[1]}. "
             f"**What it cannot show:** a pixel skipped *between* two windows. The {a.unread} pixels it never reads "
@@ -150,7 +152,7 @@ def article_section() -> None:
         correct="the same numbers with every sign flipped",
     )
     with st.expander("Compare the corrected version with F.conv2d"):
-        st.plotly_chart(a.sign, width="stretch", key="sign")
+        chart(a.sign, key="sign")
         badge("F.conv2d with the sign flipped", a.agree[2])
         st.caption("Outlined cells hold different values in the two outputs.")
 
@@ -163,7 +165,7 @@ def example_2_bigger() -> None:
     r = bigger_input(n)
     code_expander(conventions_article_code(n), filename=script_filename("conventions_article", n=n), key="code_article")
     left, right = st.columns([2, 3])
-    right.plotly_chart(r.figure, width="stretch", key="ex2_bigger")
+    chart(r.figure, key="ex2_bigger", where=right)
     parts = [f"With an input of {n}×{n}, the 3×3 kernel at stride 4 fits **{r.windows}** window(s)."]
     if r.skipped:
         parts.append(
@@ -221,7 +223,7 @@ def flip_section() -> None:
             "the pixel on the left, so it moves right."
         )
     left, right = st.columns([1, 2])
-    left.plotly_chart(r.flip, width="stretch", key="flip")
+    chart(r.flip, key="flip", where=left)
     left.caption("▶ turns the kernel in your browser: first the columns, then the rows.")
     right.markdown(
         "F.conv2d slides *w* as it is; SciPy's `convolve2d` slides *rot180(w)*. Below, the input (an L and a dot, "
@@ -235,7 +237,7 @@ def flip_section() -> None:
         choices=RELATION_CHOICES,
         correct=r.observed,
     )
-    st.plotly_chart(r.outputs, width="stretch", key="corr_conv")
+    chart(r.outputs, key="corr_conv")
     st.markdown(text)
     badge("scipy.signal.convolve2d(x, w, 'valid')[::s, ::s]", r.agree)
     st.markdown(
@@ -286,13 +288,13 @@ def same_section() -> None:
         rf"\text{{total}} = \max\big(({r.tf_shape[0]} - 1)\cdot {s} + {d}\cdot({k} - 1) + 1 - {n},\ 0\big) "
         rf"= {before + after},\\ \text{{before}} = {before},\ \text{{after}} = {after}\end{{gathered}}"
     )
-    st.plotly_chart(r.padding, width="stretch", key="same_padding")
+    chart(r.padding, key="same_padding")
     st.caption(
         "Grey cells are zeros each library adds; the dashed square is the input. Dots mark the first "
         "(top-left) tap of every window; the first window is outlined."
     )
     badge(f"TensorFlow's documented output size ⌈n/s⌉ = {r.tf_shape[0]} (pad_same + F.conv2d)", r.size_check)
-    st.plotly_chart(r.outputs, width="stretch", key="same_outputs")
+    chart(r.outputs, key="same_outputs")
     st.markdown(same_story(r, s))
     if r.error:
         st.markdown(f"PyTorch's own `padding='same'` is not an option at stride {s}. This is what it raises:")
@@ -350,7 +352,7 @@ def pool_section() -> None:
     m[0].metric("Windows, ceil_mode=False", r.out_floor)
     m[1].metric("Windows, ceil_mode=True", r.out_ceil)
     m[2].metric("Window ceil_mode would drop", "none" if not r.dropped else f"starts at {r.extra}")
-    st.plotly_chart(r.figure, width="stretch", key="pool")
+    chart(r.figure, key="pool")
     badge("the output lengths of F.max_pool2d in both modes", r.agree)
     st.markdown(pool_story(r, n, k, s, p))
 
@@ -382,7 +384,7 @@ def pooling_vs_conv_section() -> None:
         filename=script_filename("conventions_pooling", k=k, s=s, c=channels, size=r.shape),
         key="code_down",
     )
-    st.plotly_chart(r.figure, width="stretch", key="down")
+    chart(r.figure, key="down")
     badge(f"the output-size formula ⌊(n − k)/s⌋ + 1 for both ({r.out[0]}×{r.out[1]})", r.agree)
     cost = downsample_cost(r.shape, int(k), int(s), c_in=int(channels))
     size = f"{r.out[0]}×{r.out[1]}×{channels}"

@@ -33,8 +33,10 @@ from stride_core.verify import Agreement, compare
 from stride_core.viz.receptive_field import MAX_CENTRES, field_figure, staircase_figure
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format, table
 
 lesson_header("receptive-field")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("receptive-field")
 
 NETS = {**{k: v[0] for k, v in N.NETWORKS.items()}, "stack": "Build your own stack"}
@@ -208,7 +210,7 @@ def explorer() -> None:
         return
     rf = g.rf
     _metrics(g, base, removed)
-    st.plotly_chart(staircase(model_key, size), width="stretch", key="staircase")
+    chart(staircase(model_key, size), key="staircase")
     _staircase_caption(g, size)
 
     st.subheader("One output unit and its field")
@@ -240,7 +242,7 @@ def explorer() -> None:
                     )
         erf = result[0] if result is not None else None
         fig = field_view(model_key, size, unit, picked.key, erf is not None, picked.image, erf)
-        st.plotly_chart(fig, width="stretch", key="field_view", on_select=_pick, selection_mode="points")
+        chart(fig, key="field_view", on_select=_pick, selection_mode="points")
         if result is not None:
             badge(
                 "the gradient-support box of the linearised network (positive weights, max pools as average pools, no "
@@ -254,7 +256,7 @@ def explorer() -> None:
     )
     _questions(g, rf, size)
     if st.toggle("Show the layer table", key="show_table"):  # built only when asked for: a table costs a rerun ~20 ms
-        st.dataframe([_table_row(r) for r in g.rows], hide_index=True, key="table")
+        table([_table_row(r) for r in g.rows], key="table", name="layer table")
 
 
 def _metrics(g: Geometry, base: Geometry, removed: tuple[str, ...]) -> None:

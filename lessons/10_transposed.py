@@ -45,8 +45,10 @@ from stride_core.viz.transposed import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
+from ui.figures import chart, figure_format, table
 
 lesson_header("transposed")
+figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("transposed")
 
 AXES = ("n", "k", "s", "p", "op", "d")
@@ -256,17 +258,9 @@ def calculator() -> None:
             f"below to n = {nh}" + ("" if h == w else f" (rows) or n = {nw} (columns)") + ". Its transposed "
             "convolution cannot know which N it came from; output_padding, added at the end, says so."
         )
-        st.markdown(_table(m.rows))
+        table(m.rows, key="sizes", name="sizes to n", kind="markdown")
         badge("F.conv2d and F.conv_transpose2d on every row", m.agree)
     _question_output_padding(h)
-
-
-def _table(rows: list[dict]) -> str:
-    """A markdown table of the rows (cheaper to send than a dataframe for a handful of rows)."""
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
-    lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _question_output_padding(h: tuple[int, ...]) -> None:
@@ -330,7 +324,7 @@ def stamps() -> None:
         f"{r.canvas_shape[0]}×{r.canvas_shape[1]} canvas that starts p = {p} in from the {sides[0]}"
         + (f"; output_padding = {op} lets it reach {op} further at the {sides[1]}." if op else ".")
     )
-    st.plotly_chart(r.stamp_fig, width="stretch", key="stamp_anim")
+    chart(r.stamp_fig, key="stamp_anim")
     st.caption(
         "▶ plays the stamps in your browser; the slider picks one. Orange: the pixel that stamps and where its stamp "
         "lands. "
@@ -355,7 +349,7 @@ def stamps() -> None:
     st.page_link(
         "lessons/06_backprop.py", label="Backprop with stride: the same recipe, applied to dy", icon=":material/undo:"
     )
-    st.plotly_chart(r.direct_fig, width="stretch", key="direct_anim")
+    chart(r.direct_fig, key="direct_anim")
     badge("F.conv_transpose2d", r.direct_vs_torch)
     badge("backprop.input_grad (the Backprop lesson's gradient, with x as dy)", r.direct_vs_grad)
 
@@ -375,11 +369,11 @@ def checkerboard() -> None:
         "that "
         "could reach a position exists."
     )
-    st.plotly_chart(r.fig_1d, width="stretch", key="overlap_1d")
+    chart(r.fig_1d, key="overlap_1d")
     st.markdown(
         "**In 2-D** the counts of rows and columns multiply, so uneven rows and uneven columns make a checkerboard."
     )
-    st.plotly_chart(r.fig_2d, width="stretch", key="overlap_2d")
+    chart(r.fig_2d, key="overlap_2d")
     badge("F.conv_transpose2d of an all-ones input with an all-ones kernel", r.agree)
     code_expander(
         overlap_code(n, ka, kb, s),
@@ -442,14 +436,14 @@ def image_view() -> None:
             "same layer with "
             f"every weight equal, and by resize-convolution with the same random {k}×{k} weights."
         )
-        st.plotly_chart(r.images, width="stretch", key="upsampled")
+        chart(r.images, key="upsampled")
         badge("as_direct_convolution (zeros inserted, padded, rotated kernel)", r.agree)
     st.markdown(
         "**Spectra** (centred, log magnitude). A pattern that repeats every s pixels shows up as bright points at "
         f"multiples of 1/{s} cycles per pixel (circled). The dotted lines mark ±½; a DFT is periodic, so past them the "
         "spectrum repeats and a point at ±½ shows whole."
     )
-    st.plotly_chart(r.spectra, width="stretch", key="spectra")
+    chart(r.spectra, key="spectra")
     e_rand, e_flat, e_resize = r.energy
     a, b, c = st.columns(3)
     help_text = (

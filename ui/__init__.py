@@ -5,9 +5,11 @@
 - page      lesson header, verification badge, predict-then-reveal
 - images    the image picker (samples and in-memory uploads)
 - heavy     imports before concurrency, and the heavy-work slot
+- figures   charts and tables with downloads, text alternatives and keyboard steps
 """
 
 from .code import code_expander
+from .figures import chart, chart_config, figure_format, table
 from .heavy import HEAVY_SLOTS, Slot, decode_slot, heavy_slot, session_owner, training_slot, warm_imports
 from .images import UPLOAD, PickedImage, image_picker
 from .page import badge, lesson_header, predict_reveal
@@ -50,15 +52,19 @@ __all__ = [
     "available_lessons",
     "badge",
     "clean_text",
+    "chart",
+    "chart_config",
     "clip",
     "code_expander",
     "decode_slot",
+    "figure_format",
     "heavy_slot",
     "image_picker",
     "lesson",
     "lesson_header",
     "predict_reveal",
     "session_owner",
+    "table",
     "training_slot",
     "warm_imports",
 ]

@@ -32,7 +32,9 @@ import plotly.io as pio
 from _plotly_utils.utils import to_typed_array_spec
 from plotly.subplots import make_subplots
 
-__all__ = ["Canvas", "Figure", "wire_json"]
+from stride_core._checks import check, check_int
+
+__all__ = ["Canvas", "Figure", "at_frame", "frame_labels", "spec_of", "wire_json"]
 
 # ---------------------------------------------------------------------------------------------
 # Building figures as dicts.
@@ -363,6 +365,105 @@ class Figure(go.Figure):
 
     update_layout = update_xaxes = update_yaxes = update_traces = add_trace = add_traces = _read_only  # type: ignore[assignment]
     add_shape = add_annotation = update_annotations = update = _read_only  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stepping an animation on the server: the figure as plotly.js draws it at one frame.
+
+
+def spec_of(fig: go.Figure) -> dict:
+    """The figure's {"data", "layout", "frames"} as plain dicts, not copied: read it, never modify it.
+
+    For a `Figure` these are the dicts it was built from (numpy arrays unpacked); for any other
+    go.Figure, its `to_plotly_json()`.
+    """
+    if isinstance(fig, Figure):
+        return fig._raw
+    spec = fig.to_plotly_json()
+    return {
+        "data": list(spec.get("data") or []),
+        "layout": dict(spec.get("layout") or {}),
+        **({"frames": list(spec["frames"])} if spec.get("frames") else {}),
+    }
+
+
+def frame_labels(fig: go.Figure) -> list[str]:
+    """One label per animation frame: the slider step's label where the figure has a slider, else the frame's name.
+
+    Example:
+        >>> c = Canvas().add_trace(dict(type="heatmap", z=[[0]]))
+        >>> c.frames = [dict(name="a", data=[dict(z=[[1]])]), dict(name="b", data=[dict(z=[[2]])])]
+        >>> frame_labels(c.update_layout(sliders=[dict(steps=[dict(label="first"), dict(label="second")])]).figure())
+        ['first', 'second']
+    """
+    spec = spec_of(fig)
+    frames = spec.get("frames") or []
+    steps = ((spec["layout"].get("sliders") or [{}])[0] or {}).get("steps") or []
+    if len(steps) == len(frames):
+        return [str(s.get("label", f.get("name", k))) for k, (s, f) in enumerate(zip(steps, frames, strict=True))]
+    return [str(f.get("name", k)) for k, f in enumerate(frames)]
+
+
+def _merged(base: dict, update: dict) -> dict:
+    """A new dict: `update` deep-merged over `base` (dicts merge, the rest replaces); neither is modified."""
+    out = dict(base)
+    for k, v in update.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _resolved(frames: list[dict], i: int) -> tuple[dict[int, dict], dict]:
+    """Frame i merged over its baseframe chain (plotly.js Plots.computeFrame): trace index -> update, and layout."""
+    by_name = {str(f.get("name")): f for f in frames if f.get("name") is not None}
+    chain, f, seen = [], frames[i], set()
+    while f is not None and id(f) not in seen:
+        seen.add(id(f))
+        chain.append(f)
+        base = f.get("baseframe")
+        f = by_name.get(str(base)) if base is not None else None
+    traces: dict[int, dict] = {}
+    layout: dict = {}
+    for f in reversed(chain):  # the deepest base first, frame i last
+        data = f.get("data") or []
+        index = f.get("traces") or list(range(len(data)))
+        for t, d in zip(index, data, strict=False):
+            _merge(traces.setdefault(int(t), {}), d)
+        _merge(layout, f.get("layout") or {})
+    return traces, layout
+
+
+def at_frame(fig: go.Figure, i: int) -> Figure:
+    """The figure drawn at animation frame i: that frame's traces and layout merged in, the slider at i.
+
+    What plotly.js shows after jumping to frame i from the first draw: each trace the frame (or
+    its baseframe chain) names is updated by a deep merge (dicts merge, arrays and values
+    replace), the frame's layout is merged into the layout, and the first slider's `active` is i,
+    so the scrubber and its label agree. The frames themselves are kept: Play and the slider
+    still work. The input is not modified.
+
+    Raises:
+        ValueCheckError: if the figure has no frames or i is outside 0..frames − 1.
+
+    Example:
+        >>> c = Canvas().add_trace(dict(type="heatmap", z=[[0, 0]], name="x"))
+        >>> c.frames = [dict(name="0", data=[dict(z=[[1, 1]])]), dict(name="1", data=[dict(z=[[2, 2]])])]
+        >>> g = at_frame(c.update_layout(sliders=[dict(active=0, steps=[{}, {}])]).figure(), 1)
+        >>> spec_of(g)["data"][0]["z"], spec_of(g)["data"][0]["name"], spec_of(g)["layout"]["sliders"][0]["active"]
+        ([[2, 2]], 'x', 1)
+    """
+    spec = spec_of(fig)
+    frames = spec.get("frames") or []
+    check(bool(frames), "at_frame needs a figure with animation frames, got one with none")
+    check_int(i, "frame i", 0, len(frames) - 1)
+    traces, layout_update = _resolved(frames, i)
+    data = list(spec["data"])
+    for t, update in traces.items():
+        if 0 <= t < len(data):
+            data[t] = _merged(data[t], update)
+    layout = _merged(spec["layout"], layout_update)
+    if layout.get("sliders"):
+        layout["sliders"] = [{**layout["sliders"][0], "active": i}, *layout["sliders"][1:]]
+    return Figure(data, layout, frames)
 
 
 _JS_DTYPES = {

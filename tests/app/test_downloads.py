@@ -1,0 +1,83 @@
+"""Issue 20 on real pages: tables with their CSV, charts with the save config, animations stepped by keyboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from tests.helpers import open_lesson
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict[str, tuple[bytes, str]]:
+    """What each download serves, by file name: (bytes, mime type), recorded as the app stores it."""
+    files: dict[str, tuple[bytes, str]] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        if filename and isinstance(path_or_data, (bytes, str)):
+            data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
+            files[filename] = (data, mimetype)
+        return store(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def chart(at, key: str):
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    assert len(found) == 1, [c.proto.id for c in at.get("plotly_chart")]
+    return json.loads(found[0].proto.spec), json.loads(found[0].proto.config), found[0].proto
+
+
+def csv_buttons(at) -> list:
+    return [d for d in at.get("download_button") if d.proto.label == "Download CSV"]
+
+
+def test_every_table_has_its_csv_with_the_shown_rows(served):
+    at = open_lesson("lessons/01_stride_arithmetic.py")
+    assert len(at.dataframe) >= 1 and len(csv_buttons(at)) == len(at.dataframe)
+    df = at.dataframe[0].value
+    [(name, (data, mime))] = [(n, v) for n, v in served.items() if n.endswith(".csv")]
+    assert mime == "text/csv" and name.startswith("stride_lab_arithmetic_cost-table_")
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    assert rows[0] == [str(c) for c in df.columns]
+    assert rows[1:] == [[str(v) for v in r] for r in df.astype(str).itertuples(index=False)]
+
+
+def test_chart_config_and_format_choice():
+    at = open_lesson("lessons/10_transposed.py", kh="4")
+    spec, config, proto = chart(at, "stamp_anim")
+    assert config["displayModeBar"] is True and config["displaylogo"] is False
+    options = config["toImageButtonOptions"]
+    assert options["format"] == "png" and options["filename"].startswith("stride_lab_transposed_stamp-anim_")
+    assert "_kh4_" in options["filename"]  # the settings, read from the page's link-bound widgets
+    at.button_group(key="fig_format").set_value("SVG").run()
+    assert chart(at, "stamp_anim")[1]["toImageButtonOptions"]["format"] == "svg"
+
+
+def test_step_control_draws_that_frame():
+    at = open_lesson("lessons/06_backprop.py")
+    spec, _, _ = chart(at, "anim_x")
+    n = len(spec["frames"])
+    step = at.select_slider(key="anim_x_step")
+    assert step.value == 0 and len(step.options) == n
+    assert spec["layout"]["sliders"][0]["active"] == 0
+    target = n - 1
+    step.set_value(target).run()
+    assert not at.exception
+    drawn, config, _ = chart(at, "anim_x")
+    frame = drawn["frames"][target]
+    assert drawn["layout"]["sliders"][0]["active"] == target
+    assert drawn["layout"]["title"]["text"] == frame["layout"]["title"]["text"]
+    for t, d in zip(frame["traces"], frame["data"], strict=True):
+        for prop, value in d.items():
+            if prop != "type":
+                assert drawn["data"][t][prop] == value, (t, prop)
+    assert config["toImageButtonOptions"]["filename"].endswith(f"_step{target}")
+    # The heatmaps' text alternative follows the drawn frame.
+    assert any(c.value.startswith("Heatmaps: ") for c in at.caption)
