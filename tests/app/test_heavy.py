@@ -17,11 +17,19 @@ import ui.heavy as heavy
 from ui.heavy import Line, decode_slot, heavy_slot
 
 
-def _wait_until(cond, timeout: float = 5.0) -> None:
+def _poll(cond, timeout: float) -> bool:
+    """Poll cond until it holds (True) or the deadline passes (False); returns as soon as it holds."""
     deadline = time.monotonic() + timeout
     while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def _wait_until(cond, timeout: float = 30.0, what: str = "the condition") -> None:
+    """Wait for a condition on the line's real state; the long deadline only matters when it never comes."""
+    assert _poll(cond, timeout), f"timed out after {timeout:.0f} s waiting for {what}"
 
 
 class TestLine:
@@ -41,10 +49,9 @@ class TestLine:
         assert holder
 
         def student(name: str) -> None:
-            slot = line.acquire(name, 5, None)
+            slot = line.acquire(name, 30, None)
             assert slot
             order.append(name)
-            time.sleep(0.05)
             line.release()
 
         threads = []
@@ -52,12 +59,13 @@ class TestLine:
             t = threading.Thread(target=student, args=(name,))
             t.start()
             threads.append(t)
-            _wait_until(lambda n=name: n in line.waiting())
+            _wait_until(lambda n=name: n in line.waiting(), what=f"{name} in line")
         assert line.waiting() == ["b", "c", "d"]
         line.release()
         for t in threads:
-            t.join(5)
-        assert order == ["b", "c", "d"]
+            t.join(30)
+        assert not any(t.is_alive() for t in threads)
+        assert order == ["b", "c", "d"] and line.held() == 0
 
     def test_pressing_again_goes_to_the_back(self):
         """A holds the slot, B waits; A releases and asks again at once: B is served first."""
@@ -67,34 +75,38 @@ class TestLine:
         got_b = threading.Event()
 
         def b() -> None:
-            assert line.acquire("b", 5, None)
+            assert line.acquire("b", 30, None)
             order.append("b")
             got_b.set()
-            time.sleep(0.2)
+            # B keeps the slot until A is seen waiting behind it: A really asked while B held it.
+            if _poll(lambda: line.waiting() == ["a"], 30):
+                a_waits.set()
             line.release()
 
-        t = threading.Thread(target=b)
+        a_waits = threading.Event()
+        t = threading.Thread(target=b, daemon=True)
         t.start()
-        _wait_until(lambda: line.waiting() == ["b"])
+        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
         line.release()
-        again = line.acquire("a", 5, None)  # the same student, immediately
+        again = line.acquire("a", 30, None)  # the same student, immediately
         order.append("a")
-        assert again and got_b.is_set()
+        assert again and got_b.is_set() and a_waits.is_set()
         line.release()
-        t.join(5)
+        t.join(30)
         assert order == ["b", "a"]
 
     def test_no_jumping_the_line(self):
         """A caller who does not wait never takes the slot while someone is waiting."""
         line = Line(1, 8)
         assert line.acquire("a", 0, None)
-        t = threading.Thread(target=lambda: line.acquire("b", 2, None) and line.release())
+        t = threading.Thread(target=lambda: line.acquire("b", 30, None) and line.release())
         t.start()
-        _wait_until(lambda: line.waiting() == ["b"])
+        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
         slot = line.acquire(None, 0, None)
         assert not slot and slot.place == 2 and "1 waiting" in slot.reason
         line.release()
-        t.join(5)
+        t.join(30)
+        assert not t.is_alive() and line.held() == 0
 
     def test_places_reported(self):
         line = Line(1, 8)
@@ -102,18 +114,18 @@ class TestLine:
         seen: dict[str, list[int]] = {"b": [], "c": []}
 
         def student(name: str) -> None:
-            if line.acquire(name, 5, seen[name].append):
+            if line.acquire(name, 30, seen[name].append):
                 line.release()
 
         tb = threading.Thread(target=student, args=("b",))
         tb.start()
-        _wait_until(lambda: line.waiting() == ["b"])
+        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
         tc = threading.Thread(target=student, args=("c",))
         tc.start()
-        _wait_until(lambda: 2 in seen["c"])
+        _wait_until(lambda: 2 in seen["c"], what="c told place 2")
         line.release()
-        tb.join(5)
-        tc.join(5)
+        tb.join(30)
+        tc.join(30)
         assert seen["b"][0] == 1 and seen["c"][0] == 2
 
     def test_timeout_and_full_line(self):
@@ -122,15 +134,16 @@ class TestLine:
         t0 = time.monotonic()
         slot = line.acquire("b", 0.3, None)
         assert not slot and slot.place == 1 and slot.reason.startswith("waited")
-        assert 0.25 <= time.monotonic() - t0 < 2
+        assert 0.25 <= time.monotonic() - t0 < 10  # its own 0.3 s, not a longer default (10: slack for a loaded CPU)
         assert line.waiting() == []
-        t = threading.Thread(target=lambda: line.acquire("b", 2, None) and line.release())
+        t = threading.Thread(target=lambda: line.acquire("b", 30, None) and line.release())
         t.start()
-        _wait_until(lambda: line.waiting() == ["b"])
+        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
         full = line.acquire("c", 2, None)
         assert not full and full.reason.startswith("line full")
         line.release()
-        t.join(5)
+        t.join(30)
+        assert not t.is_alive()
 
     def test_leaving_the_line(self):
         """on_wait raising (Streamlit stopping a script whose student left) removes the waiter."""
@@ -151,24 +164,33 @@ class TestLine:
 
 class TestDecodeSlot:
     def test_one_decode_at_a_time(self):
-        active, peak, lock = [0], [0], threading.Lock()
+        """Each decoder keeps the slot until every other unfinished decoder is waiting for it, so the
+        decoders do contend (no luck of timing); a second one inside at the same time raises the peak."""
+        n = 4
+        active, peak, done, got, lock = [0], [0], [0], [0], threading.Lock()
+        start = threading.Barrier(n)
 
         def decode() -> None:
-            with decode_slot(wait_s=5) as slot:
+            start.wait(30)
+            with decode_slot(wait_s=30) as slot:
                 assert slot
                 with lock:
                     active[0] += 1
+                    got[0] += 1
                     peak[0] = max(peak[0], active[0])
-                time.sleep(0.05)
+                # a broken slot that let two in would leave fewer waiting: the deadline ends the hold
+                _poll(lambda: len(heavy._decode.waiting()) == n - 1 - done[0], 5)
                 with lock:
                     active[0] -= 1
+                    done[0] += 1
 
-        threads = [threading.Thread(target=decode) for _ in range(4)]
+        threads = [threading.Thread(target=decode) for _ in range(n)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join(10)
-        assert peak[0] == 1
+            t.join(60)
+        assert not any(t.is_alive() for t in threads)
+        assert got[0] == n and peak[0] == 1
 
     def test_independent_of_training(self):
         with heavy_slot() as training, decode_slot(wait_s=0) as decoding:

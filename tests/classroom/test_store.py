@@ -313,11 +313,12 @@ class TestOpen:
 
 _WORKER = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
     from classroom.store import open_store
     url, mode, go = sys.argv[2], sys.argv[3], Path(sys.argv[4])
+    Path(f"{go}.ready-{os.getpid()}").touch()   # imports done
     while not go.exists():              # start together
         time.sleep(0.005)
     store = open_store(url)              # every process creates the schema if it is missing
@@ -346,7 +347,18 @@ def _run_processes(args_list: list[list[str]], go: Path, timeout: float = 240) -
         )
         for args in args_list
     ]
-    time.sleep(1.5)  # imports done: every process is waiting for the file
+    # Start them together: go is touched once every process has finished its imports and waits for it.
+    deadline = time.monotonic() + timeout
+    while len(list(go.parent.glob(f"{go.name}.ready-*"))) < len(procs):
+        early = [p for p in procs if p.poll() is not None]
+        if early or time.monotonic() > deadline:
+            for p in procs:
+                p.kill()
+            errs = [p.communicate()[1] for p in early]
+            pytest.fail(
+                f"workers not ready after {timeout - (deadline - time.monotonic()):.0f} s; exited early: {errs}"
+            )
+        time.sleep(0.01)
     go.touch()
     outs = [p.communicate(timeout=timeout) for p in procs]
     failed = [(p.returncode, err) for p, (_, err) in zip(procs, outs, strict=True) if p.returncode != 0]
