@@ -377,6 +377,10 @@ class Student:
             if kind == "slider" and p.type == SliderProto.SELECT_SLIDER:
                 kind = "select_slider"  # st.select_slider travels as a Slider proto; its state is the formatted options
             self.widgets[p.id] = Widget(p.id, kind, getattr(p, "label", ""), fwd.delta.fragment_id, p)
+            if getattr(p, "set_value", False):
+                # The script set this widget's value (st.session_state[key] = ...): the browser shows
+                # the server's value and sends it from now on, so this client stops sending its own.
+                self.states.pop(p.id, None)
             if p.id.endswith(POLL_SUFFIX):
                 self.questions[p.id] = self._poll_question  # the question written just above it
 

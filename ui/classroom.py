@@ -380,7 +380,9 @@ def poll(
         if mine is None and not unsaved and st.session_state.get(widget_key) is not None:
             # The widget shows a pick the store no longer holds: the teacher reset the question, or the
             # question's wording changed with the settings. Clear it, so the student can pick again.
-            del st.session_state[widget_key]
+            # (Assigned, not deleted: only a value set by the script is sent to the browser's widget;
+            # after a `del` the browser would keep showing the pick and send it again on every rerun.)
+            st.session_state[widget_key] = None
         if choices is not None:
             st.radio(
                 label,

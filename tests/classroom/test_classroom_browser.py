@@ -140,6 +140,21 @@ def test_reveal_reaches_an_open_student_page(served):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             student.screenshot(path=str(ARTIFACTS / "student-after-reveal.png"), full_page=True)
             teacher.screenshot(path=str(ARTIFACTS / "teacher.png"), full_page=True)
+
+            # The teacher resets: the open student page clears its pick (the browser's radio too, so
+            # it is not sent again), and a later rerun of the page stores nothing by itself.
+            assert store.reset(code, Q1, secret=secret) == 1
+            student.get_by_text("Pick an answer.", exact=False).wait_for(timeout=30_000)
+            radio = student.locator("[data-testid='stRadio'] input[type='radio']")
+            student.wait_for_function(
+                "() => ![...document.querySelectorAll(\"[data-testid='stRadio'] input\")].some(e => e.checked)",
+                timeout=10_000,
+            )
+            assert radio.count() == 3
+            store.set_revealed(code, Q1, True, secret=secret)  # another teacher action: another page rerun
+            student.get_by_text("the windows overlap evenly").wait_for(timeout=30_000)
+            _idle(student)
+            assert store.results(code, Q1) == {}, "the cleared pick was sent again and stored"
         finally:
             browser.close()
             store.close()
