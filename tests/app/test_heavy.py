@@ -102,9 +102,11 @@ class TestLine:
         t = threading.Thread(target=lambda: line.acquire("b", 30, None) and line.release())
         t.start()
         _wait_until(lambda: line.waiting() == ["b"], what="b in line")
-        slot = line.acquire(None, 0, None)
+        with line._cond:  # b cannot wake up while this thread holds the line's lock: the slot is free, b waits
+            line.release()
+            assert line.held() == 0 and line.waiting() == ["b"]
+            slot = line.acquire(None, 0, None)
         assert not slot and slot.place == 2 and "1 waiting" in slot.reason
-        line.release()
         t.join(30)
         assert not t.is_alive() and line.held() == 0
 
