@@ -144,10 +144,56 @@ class HeatmapAlt(NamedTuple):
     z: np.ndarray  # float, NaN where a cell is blank
     rows: np.ndarray  # y coordinate of each row (the hover's index)
     cols: np.ndarray  # x coordinate of each column
+    values: bool = True  # False: one colour and no numbers written, so z is a placeholder that shows nothing
+
+
+def _number(v: Any) -> float:
+    try:
+        return float(str(v).replace("−", "-").replace("\u2212", "-"))
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _written(trace: Mapping) -> np.ndarray | None:
+    """The numbers a heatmap writes in its cells from its `text` (texttemplate "%{text}"), or None.
+
+    Used instead of z only when every cell has a number: labels on some cells only mark those cells.
+    """
+    if "%{text}" not in str(trace.get("texttemplate") or "") or trace.get("text") is None:
+        return None
+    try:
+        return np.array([[_number(v) for v in row] for row in trace["text"]], dtype=float)
+    except TypeError:
+        return None
+
+
+def _flat(trace: Mapping) -> bool:
+    """A heatmap drawn in one colour with no numbers in its cells: its z carries nothing the reader sees."""
+    scale = trace.get("colorscale")
+    one_colour = isinstance(scale, (list, tuple)) and len({str(c[1]) for c in scale}) == 1
+    return one_colour and not trace.get("texttemplate") and trace.get("text") is None
 
 
 def _plain(text: Any) -> str:
-    return " ".join(_TAGS.sub(" ", str(text or "")).split())
+    """Figure text as plain text: <sup>a</sup> as ^a, <sub>b</sub> as _b, line breaks as spaces, other tags dropped.
+
+    Example:
+        >>> _plain("T<sup>(2)</sup><sub>1,1</sub>(x):<br>kept")
+        'T^(2)_1,1(x): kept'
+    """
+    text = re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.I)
+    text = re.sub(r"<sup>(.*?)</sup>", r"^\1", text, flags=re.I)
+    text = re.sub(r"<sub>(.*?)</sub>", r"_\1", text, flags=re.I)
+    return " ".join(_TAGS.sub("", text).split())
+
+
+def _axis_title(layout: Mapping, trace: Mapping) -> str:
+    for axis in (trace.get("yaxis") or "y", trace.get("xaxis") or "x"):
+        title = (layout.get(f"{axis[0]}axis{axis[1:]}") or {}).get("title")
+        text = title.get("text") if isinstance(title, Mapping) else title
+        if text:
+            return _plain(text)
+    return ""
 
 
 def _axis_domain(layout: Mapping, axis: str, default: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
@@ -184,14 +230,14 @@ def _coords(trace: Mapping, axis: str, n: int) -> np.ndarray:
 
 
 def _alt_data(fig: Any) -> list[HeatmapAlt]:
-    """Every visible heatmap trace of the figure as drawn: title (trace name, else its panel's title) and z.
+    """Every visible heatmap trace of the figure as drawn: title (its panel's title, else the trace name) and z.
 
     Reads the figure's own z arrays (numpy, or lists with None for blank cells).
     """
     spec = spec_of(fig)
     layout = spec.get("layout") or {}
-    out = []
-    for k, t in enumerate(spec.get("data") or []):
+    out: list[HeatmapAlt] = []
+    for t in spec.get("data") or []:
         if t.get("type") != "heatmap" or t.get("visible") is False or t.get("z") is None:
             continue
         z = np.array(
@@ -200,12 +246,15 @@ def _alt_data(fig: Any) -> list[HeatmapAlt]:
             else t["z"],
             dtype=float,
         )
+        shown = _written(t)  # numbers written in the cells (a mask coloured by z, labelled by text) win
+        if shown is not None and shown.shape == z.shape and np.isfinite(shown).all():
+            z = shown
         if z.ndim == 1:
             z = z[None, :]
         if z.ndim != 2:
             continue
-        title = _plain(t.get("name")) or _panel_title(layout, t) or f"panel {k + 1}"
-        out.append(HeatmapAlt(title, z, _coords(t, "y", z.shape[0]), _coords(t, "x", z.shape[1])))
+        title = _panel_title(layout, t) or _plain(t.get("name")) or _axis_title(layout, t) or f"heatmap {len(out) + 1}"
+        out.append(HeatmapAlt(title, z, _coords(t, "y", z.shape[0]), _coords(t, "x", z.shape[1]), not _flat(t)))
     return out
 
 
@@ -215,13 +264,17 @@ def _num(v: float) -> str:
 
 def _describe(h: HeatmapAlt) -> str:
     r, c = h.z.shape
+    # The size once: titles that already say "R×C" are not followed by it again.
+    head = h.title if f"{r}×{c}" in h.title else f"{h.title}, {r}×{c}"
+    if not h.values:
+        return f"{head}, cells of one colour"
     finite = h.z[np.isfinite(h.z)]
     if not finite.size:
-        return f"{h.title}, {r}×{c}, every cell blank"
+        return f"{head}, every cell blank"
     lo, hi = float(finite.min()), float(finite.max())
     values = f"all {_num(lo)}" if lo == hi else f"values from {_num(lo)} to {_num(hi)}"
     blank = h.z.size - finite.size
-    return f"{h.title}, {r}×{c}, {values}" + (f" ({blank} blank)" if blank else "")
+    return f"{head}, {values}" + (f" ({blank} blank)" if blank else "")
 
 
 def alt_text(items: Sequence[HeatmapAlt]) -> str:
@@ -340,7 +393,7 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
         )
     if line:
         box.caption(line)
-    small = [h for h in heatmaps if h.z.shape[0] <= MAX_TABLE_SIDE and h.z.shape[1] <= MAX_TABLE_SIDE]
+    small = [h for h in heatmaps if h.values and h.z.shape[0] <= MAX_TABLE_SIDE and h.z.shape[1] <= MAX_TABLE_SIDE]
     # A toggle, not an expander: st.expander builds its body on every run, a toggle's tables are
     # built only while it is on (most students never open them, and every rerun is server CPU).
     if small and box.toggle("Numbers as a table", key=f"{key}_numbers"):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 
+import numpy as np
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
@@ -81,3 +83,30 @@ def test_step_control_draws_that_frame():
     assert config["toImageButtonOptions"]["filename"].endswith(f"_step{target}")
     # The heatmaps' text alternative follows the drawn frame.
     assert any(c.value.startswith("Heatmaps: ") for c in at.caption)
+
+
+def _z(trace: dict) -> np.ndarray:
+    """A heatmap's z from the JSON the browser gets (plotly's base64 typed array, or nested lists)."""
+    z = trace["z"]
+    if isinstance(z, dict):
+        a = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"]))
+        return a.reshape([int(n) for n in str(z["shape"]).split(",")]).astype(float)
+    return np.array([[np.nan if v is None else v for v in row] for row in z], dtype=float)
+
+
+def test_numbers_as_tables_on_request(served):
+    at = open_lesson("lessons/06_backprop.py")
+    before = len(at.dataframe)
+    spec, _, _ = chart(at, "pair_w")
+    zs = [_z(t) for t in spec["data"] if t["type"] == "heatmap"]
+    assert zs and all(z.shape[0] <= 16 and z.shape[1] <= 16 for z in zs)
+    assert not [n for n in served if "pair-w" in n]  # nothing is prepared before the student asks
+    at.toggle(key="pair_w_numbers").set_value(True).run()
+    assert not at.exception
+    tables = at.dataframe[before:]
+    assert len(tables) == len(zs)
+    for df, z in zip(tables, zs, strict=True):
+        grid = df.value.drop(columns="row").to_numpy(dtype=float)
+        assert np.array_equal(grid, z)
+    names = [n for n in served if n.startswith("stride_lab_backprop_pair-w-") and n.endswith(".csv")]
+    assert len(names) == len(zs), list(served)

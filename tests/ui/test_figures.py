@@ -107,12 +107,25 @@ class TestAltText:
         line = figures.alt_text(items)
         assert line == (
             f"Heatmaps: input x, 5×7, values from {figures._num(a.min())} to {figures._num(a.max())}; "
-            "w, 3×4, values from 0 to 11."
+            "kernel w, 3×4, values from 0 to 11."
         )
 
     def test_blank_cells_and_constant(self):
         fig = Canvas().add_trace(dict(type="heatmap", z=[[1, None], [1, 1]], name="mask")).figure()
         assert figures.alt_text(figures._alt_data(fig)) == "Heatmap: mask, 2×2, all 1 (1 blank)."
+
+    def test_written_numbers_and_placeholders(self):
+        mask = np.ones((2, 2))
+        labels = [["3", "−1"], ["0.5", "7"]]
+        c = Canvas().add_trace(dict(type="heatmap", z=mask, text=labels, texttemplate="%{text}", name="x"))
+        c.add_trace(dict(type="heatmap", z=np.zeros((3, 3)), colorscale=[[0, "#eee"], [1, "#eee"]], name="y"))
+        items = figures._alt_data(c.figure())
+        assert np.array_equal(items[0].z, [[3, -1], [0.5, 7]])  # what the cells say, not the mask
+        assert not items[1].values
+        assert figures.alt_text(items) == "Heatmaps: x, 2×2, values from −1 to 7; y, 3×3, cells of one colour."
+
+    def test_plain_titles(self):
+        assert figures._plain("T<sup>(2)</sup><sub>1,1</sub>(x):<br>kept <b>here</b>") == "T^(2)_1,1(x): kept here"
 
     @pytest.mark.parametrize("w", [[[1.0, -2.0], [3.0, 0.5]], [[0.0, 1.0, 0.0], [2.0, -1.0, 4.0], [0.0, 0.0, 7.0]]])
     def test_on_a_lesson_figure(self, w):
