@@ -47,6 +47,7 @@ __all__ = [
 
 FORMAT_KEY = "fig_format"
 FORMATS = ("PNG", "SVG")
+_CHOSEN = "_fig_format_chosen"  # the last choice, outliving each page's radio
 MAX_TABLE_SIDE = 16  # heatmaps up to 16×16 offer their numbers as a table
 _NOT_SETTINGS = ("room", "teacher", "present")  # class-room link parameters, not the lesson's settings
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
@@ -187,6 +188,18 @@ def _plain(text: Any) -> str:
     return " ".join(_TAGS.sub("", text).split())
 
 
+def _md(text: str) -> str:
+    r"""Text shown literally by st.markdown/st.caption: markdown, HTML and LaTeX characters escaped.
+
+    Figure titles can carry names from outside (an uploaded file's), so they are never read as markdown.
+
+    Example:
+        >>> print(_md("x[i, j]·w *2* $a$"))
+        x\[i, j\]·w \*2\* \$a\$
+    """
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
+
+
 def _axis_title(layout: Mapping, trace: Mapping) -> str:
     for axis in (trace.get("yaxis") or "y", trace.get("xaxis") or "x"):
         title = (layout.get(f"{axis[0]}axis{axis[1:]}") or {}).get("title")
@@ -321,19 +334,26 @@ def _settings() -> dict[str, object]:
 # Streamlit.
 
 
+def _remember() -> None:
+    st.session_state[_CHOSEN] = st.session_state.get(FORMAT_KEY) or "PNG"
+
+
 def figure_format(container: Any = None) -> str:
     """The page's "Save figures as" choice (PNG or SVG), drawn in the sidebar; call once per page at top level.
 
-    Kept for the whole session (persist_state), never in the link. Returns "png" or "svg".
+    Kept for the session across pages (each page's radio is a widget of its own, seeded from the
+    last choice), never in the link. Returns "png" or "svg".
     """
     box = container if container is not None else st.sidebar
-    choice = box.segmented_control(
+    # A radio, not st.segmented_control: the selected segment's primary-colour text on its tint is
+    # 4.26:1 (axe-core color-contrast, serious); a radio's labels are body text.
+    choice = box.radio(
         "Save figures as",
         FORMATS,
-        default="PNG",
-        required=True,
+        index=FORMATS.index(st.session_state.get(_CHOSEN, "PNG")),
+        horizontal=True,
         key=FORMAT_KEY,
-        persist_state="session",
+        on_change=_remember,
         help="The camera button in the bar above each figure saves that figure in this format.",
     )
     return str(choice or "PNG").lower()
@@ -367,6 +387,7 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
     box = where if where is not None else st
     settings = _settings()
     labels = frame_labels(fig) if spec_of(fig).get("frames") else []
+    labels = labels if len(labels) > 1 else []  # one frame: nothing to step through
     step = 0
     if labels:
         step_key = f"{key}_step"
@@ -392,13 +413,13 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
             help="Shows the animation at this frame; Pause stops a playing animation where it is.",
         )
     if line:
-        box.caption(line)
+        box.caption(_md(line))
     small = [h for h in heatmaps if h.values and h.z.shape[0] <= MAX_TABLE_SIDE and h.z.shape[1] <= MAX_TABLE_SIDE]
     # A toggle, not an expander: st.expander builds its body on every run, a toggle's tables are
     # built only while it is on (most students never open them, and every rerun is server CPU).
     if small and box.toggle("Numbers as a table", key=f"{key}_numbers"):
         for k, h in enumerate(small):
-            box.markdown(f"**{h.title}**, {h.z.shape[0]}×{h.z.shape[1]} (rows × columns)")
+            box.markdown(f"**{_md(h.title)}**, {h.z.shape[0]}×{h.z.shape[1]} (rows × columns)")
             table(_number_rows(h), key=f"{key}_numbers_{k}", name=f"{name or key}_{h.title}", where=box)
     return result
 

@@ -58,8 +58,10 @@ def test_chart_config_and_format_choice():
     options = config["toImageButtonOptions"]
     assert options["format"] == "png" and options["filename"].startswith("stride_lab_transposed_stamp-anim_")
     assert "_kh4_" in options["filename"]  # the settings, read from the page's link-bound widgets
-    at.button_group(key="fig_format").set_value("SVG").run()
+    at.radio(key="fig_format").set_value("SVG").run()
     assert chart(at, "stamp_anim")[1]["toImageButtonOptions"]["format"] == "svg"
+    at.switch_page("lessons/06_backprop.py").run()  # the choice holds for the session, on every page
+    assert chart(at, "anim_x")[1]["toImageButtonOptions"]["format"] == "svg"
 
 
 def test_step_control_draws_that_frame():
@@ -82,7 +84,7 @@ def test_step_control_draws_that_frame():
                 assert drawn["data"][t][prop] == value, (t, prop)
     assert config["toImageButtonOptions"]["filename"].endswith(f"_step{target}")
     # The heatmaps' text alternative follows the drawn frame.
-    assert any(c.value.startswith("Heatmaps: ") for c in at.caption)
+    assert any(c.value.startswith("Heatmaps\\: ") for c in at.caption)  # shown literally (markdown escaped)
 
 
 def _z(trace: dict) -> np.ndarray:
