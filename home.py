@@ -5,7 +5,7 @@ import torch
 
 from stride_core.device import default_device
 from ui import GROUPS, available_lessons
-from ui.classroom import current_room, join_box, join_form, leave_room, teacher_view
+from ui.classroom import current_room, join_box, join_form, leave_room, nickname_box, teacher_view
 
 st.title("Stride Lab")
 st.markdown(
@@ -43,6 +43,7 @@ with st.container(border=True):
         join_form()
     else:
         join_box(room)
+        nickname_box(room)  # students only: the teacher's own view lists it
         if room.teacher:
             teacher_view(room)
         st.button("Leave the room", on_click=leave_room)

@@ -77,6 +77,7 @@ __all__ = [
     "DATA_ENV",
     "DB_ENV",
     "MAX_ANSWER",
+    "MAX_NICKNAME",
     "MAX_QUESTION",
     "MAX_STUDENT",
     "ROOM_ALPHABET",
@@ -106,6 +107,7 @@ MAX_QUESTION = 120
 MAX_STUDENT = 64
 MAX_ANSWER = 200
 MAX_SECRET = 128
+MAX_NICKNAME = 24
 
 # Control, format (bidi overrides, zero-width), surrogate and private-use characters, and line or
 # paragraph separators: none belongs in a stored answer or id.
@@ -159,6 +161,19 @@ polls = Table(
     Column("revealed", Boolean, nullable=False),
     Column("updated_at", Double, nullable=False),
     PrimaryKeyConstraint("room", "question", name="pk_classroom_polls"),
+)
+
+
+# A student's optional nickname: only the teacher's own view lists it (never the projector, never
+# other students). Its own table, so rooms and answers stay as they were.
+students = Table(
+    "classroom_students",
+    metadata,
+    Column("room", String(ROOM_LENGTH), ForeignKey("classroom_rooms.code", ondelete="CASCADE"), nullable=False),
+    Column("student", String(MAX_STUDENT), nullable=False),
+    Column("nickname", String(MAX_NICKNAME), nullable=False),
+    Column("updated_at", Double, nullable=False),
+    PrimaryKeyConstraint("room", "student", name="pk_classroom_students"),
 )
 
 
@@ -384,6 +399,7 @@ class PollStore:
         with self.engine.begin() as conn:
             conn.execute(delete(answers).where(answers.c.room.in_(old)))
             conn.execute(delete(polls).where(polls.c.room.in_(old)))
+            conn.execute(delete(students).where(students.c.room.in_(old)))
             return conn.execute(delete(rooms).where(rooms.c.created_at < cutoff)).rowcount
 
     # --- answers ---------------------------------------------------------------------------
@@ -417,6 +433,60 @@ class PollStore:
                 conn.execute(stmt)
         except IntegrityError as exc:  # the room was deleted between the check and the write
             raise UnknownRoomError(f"room {code} has just ended; ask the teacher for the new code") from exc
+
+    def set_nickname(self, room: str, student: str, nickname: str | None) -> None:
+        """A student's optional nickname in the room (None or blank: anonymous again).
+
+        Raises:
+            BadInputError: for an over-long nickname or one with control or format characters.
+            UnknownRoomError: if the room does not exist or has expired.
+        """
+        code = normalize_room(room)
+        who = _checked(student, "student id", MAX_STUDENT)
+        if nickname is None or (isinstance(nickname, str) and not nickname.strip()):
+            with self.engine.begin() as conn:
+                conn.execute(delete(students).where(students.c.room == code, students.c.student == who))
+            return
+        name = _checked(nickname, "nickname", MAX_NICKNAME).strip()
+        stmt = self._upsert(students).values(room=code, student=who, nickname=name, updated_at=self._clock())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["room", "student"],
+            set_={"nickname": stmt.excluded.nickname, "updated_at": stmt.excluded.updated_at},
+        )
+        live = select(rooms.c.code).where(rooms.c.code == code, rooms.c.created_at >= self._cutoff())
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(live).first() is None:
+                    raise UnknownRoomError(f"room {code} does not exist or has ended; ask the teacher for the new code")
+                conn.execute(stmt)
+        except IntegrityError as exc:
+            raise UnknownRoomError(f"room {code} has just ended; ask the teacher for the new code") from exc
+
+    def nickname_of(self, room: str, student: str) -> str | None:
+        """The nickname this student gave in the room, or None."""
+        code = normalize_room(room)
+        who = _checked(student, "student id", MAX_STUDENT)
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(students.c.nickname).where(students.c.room == code, students.c.student == who)
+            ).scalar()
+
+    def named_answers(self, room: str, question: str, *, secret: str) -> list[tuple[str, str]]:
+        """(nickname, answer) of the students who gave a nickname, sorted by nickname; teacher only.
+
+        Raises:
+            NotTeacherError: without the room's teacher secret (nicknames are for the teacher's eyes).
+        """
+        code = self._teacher(room, secret)
+        q = _checked(question, "question", MAX_QUESTION)
+        stmt = (
+            select(students.c.nickname, answers.c.answer)
+            .join(students, (students.c.room == answers.c.room) & (students.c.student == answers.c.student))
+            .where(answers.c.room == code, answers.c.question == q)
+            .order_by(students.c.nickname, answers.c.answer)
+        )
+        with self.engine.connect() as conn:
+            return [(n, a) for n, a in conn.execute(stmt)]
 
     def results(self, room: str, question: str) -> dict[str, int]:
         """answer -> number of students who gave it, most frequent first (ties by answer)."""

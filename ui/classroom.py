@@ -29,6 +29,7 @@ import streamlit as st
 
 from classroom.figures import choices_figure, numbers_figure
 from classroom.store import (
+    MAX_NICKNAME,
     ROOM_ALPHABET,
     ROOM_LENGTH,
     BadInputError,
@@ -39,7 +40,7 @@ from classroom.store import (
     question_id,
 )
 
-from .url import clip
+from .url import clean_text, clip
 
 __all__ = [
     "STUDENT_REFRESH",
@@ -49,6 +50,7 @@ __all__ = [
     "join_box",
     "join_form",
     "leave_room",
+    "nickname_box",
     "poll",
     "presenter_mode",
     "store",
@@ -63,6 +65,8 @@ PRESENTER_FONT = 18  # px: figure text in presenter mode
 _ROOM = "_classroom_room"  # session state: (code, teacher secret or None)
 _STUDENT = "_classroom_student"  # session state: this browser session's random id
 _LATE = "_classroom_late"  # session state: questions answered after the reveal (not stored)
+_NICKNAME_KEY = "_classroom_nickname"  # session state: the student's nickname widget (+ "_" + room code)
+_NICKNAME_ERROR = "_classroom_nickname_error"
 _OWN_PARAMS = ("room", "teacher", "present")
 _MAX_LINK = 1200  # characters: longer student links drop the lesson state (the QR code stays scannable)
 
@@ -254,6 +258,38 @@ def join_box(room: Room, *, container=None, qr_width: int | None = None) -> None
                 f"{st.context.url or 'http://localhost:8501/'}?{urlencode({'room': room.code, 'teacher': room.secret})}"
             )
             st.code(teacher, language=None)
+
+
+def _save_nickname(code: str, student: str) -> None:
+    typed = st.session_state.get(f"{_NICKNAME_KEY}_{code}") or ""
+    try:
+        name = clean_text(typed).strip()  # control and format characters dropped, as in every echoed value
+        store().set_nickname(code, student, name[:MAX_NICKNAME] or None)
+        st.session_state.pop(_NICKNAME_ERROR, None)
+    except ClassroomError as exc:
+        st.session_state[_NICKNAME_ERROR] = str(exc)
+
+
+def nickname_box(room: Room, *, container=None) -> None:
+    """A student's optional nickname: only the teacher's own view lists it beside the answers."""
+    if room.teacher:
+        return
+    box = container if container is not None else st
+    key = f"{_NICKNAME_KEY}_{room.code}"  # per room: another room starts anonymous
+    if key not in st.session_state:  # a new page of the same session: show what is stored
+        st.session_state[key] = store().nickname_of(room.code, room.student) or ""
+    box.text_input(
+        "Nickname (optional)",
+        max_chars=MAX_NICKNAME,
+        key=key,
+        placeholder="Anonymous",
+        help="Only your teacher's own screen lists it beside your answers: never the projector, never other "
+        "students. Leave it empty to stay anonymous.",
+        on_change=_save_nickname,
+        args=(room.code, room.student),
+    )
+    if err := st.session_state.get(_NICKNAME_ERROR):
+        box.error(f"Your nickname was not saved: {err}", icon=":material/error:")
 
 
 def join_form(*, key: str = "classroom_join") -> Room | None:
@@ -480,6 +516,13 @@ def _teacher_panel(
             disabled=n == 0 and not revealed,
             icon=":material/restart_alt:",
         )
+        if not room.present:  # nicknames never reach the projector
+            named = s.named_answers(room.code, qid, secret=room.secret)
+            if named:
+                with st.expander(f"Nicknames ({len(named)} of {n} answers; only you see this)"):
+                    st.dataframe(
+                        [{"nickname": a, "answer": b} for a, b in named], hide_index=True, key=f"{key}_poll_names"
+                    )
 
     live()
     with st.expander("The answer (students see it when you reveal)"):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from stride_core.verify import Agreement
 
-from .classroom import current_room, join_box, poll, presenter_mode, watch_reveals
+from .classroom import current_room, join_box, nickname_box, poll, presenter_mode, watch_reveals
 from .registry import lesson
 
 __all__ = ["badge", "lesson_header", "predict_reveal"]
@@ -32,6 +32,7 @@ def lesson_header(slug: str) -> None:
             _join_sidebar(room)
         elif room is not None:
             join_box(room, container=st.sidebar, qr_width=220)
+            nickname_box(room, container=st.sidebar)
     watch_reveals(room)  # a student's page reruns when the teacher reveals, hides or resets a poll
     st.markdown(info.teaches)
     if not presenting:

@@ -23,7 +23,7 @@ import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
 from ui.classroom import (
-    current_room, join_box, join_form, poll, presenter_mode, student_link, teacher_view, watch_reveals
+    current_room, join_box, join_form, nickname_box, poll, presenter_mode, student_link, teacher_view, watch_reveals
 )
 
 room = current_room()
@@ -35,6 +35,7 @@ else:
     st.session_state["_test_link"] = student_link(room.code)
     st.session_state["_test_present"] = presenter_mode(room)
     join_box(room)
+    nickname_box(room)
     watch_reveals(room)
     poll("At stride 2, which kernel size?", "**k = 4**: the windows overlap evenly.", key="q1", page="test", room=room,
          choices=("k = 3", "k = 4", "k = 5"), correct="k = 4")
@@ -146,6 +147,31 @@ def test_reset_clears_the_students_pick(db):
     assert any("Pick an answer." in c.value for c in at.caption)
     at.radio(key="q1_poll").set_value("k = 3").run()  # the same pick again is stored again
     assert db.answer_of(code, Q1, student) == "k = 3"
+
+
+def test_nickname_is_for_the_teachers_eyes_only(db):
+    code, secret = db.create_room()
+    student = app(room=code)
+    box = student.text_input(key=f"_classroom_nickname_{code}")
+    assert box.value == "" and box.max_chars == 24
+    box.set_value("Sam\u202e ").run()  # a bidi override is dropped, like every echoed value
+    student.radio(key="q1_poll").set_value("k = 4").run()
+    sid = student.session_state["_test_room"][2]
+    assert db.nickname_of(code, sid) == "Sam"
+    assert "Sam" not in texts(student)  # never shown to other students (nor echoed on the page)
+
+    teacher = app(room=code, teacher=secret)
+    assert len(teacher.dataframe) == 1, "the teacher's view lists the nicknamed answers"
+    table = teacher.dataframe[0].value
+    assert list(table["nickname"]) == ["Sam"] and list(table["answer"]) == ["k = 4"]
+    assert any("Nicknames (1 of 1 answers" in e.label for e in teacher.expander)
+    presenting = app(room=code, teacher=secret, present="1")
+    assert not presenting.dataframe, "nicknames must never reach the projector"
+
+    box = student.text_input(key=f"_classroom_nickname_{code}")
+    box.set_value("").run()  # anonymous again
+    assert db.nickname_of(code, sid) is None
+    assert not app(room=code, teacher=secret).dataframe
 
 
 def test_students_are_counted_once_each(db):
