@@ -83,6 +83,16 @@ def file_stem(lesson: str, name: str, settings: Mapping[str, object] | None = No
     return ("stride_lab_" + "_".join(parts))[:MAX_NAME].rstrip("-._")
 
 
+def step_labels(labels: Sequence[str]) -> list[str]:
+    """The Step control's options: "k: label" for frame k (just "k" when the label is k), all distinct.
+
+    Example:
+        >>> step_labels(["0", "1", "y[0,0]", "y[0,0]"])
+        ['0', '1', '2: y[0,0]', '3: y[0,0]']
+    """
+    return [str(k) if str(v) == str(k) else f"{k}: {v}" for k, v in enumerate(labels)]
+
+
 def figure_config(stem: str, fmt: str = "png") -> dict[str, Any]:
     """The plotly.js config: mode bar always visible, no logo, the camera button saving `stem`.`fmt` at 2×."""
     fmt = fmt.lower() if fmt.lower() in ("png", "svg") else "png"
@@ -386,14 +396,13 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
     """
     box = where if where is not None else st
     settings = _settings()
-    labels = frame_labels(fig) if spec_of(fig).get("frames") else []
+    labels = step_labels(frame_labels(fig)) if spec_of(fig).get("frames") else []
     labels = labels if len(labels) > 1 else []  # one frame: nothing to step through
-    step = 0
     if labels:
         step_key = f"{key}_step"
-        if not isinstance(st.session_state.get(step_key), int) or not 0 <= st.session_state[step_key] < len(labels):
+        if st.session_state.get(step_key) not in labels:
             st.session_state.pop(step_key, None)  # a new animation (other settings) starts at its first frame
-        if step := int(st.session_state.get(step_key) or 0):
+        if step := labels.index(st.session_state.get(step_key, labels[0])):
             fig = at_frame(fig, step)
             settings = {**settings, "step": step}
     stem = file_stem(_lesson(), name or key, settings)
@@ -407,8 +416,7 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
         # Moving it reruns this section and redraws the figure at that frame; Play/Pause stay in the browser.
         box.select_slider(
             "Step (arrow keys move one frame)",
-            options=list(range(len(labels))),
-            format_func=lambda i: labels[i],
+            options=labels,
             key=f"{key}_step",
             help="Shows the animation at this frame; Pause stops a playing animation where it is.",
         )
