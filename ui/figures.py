@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import streamlit as st
 
-from stride_core.viz._canvas import at_frame, frame_labels, spec_of
+from stride_core.viz._canvas import at_frame, frame_labels, spec_of, with_layout
 
 __all__ = [
     "FORMAT_KEY",
@@ -53,6 +53,8 @@ _NOT_SETTINGS = ("room", "teacher", "present")  # class-room link parameters, no
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 _TAGS = re.compile(r"<[^>]*>")
 MAX_NAME = 150  # characters in a file name before the extension
+MODEBAR_ROOM = 28  # px above the plot for the always-shown mode bar (its buttons are 24 px tall)
+TIGHT_TOP = 60  # a top margin below this leaves the mode bar over titles: the figure grows by MODEBAR_ROOM
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,6 +93,28 @@ def step_labels(labels: Sequence[str]) -> list[str]:
         ['0', '1', '2: y[0,0]', '3: y[0,0]']
     """
     return [str(k) if str(v) == str(k) else f"{k}: {v}" for k, v in enumerate(labels)]
+
+
+def modebar_room(layout: Mapping) -> dict[str, Any]:
+    """The layout update that keeps the always-shown mode bar off the figure: a strip above a tight top margin.
+
+    The mode bar sits in the figure's top right corner, where subplot titles and panels of a figure
+    with a small top margin are. Such a figure gets MODEBAR_ROOM px more top margin and as much more
+    height, so its plot area keeps its size. Plotly's default margin (100 px) already has room.
+
+    Example:
+        >>> modebar_room({"height": 260, "margin": {"t": 10, "b": 10}})
+        {'margin': {'t': 38}, 'height': 288}
+        >>> modebar_room({"height": 420})
+        {}
+    """
+    top = (layout.get("margin") or {}).get("t", 100)
+    if top >= TIGHT_TOP:
+        return {}
+    update: dict[str, Any] = {"margin": {"t": top + MODEBAR_ROOM}}
+    if layout.get("height"):
+        update["height"] = int(layout["height"]) + MODEBAR_ROOM
+    return update
 
 
 def figure_config(stem: str, fmt: str = "png") -> dict[str, Any]:
@@ -405,6 +429,8 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
         if step := labels.index(st.session_state.get(step_key, labels[0])):
             fig = at_frame(fig, step)
             settings = {**settings, "step": step}
+    if room := modebar_room(spec_of(fig).get("layout") or {}):
+        fig = with_layout(fig, room)
     stem = file_stem(_lesson(), name or key, settings)
     heatmaps = _alt_data(fig)
     line = alt_text(heatmaps)

@@ -34,7 +34,7 @@ from plotly.subplots import make_subplots
 
 from stride_core._checks import check, check_int
 
-__all__ = ["Canvas", "Figure", "at_frame", "frame_labels", "spec_of", "wire_json"]
+__all__ = ["Canvas", "Figure", "at_frame", "frame_labels", "spec_of", "wire_json", "with_layout"]
 
 # ---------------------------------------------------------------------------------------------
 # Building figures as dicts.
@@ -385,6 +385,22 @@ def spec_of(fig: go.Figure) -> dict:
         "layout": dict(spec.get("layout") or {}),
         **({"frames": list(spec["frames"])} if spec.get("frames") else {}),
     }
+
+
+def with_layout(fig: go.Figure, update: dict) -> Figure:
+    """The figure with `update` deep-merged into its layout; data and frames are shared, not copied or re-packed.
+
+    Example:
+        >>> f = Canvas().update_layout(height=300, margin=dict(t=10, b=5)).figure()
+        >>> g = with_layout(f, dict(margin=dict(t=40)))
+        >>> spec_of(g)["layout"]["margin"], g.to_dict()["layout"]["height"]
+        ({'t': 40, 'b': 5}, 300)
+    """
+    if not isinstance(fig, Figure):
+        spec = spec_of(fig)
+        return Figure(spec["data"], _merged(spec["layout"], update), spec.get("frames"))
+    layout = _merged(fig._raw["layout"], update)
+    return _restore(Figure, {**fig._raw, "layout": layout}, {**fig._wire, "layout": _wire(layout)})
 
 
 def frame_labels(fig: go.Figure) -> list[str]:

@@ -19,7 +19,8 @@ from hypothesis import given, settings
 
 import ui.figures as figures
 from stride_core.backprop import input_grad_steps, make_example
-from stride_core.viz._canvas import Canvas, at_frame, frame_labels, spec_of
+from stride_core.viz._canvas import Canvas, at_frame, frame_labels, spec_of, with_layout
+from stride_core.viz._style import base_layout, heatmap
 from stride_core.viz.arithmetic import placement_figure
 from stride_core.viz.backprop import INPUT, animation_figure
 from stride_core.viz.conventions import flip_figure
@@ -199,3 +200,22 @@ class TestAtFrame:
             at_frame(fig, len(fig.frames))
         with pytest.raises(ValueError, match="no"):
             at_frame(Canvas().add_trace(dict(type="heatmap", z=[[0]])).figure(), 0)
+
+
+class TestModebarRoom:
+    def test_tight_figure_grows_by_the_strip(self):
+        fig = base_layout(Canvas().add_trace(heatmap(np.eye(3), name="w")), height=260).figure()  # the house layout
+        layout = fig.layout  # validated: the independent reading
+        assert layout.margin.t < figures.TIGHT_TOP
+        g = with_layout(fig, figures.modebar_room(spec_of(fig)["layout"]))
+        assert g.layout.margin.t == layout.margin.t + figures.MODEBAR_ROOM
+        assert g.layout.height == layout.height + figures.MODEBAR_ROOM
+        assert g.layout.margin.b == layout.margin.b and g.data == fig.data
+        assert spec_of(g)["data"] is spec_of(fig)["data"]  # shared, not copied or re-packed
+        assert fig.layout.height == 260  # the input is unchanged
+        assert figures.modebar_room(spec_of(flip_figure(np.eye(2)))["layout"]) == {}  # 75 px top: room enough
+
+    def test_roomy_figure_unchanged(self):
+        assert figures.modebar_room({"margin": {"t": 80}, "height": 400}) == {}
+        assert figures.modebar_room({}) == {}
+        assert figures.modebar_room({"margin": {"t": 0}}) == {"margin": {"t": figures.MODEBAR_ROOM}}
