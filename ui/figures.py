@@ -32,6 +32,7 @@ import numpy as np
 import streamlit as st
 
 from stride_core.viz._canvas import at_frame, frame_labels, spec_of, with_layout
+from stride_core.viz._style import BLACK, INK
 
 __all__ = [
     "FORMAT_KEY",
@@ -55,6 +56,8 @@ _TAGS = re.compile(r"<[^>]*>")
 MAX_NAME = 150  # characters in a file name before the extension
 MODEBAR_ROOM = 28  # px above the plot for the always-shown mode bar (its buttons are 24 px tall)
 TIGHT_TOP = 60  # a top margin below this leaves the mode bar over titles: the figure grows by MODEBAR_ROOM
+# plotly's mode bar icons are 30 % grey on white (1.7:1); a control needs 3:1 (WCAG 1.4.11): ink, black when active.
+MODEBAR = dict(color=INK, activecolor=BLACK)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,8 +432,7 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
         if step := labels.index(st.session_state.get(step_key, labels[0])):
             fig = at_frame(fig, step)
             settings = {**settings, "step": step}
-    if room := modebar_room(spec_of(fig).get("layout") or {}):
-        fig = with_layout(fig, room)
+    fig = with_layout(fig, {**modebar_room(spec_of(fig).get("layout") or {}), "modebar": MODEBAR})
     stem = file_stem(_lesson(), name or key, settings)
     heatmaps = _alt_data(fig)
     line = alt_text(heatmaps)

@@ -215,6 +215,11 @@ class TestModebarRoom:
         assert fig.layout.height == 260  # the input is unchanged
         assert figures.modebar_room(spec_of(flip_figure(np.eye(2)))["layout"]) == {}  # 75 px top: room enough
 
+    def test_modebar_colours_are_plotly_properties(self):
+        fig = with_layout(flip_figure(np.eye(2)), {"modebar": figures.MODEBAR})
+        assert fig.layout.modebar.color == figures.MODEBAR["color"]  # plotly validates the property
+        assert fig.layout.modebar.activecolor == figures.MODEBAR["activecolor"]
+
     def test_roomy_figure_unchanged(self):
         assert figures.modebar_room({"margin": {"t": 80}, "height": 400}) == {}
         assert figures.modebar_room({}) == {}
