@@ -16,10 +16,9 @@ from stride_core.verify import compare
 from stride_core.viz.arithmetic import MAX_FRAMES, cost_figure, coverage_figure, placement_figure
 from ui import UrlLink, badge, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format, table
+from ui.figures import chart, table
 
 lesson_header("arithmetic")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("arithmetic")
 
 VIEWS = ["Where the kernel lands", "Which pixels are read", "What stride saves"]

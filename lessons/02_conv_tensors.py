@@ -26,10 +26,9 @@ from stride_core.verify import compare
 from stride_core.viz.conv_tensor import product_figure, slices_figure, toeplitz_figure
 from ui import UrlLink, badge, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format
+from ui.figures import chart
 
 lesson_header("conv-tensors")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("conv-tensors")
 
 # Plain option names: a bound selectbox writes the displayed option into the URL.

@@ -24,10 +24,9 @@ from stride_core.viz.sampling import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format
+from ui.figures import chart
 
 lesson_header("sampling-grids")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("sampling-grids")
 
 FILTER_NAMES = (

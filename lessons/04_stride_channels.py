@@ -35,10 +35,9 @@ from stride_core.viz.equivalence import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
 from ui.code import code_expander
-from ui.figures import chart, chart_config, figure_format, table
+from ui.figures import chart, chart_config, table
 
 lesson_header("stride-channels")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("stride-channels")
 notices = st.container()
 KERNELS = {  # name -> values (None: random, seeded by its size)

@@ -47,10 +47,9 @@ from stride_core.viz.aliasing import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format, table
+from ui.figures import chart, table
 
 lesson_header("aliasing")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("aliasing")
 
 SIZES = (24, 32, 48, 64, 96, 128, 256, 512)

@@ -34,10 +34,9 @@ from stride_core.viz.backprop import (
 )
 from ui import UrlLink, badge, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format
+from ui.figures import chart
 
 lesson_header("backprop")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("backprop")
 
 MODES = ("2-D", "1-D")

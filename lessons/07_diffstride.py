@@ -29,10 +29,9 @@ from stride_core.verify import compare
 from stride_core.viz.diffstride import compare_figure, profiles_figure, runs_figure, spectrum_figure, training_figure
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal, training_slot
 from ui.code import code_expander
-from ui.figures import chart, figure_format, table
+from ui.figures import chart, table
 
 lesson_header("diffstride")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("diffstride")
 TIME_CAP_S = 60.0
 MIN_SIDE = 16  # 2 × the largest integer stride, for the R = 0 check against spectral pooling

@@ -34,10 +34,9 @@ from stride_core.codegen import (
 from stride_core.conventions import KERNELS, SourceExample, downsample_cost
 from ui import LARGE_STRIDE_ARTICLE, UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format
+from ui.figures import chart
 
 lesson_header("conventions")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("conventions")
 
 

@@ -33,10 +33,9 @@ from stride_core.verify import Agreement, compare
 from stride_core.viz.receptive_field import MAX_CENTRES, field_figure, staircase_figure
 from ui import UrlLink, badge, heavy_slot, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format, table
+from ui.figures import chart, table
 
 lesson_header("receptive-field")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("receptive-field")
 
 NETS = {**{k: v[0] for k, v in N.NETWORKS.items()}, "stack": "Build your own stack"}

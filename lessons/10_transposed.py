@@ -45,10 +45,9 @@ from stride_core.viz.transposed import (
 )
 from ui import UrlLink, badge, image_picker, lesson_header, predict_reveal
 from ui.code import code_expander
-from ui.figures import chart, figure_format, table
+from ui.figures import chart, table
 
 lesson_header("transposed")
-figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart below
 link = UrlLink("transposed")
 
 AXES = ("n", "k", "s", "p", "op", "d")

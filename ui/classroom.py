@@ -40,6 +40,7 @@ from classroom.store import (
     question_id,
 )
 
+from .figures import chart
 from .url import clean_text, clip
 
 __all__ = [
@@ -463,7 +464,7 @@ def _student_reveal(code, qid, mine, answer, choices, correct, tolerance, font, 
         said = "Your answer is in." if mine is not None else "Pick an answer."
         st.caption(f"{said} The answer and the class's answers appear here when your teacher reveals them.")
         return
-    st.plotly_chart(_figure(results, choices, correct, tolerance, font), width="stretch", key=f"{key}_poll_dist")
+    chart(_figure(results, choices, correct, tolerance, font), key=f"{key}_poll_dist", name="class answers")
     right = _is_right(mine, choices, correct, tolerance)
     if right is True:
         st.success("Your answer was right.", icon=":material/check_circle:")
@@ -490,7 +491,7 @@ def _teacher_panel(
         n = sum(results.values())
         state = "revealed to the class" if revealed else "hidden from the class"
         st.markdown(f"**{n} answer{'s' if n != 1 else ''}** · {state}")
-        st.plotly_chart(_figure(results, choices, correct, tolerance, font), width="stretch", key=f"{key}_poll_tdist")
+        chart(_figure(results, choices, correct, tolerance, font), key=f"{key}_poll_tdist", name="class answers")
         a, b, c = st.columns(3)
         a.button(
             "Reveal",

@@ -11,6 +11,7 @@ import streamlit as st
 from stride_core.verify import Agreement
 
 from .classroom import current_room, join_box, nickname_box, poll, presenter_mode, watch_reveals
+from .figures import figure_format
 from .registry import lesson
 
 __all__ = ["badge", "lesson_header", "predict_reveal"]
@@ -34,6 +35,7 @@ def lesson_header(slug: str) -> None:
             join_box(room, container=st.sidebar, qr_width=220)
             nickname_box(room, container=st.sidebar)
     watch_reveals(room)  # a student's page reruns when the teacher reveals, hides or resets a poll
+    figure_format()  # the sidebar's "Save figures as" (PNG / SVG) for every chart of the lesson
     st.markdown(info.teaches)
     if not presenting:
         st.caption("Sources: " + "; ".join(info.sources) + ".")
