@@ -284,8 +284,8 @@ def nickname_box(room: Room, *, container=None) -> None:
         max_chars=MAX_NICKNAME,
         key=key,
         placeholder="Anonymous",
-        help="Only your teacher's own screen lists it beside your answers: never the projector, never other "
-        "students. Leave it empty to stay anonymous.",
+        help="Only the teacher's view lists it, beside your answers, and never in presenter mode (the view a "
+        "teacher projects); other students never see it. Leave it empty to stay anonymous.",
         on_change=_save_nickname,
         args=(room.code, room.student),
     )
@@ -520,7 +520,7 @@ def _teacher_panel(
         if not room.present:  # nicknames never reach the projector
             named = s.named_answers(room.code, qid, secret=room.secret)
             if named:
-                with st.expander(f"Nicknames ({len(named)} of {n} answers; only you see this)"):
+                with st.expander(f"Nicknames ({len(named)} of {n} answers; hidden in presenter mode)"):
                     st.dataframe(
                         [{"nickname": a, "answer": b} for a, b in named], hide_index=True, key=f"{key}_poll_names"
                     )

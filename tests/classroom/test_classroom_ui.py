@@ -164,7 +164,7 @@ def test_nickname_is_for_the_teachers_eyes_only(db):
     assert len(teacher.dataframe) == 1, "the teacher's view lists the nicknamed answers"
     table = teacher.dataframe[0].value
     assert list(table["nickname"]) == ["Sam"] and list(table["answer"]) == ["k = 4"]
-    assert any("Nicknames (1 of 1 answers" in e.label for e in teacher.expander)
+    assert any("Nicknames (1 of 1 answers; hidden in presenter mode)" in e.label for e in teacher.expander)
     presenting = app(room=code, teacher=secret, present="1")
     assert not presenting.dataframe, "nicknames must never reach the projector"
 
