@@ -424,6 +424,10 @@ class PollStore:
             index_elements=["room", "question", "student"],
             set_={"answer": stmt.excluded.answer, "updated_at": stmt.excluded.updated_at},
         )
+        self._write_in_live_room(code, stmt)
+
+    def _write_in_live_room(self, code: str, stmt) -> None:
+        """Run one upsert if the room exists and has not expired; UnknownRoomError otherwise."""
         live = select(rooms.c.code).where(rooms.c.code == code, rooms.c.created_at >= self._cutoff())
         try:
             # One connection: the check reads, the upsert is the only write (no lock upgrade on SQLite).
@@ -453,14 +457,7 @@ class PollStore:
             index_elements=["room", "student"],
             set_={"nickname": stmt.excluded.nickname, "updated_at": stmt.excluded.updated_at},
         )
-        live = select(rooms.c.code).where(rooms.c.code == code, rooms.c.created_at >= self._cutoff())
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(live).first() is None:
-                    raise UnknownRoomError(f"room {code} does not exist or has ended; ask the teacher for the new code")
-                conn.execute(stmt)
-        except IntegrityError as exc:
-            raise UnknownRoomError(f"room {code} has just ended; ask the teacher for the new code") from exc
+        self._write_in_live_room(code, stmt)
 
     def nickname_of(self, room: str, student: str) -> str | None:
         """The nickname this student gave in the room, or None."""
