@@ -35,6 +35,7 @@ link = UrlLink("conv-tensors")
 FILTERS = ("box", "sobel", "laplacian", "random", "typed")
 INPUTS = ("random", "image", "typed")
 MAX_TILES = 36  # slices drawn at most: beyond, the tiles are too small to read and a summary replaces them
+VIEWS = ("Slices of 𝓗 (Figure 2)", "Unrolled matrix", "The product, two ways")
 HELP = "box: all ones · sobel: vertical edges (3×3) · laplacian (3×3) · random: integers −3..3 · typed: edit the cells"
 Grid = tuple[tuple[float, ...], ...]
 
@@ -74,11 +75,20 @@ def compute(w: Grid, x: Grid, s: int) -> TensorProduct:
 
 
 @st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
-def figures(w: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
+def slices_chart(w: Grid, x: Grid, s: int, pick: tuple[int, int, int, int]):
     r = compute(w, x, s)
-    orbit = shift_orbit(r.C.shape, *pick).numpy()
-    product = product_figure(np.array(x), r.by_tensor, r.by_torch, s=s)
-    return slices_figure(r.C, s=s, orbit=orbit, selected=pick), toeplitz_figure(r.C, s=s), product
+    return slices_figure(r.C, s=s, orbit=shift_orbit(r.C.shape, *pick).numpy(), selected=pick)
+
+
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
+def matrix_chart(w: Grid, x: Grid, s: int):
+    return toeplitz_figure(compute(w, x, s).C, s=s)
+
+
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
+def product_chart(w: Grid, x: Grid, s: int):
+    r = compute(w, x, s)
+    return product_figure(np.array(x), r.by_tensor, r.by_torch, s=s)
 
 
 def _editor(label: str, start: Grid, key: str) -> np.ndarray | None:
@@ -150,76 +160,97 @@ def lesson() -> None:
         filename=script_filename("conv_tensors", filter=name, a=a, b=b, input=source, rows=h, cols=w, s=s),
     )
 
-    tab_slices, tab_matrix, tab_product = st.tabs(
-        ["Slices of 𝓗 (Figure 2)", "Unrolled matrix", "The product, two ways"]
-    )
-    with tab_slices:
-        p = st.columns(4)
-        i = p[0].number_input("Slice row i", 0, P - 1, 0, key="pick_i")
-        j = p[1].number_input("Slice col j", 0, Q - 1, 0, key="pick_j")
-        k = p[2].number_input("Entry row k", 0, h - 1, min(1, h - 1), key="pick_k")
-        el = p[3].number_input("Entry col l", 0, w - 1, min(1, w - 1), key="pick_l")
-        fig_slices, fig_matrix, fig_product = figures(_grid(w_cells), _grid(x), int(s), (i, j, k, el))
-        n_equal = len(shift_orbit(r.C.shape, i, j, k, el))
-        value = r.C[i, j, k, el]
-        if P * Q <= MAX_TILES:
-            chart(fig_slices, key="slices")
-        else:
-            st.info(
-                f"{P}×{Q} = {P * Q} slices of {h}×{w} are too many to draw legibly (at most {MAX_TILES}). In short: "
-                f"each slice is {h}×{w} zeros except a copy of the {len(w_cells)}×{len(w_cells[0])} filter, "
-                f"{int(np.count_nonzero(r.C[i, j]))} non-zero entries in slice ({i}, {j}); {len(r.kept)} of the "
-                f"{P * Q} slices are kept by stride {s}. Make the input at most {MAX_TILES} slices to see them.",
-                icon=":material/grid_view:",
+    # Only the open tab is built and sent (the choice is in the URL too, as ?view=).
+    snap = link.take("view")
+    tab_slices, tab_matrix, tab_product = st.tabs(VIEWS, key="view", bind="query-params")
+    link.notice(snap)
+    wg, xg = _grid(w_cells), _grid(x)
+    if tab_slices.open:
+        with tab_slices:
+            _slices(r, wg, xg, int(s), (h, w))
+    if tab_matrix.open:
+        with tab_matrix:
+            chart(matrix_chart(wg, xg, int(s)), key="matrix")
+            st.caption(
+                f"Row (i, j) is slice (i, j) read row by row; the lines mark {Q}×{w} blocks. Blocks repeat along "
+                "every diagonal and each block is itself constant along its diagonals: a doubly block-Toeplitz "
+                "matrix."
             )
-        st.caption(
-            "Indices count from 0, as in Python. Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its "
-            f"top-left tap at input (i, j). The ✕ marks entry 𝓗({i}, {j}, {k}, {el}) = {value:.3g}; the {n_equal} "
-            "outlined entries lie on its shift diagonal — one step down or right in both the slice and the input — "
-            "and Property 1 says they are all equal."
-        )
-        nz = int(np.count_nonzero(r.C[i, j]))
-        predict_reveal(
-            f"How many non-zero entries does the slice 𝓗({i}, {j}, :, :) have?",
-            f"**{nz}**: the slice is {h}×{w} zeros except one copy of the {len(w_cells)}×{len(w_cells[0])} filter, "
-            f"which has {nz} non-zero taps (every slice holds the same copy, moved).",
-            key="q_nonzero",
-            correct=nz,
-        )
-        shifted = (i + 1 < P and k + 1 < h, i + 1 < P and k + 1 < h and r.C[i + 1, j, k + 1, el] == value)
-        answer_eq = (
-            f"**yes**: 𝓗({i + 1}, {j}, {k + 1}, {el}) = {r.C[i + 1, j, k + 1, el]:.3g} = 𝓗({i}, {j}, {k}, {el}), "
-            "one step down in both the slice and the input (Property 1)."
-            if shifted[0]
-            else f"**it does not exist**: slice row i = {i + 1} or entry row k = {k + 1} is past the last index "
-            f"({P - 1} and {h - 1}); Property 1 only relates entries that both exist."
-        )
-        predict_reveal(
-            f"Is 𝓗({i + 1}, {j}, {k + 1}, {el}) equal to 𝓗({i}, {j}, {k}, {el}) = {value:.3g}?",
-            answer_eq,
-            key="q_shift",
-            choices=("yes", "no", "it does not exist"),
-            correct="yes" if shifted[1] else "it does not exist" if not shifted[0] else "no",
-        )
-        if r.convolutional:
-            st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
-    with tab_matrix:
-        chart(fig_matrix, key="matrix")
-        st.caption(
-            f"Row (i, j) is slice (i, j) read row by row; the lines mark {Q}×{w} blocks. Blocks repeat along every "
-            "diagonal and "
-            "each block is itself constant along its diagonals: a doubly block-Toeplitz matrix."
-        )
-    with tab_product:
-        chart(fig_product, key="product")
+            _kept_note(r, int(s), "rows", "greyed out above")
+    if tab_product.open:
+        with tab_product:
+            chart(product_chart(wg, xg, int(s)), key="product")
+            _kept_note(r, int(s), "rows", None)
+
+
+def _kept_note(r: TensorProduct, s: int, what: str, how: str | None) -> None:
+    """What a stride s > 1 keeps of the tensor: the rows of the unrolled matrix on the stride's grid."""
     if s > 1:
         rows = ", ".join(str(v) for v in r.kept[:12]) + (" …" if len(r.kept) > 12 else "")
+        P, Q = r.C.shape[:2]
         st.info(
             f"With stride {s} only the outputs (i, j) with i, j ∈ {{0, {s}, {2 * s}, …}} are computed: "
             f"rows {rows} of the "
-            f"unrolled matrix ({len(r.kept)} of {P * Q}). The other slices, greyed out above, are never used.",
+            f"unrolled matrix ({len(r.kept)} of {P * Q}). The other {what}"
+            + (f", {how}, " if how else " ")
+            + "are never used.",
             icon=":material/filter_alt:",
         )
+
+
+def _slices(r: TensorProduct, wg: Grid, xg: Grid, s: int, size: tuple[int, int]) -> None:
+    h, w = size
+    P, Q = r.C.shape[:2]
+    w_cells = np.array(wg)
+    p = st.columns(4)
+    i = p[0].number_input("Slice row i", 0, P - 1, 0, key="pick_i")
+    j = p[1].number_input("Slice col j", 0, Q - 1, 0, key="pick_j")
+    k = p[2].number_input("Entry row k", 0, h - 1, min(1, h - 1), key="pick_k")
+    el = p[3].number_input("Entry col l", 0, w - 1, min(1, w - 1), key="pick_l")
+    n_equal = len(shift_orbit(r.C.shape, i, j, k, el))
+    value = r.C[i, j, k, el]
+    if P * Q <= MAX_TILES:
+        chart(slices_chart(wg, xg, s, (i, j, k, el)), key="slices")
+    else:
+        st.info(
+            f"{P}×{Q} = {P * Q} slices of {h}×{w} are too many to draw legibly (at most {MAX_TILES}). In short: "
+            f"each slice is {h}×{w} zeros except a copy of the {len(w_cells)}×{len(w_cells[0])} filter, "
+            f"{int(np.count_nonzero(r.C[i, j]))} non-zero entries in slice ({i}, {j}); {len(r.kept)} of the "
+            f"{P * Q} slices are kept by stride {s}. Make the input at most {MAX_TILES} slices to see them.",
+            icon=":material/grid_view:",
+        )
+    st.caption(
+        "Indices count from 0, as in Python. Tile (i, j) is the slice 𝓗(i, j, :, :): the filter with its "
+        f"top-left tap at input (i, j). The ✕ marks entry 𝓗({i}, {j}, {k}, {el}) = {value:.3g}; the {n_equal} "
+        "outlined entries lie on its shift diagonal — one step down or right in both the slice and the input — "
+        "and Property 1 says they are all equal."
+    )
+    nz = int(np.count_nonzero(r.C[i, j]))
+    predict_reveal(
+        f"How many non-zero entries does the slice 𝓗({i}, {j}, :, :) have?",
+        f"**{nz}**: the slice is {h}×{w} zeros except one copy of the {len(w_cells)}×{len(w_cells[0])} filter, "
+        f"which has {nz} non-zero taps (every slice holds the same copy, moved).",
+        key="q_nonzero",
+        correct=nz,
+    )
+    shifted = (i + 1 < P and k + 1 < h, i + 1 < P and k + 1 < h and r.C[i + 1, j, k + 1, el] == value)
+    answer_eq = (
+        f"**yes**: 𝓗({i + 1}, {j}, {k + 1}, {el}) = {r.C[i + 1, j, k + 1, el]:.3g} = 𝓗({i}, {j}, {k}, {el}), "
+        "one step down in both the slice and the input (Property 1)."
+        if shifted[0]
+        else f"**it does not exist**: slice row i = {i + 1} or entry row k = {k + 1} is past the last index "
+        f"({P - 1} and {h - 1}); Property 1 only relates entries that both exist."
+    )
+    predict_reveal(
+        f"Is 𝓗({i + 1}, {j}, {k + 1}, {el}) equal to 𝓗({i}, {j}, {k}, {el}) = {value:.3g}?",
+        answer_eq,
+        key="q_shift",
+        choices=("yes", "no", "it does not exist"),
+        correct="yes" if shifted[1] else "it does not exist" if not shifted[0] else "no",
+    )
+    if r.convolutional:
+        st.success("Every shift equality of Properties 1–2 holds for this tensor.", icon=":material/check_circle:")
+    _kept_note(r, s, "slices", "greyed out above" if P * Q <= MAX_TILES else None)
 
 
 st.markdown(

@@ -40,6 +40,8 @@ lesson_header("backprop")
 link = UrlLink("backprop")
 
 MODES = ("2-D", "1-D")
+PARTS = ("Forward pass", "Input gradient ∂L/∂x", "Weight gradient ∂L/∂w", "Why not strided?")
+STEPS_CAPTION = "Step picks one position; ▶ Play animates them in your browser."
 
 
 def _settings(one_d: bool, n: int, k: int, s: int, p: int) -> tuple:
@@ -131,20 +133,39 @@ def explorer() -> None:
         )
         return
 
+    code_expander(
+        backprop_code(v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]), one_d),
+        filename=script_filename(
+            "backprop", mode="1d" if one_d else "2d", n=v["n"], k=v["k"], s=v["s"], p=v["p"], seed=v["seed"]
+        ),
+    )
+    # One step at a time: only the open tab's figures are sent and drawn (the choice is in the URL, ?part=).
+    snap = link.take("part")
+    tabs = st.tabs(PARTS, key="part", bind="query-params")
+    link.notice(snap)
+    for tab, part in zip(tabs, (forward_part, input_grad_part, weight_grad_part, why_part), strict=True):
+        if tab.open:
+            with tab:
+                part(v, one_d, r)
+
+
+def forward_part(v: dict, one_d: bool, r: BackpropView) -> None:
     st.subheader("Forward pass")
     if one_d:
         st.caption(
             "1-D mode: one row, the simplest case. Dilation puts s − 1 zeros between neighbouring entries of dy; "
             "padding, rotation and sliding work along the row exactly as in 2-D."
         )
-    if one_d:
         st.latex(r"y[j] = \sum_{b} w[b]\; x_p[s\,j + b]")
     else:
         st.latex(r"y[i,j] = \sum_{a,b} w[a,b]\; x_p[s\,i + a,\; s\,j + b]")
     chart(r.forward, key="forward")
     if r.target:
         st.caption("Squared-error loss L = ½‖y − t‖² against a random integer target t, so dy = y − t.")
+    st.caption("Next: the tabs above take dy back to the input (∂L/∂x) and to the weights (∂L/∂w).")
 
+
+def input_grad_part(v: dict, one_d: bool, r: BackpropView) -> None:
     st.subheader("∂L/∂x: dilate, pad, rotate, correlate")
     st.markdown(
         "Each output y[i, j] read a window that started at row *s·i*. Going backwards, dy[i, j] must go back to "
@@ -159,13 +180,29 @@ def explorer() -> None:
     )
     chart(r.anim_x, key="anim_x")
     st.caption(
-        "▶ plays the steps in your browser; the slider picks one. Orange: the window and the entry it fills. "
-        "Dotted: the dilated dy inside its padding. Dashed: the area of x."
+        STEPS_CAPTION + " Orange: the window and the entry it fills. Dotted: the dilated dy inside its padding. "
+        "Dashed: the area of x."
     )
     chart(r.pair_x, key="pair_x")
     badge("torch.autograd", r.ok_x)
     unread_text(v, one_d)
+    counts = window_counts(one_d, v["n"], v["k"], v["s"], v["p"])
+    shape = f"{v['k']}-tap" if one_d else f"{v['k']}×{v['k']}"
+    listed = ", ".join(map(str, counts[:-1])) + (" or " if len(counts) > 1 else "") + str(counts[-1])
+    predict_reveal(
+        f"With stride {v['s']}, the rotated {shape} kernel slides over the dilated dy. Over the positions that "
+        "give an entry of ∂L/∂x, at most how many real dy entries (not inserted zeros) does it cover at once?",
+        f"**{counts[-1]}.** Real entries sit {v['s']} apart in the dilated grid, so {v['k']} neighbouring taps "
+        f"along an axis meet at most ⌈{v['k']}/{v['s']}⌉ = {-(-v['k'] // v['s'])} of them (fewer near the edges). "
+        f"Here a window covers {listed} real entries depending on where it sits: the same numbers as the window "
+        "counts of the coverage section below. Two entries that were neighbours in dy are never under "
+        "neighbouring taps" + (" (with stride 1 they are: nothing was inserted)." if v["s"] == 1 else "."),
+        key="bp_predict",
+        correct=counts[-1],
+    )
 
+
+def weight_grad_part(v: dict, one_d: bool, r: BackpropView) -> None:
     st.subheader("∂L/∂w: the dilated gradient as the kernel")
     st.markdown(
         "Weight *w[a, b]* touched one pixel in every window, at offset (a, b). Its gradient slides the dilated dy over "
@@ -182,17 +219,13 @@ def explorer() -> None:
             r"\operatorname{dilate}_s(dy)\big)[a,b]"
         )
     chart(r.anim_w, key="anim_w")
+    st.caption(STEPS_CAPTION)
     chart(r.pair_w, key="pair_w")
     badge("torch.autograd", r.ok_w)
-    code_expander(
-        backprop_code(v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]), one_d),
-        filename=script_filename(
-            "backprop", mode="1d" if one_d else "2d", n=v["n"], k=v["k"], s=v["s"], p=v["p"], seed=v["seed"]
-        ),
-    )
-
     chain_steps(v, one_d)
 
+
+def why_part(v: dict, one_d: bool, r: BackpropView) -> None:
     st.subheader("Why not a strided convolution?")
     st.markdown(
         "The tempting shortcut keeps the stride-1 rule and skips the dilation. But each dx pixel collects dy entries "
@@ -207,20 +240,6 @@ def explorer() -> None:
         st.info("With stride 1 the dilation does nothing, so both recipes agree. Raise the stride to see them part.")
     else:
         st.caption(f"The undilated recipe is off by up to {r.wrong.max_abs:.3g}.")
-    counts = window_counts(one_d, v["n"], v["k"], v["s"], v["p"])
-    shape = f"{v['k']}-tap" if one_d else f"{v['k']}×{v['k']}"
-    listed = ", ".join(map(str, counts[:-1])) + (" or " if len(counts) > 1 else "") + str(counts[-1])
-    predict_reveal(
-        f"With stride {v['s']}, the rotated {shape} kernel slides over the dilated dy. Over the positions that "
-        "give an entry of ∂L/∂x, at most how many real dy entries (not inserted zeros) does it cover at once?",
-        f"**{counts[-1]}.** Real entries sit {v['s']} apart in the dilated grid, so {v['k']} neighbouring taps "
-        f"along an axis meet at most ⌈{v['k']}/{v['s']}⌉ = {-(-v['k'] // v['s'])} of them (fewer near the edges). "
-        f"Here a window covers {listed} real entries depending on where it sits: the same numbers as the window "
-        "counts of the coverage section below. Two entries that were neighbours in dy are never under "
-        "neighbouring taps" + (" (with stride 1 they are: nothing was inserted)." if v["s"] == 1 else "."),
-        key="bp_predict",
-        correct=counts[-1],
-    )
 
 
 def unread_text(v: dict, one_d: bool) -> None:

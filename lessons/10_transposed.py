@@ -55,6 +55,7 @@ CALC = dict(n=5, k=3, s=2, p=1, op=0, d=1)  # defaults for both axes: 5 → 9, t
 BOUNDS = dict(n=(1, 64), k=(1, 11), s=(1, 8), p=(0, 10), op=(0, 7), d=(1, 4))
 LABELS = dict(n="input n", k="kernel k", s="stride s", p="padding p", op="output_padding", d="dilation d")
 MODES = ("2-D", "1-D")
+STAMP_VIEWS = ("Stamps on a canvas", "As a direct convolution")
 VIEW_SIDE = 256  # the image view's output is at most VIEW_SIDE pixels on a side
 CHECK_N = 12  # input size used to decide the "even overlap" question (its interior spans whole periods)
 
@@ -314,6 +315,19 @@ def stamps() -> None:
     except StrideLabError as exc:
         _error(str(exc), "Lower output_padding below the stride, or use less padding.")
         return
+    # Only the open tab's animation is sent and drawn (the choice is in the URL, ?stamps_view=).
+    snap = link.take("stamps_view")
+    stamp_tab, direct_tab = st.tabs(STAMP_VIEWS, key="stamps_view", bind="query-params")
+    link.notice(snap)
+    if stamp_tab.open:
+        with stamp_tab:
+            _stamps_part(r, one_d, s, p, op)
+    if direct_tab.open:
+        with direct_tab:
+            _direct_part(r)
+
+
+def _stamps_part(r: StampView, one_d: bool, s: int, p: int, op: int) -> None:
     shape = f"{r.out_shape[0]}×{r.out_shape[1]}"
     sides = ("left", "right") if one_d else ("top and the left", "bottom and right")
     st.markdown(
@@ -337,6 +351,8 @@ def stamps() -> None:
     )
     badge("overlap_map, counted pair by pair", r.counts_vs_map)
 
+
+def _direct_part(r: StampView) -> None:
     st.subheader("The same result as a direct convolution")
     st.markdown(
         "Dumoulin and Visin's guide shows that a transposed convolution can be emulated by a direct, stride-1 "

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = "lessons/06_backprop.py"
 DEFAULTS = dict(mode="2-D", n=8, k=3, s=2, p=0, dy="random integers", seed=0, cov_n=16, cov_k=3, cov_s=2)
 SLIDERS = ("n", "k", "s", "p", "cov_n", "cov_k", "cov_s")
+# The page's tabs: only the open one is built (FORWARD is open by default).
+FORWARD, DX, DW, WHY = PARTS = ("Forward pass", "Input gradient ∂L/∂x", "Weight gradient ∂L/∂w", "Why not strided?")
 
 
 open_page = partial(open_lesson, PAGE)
@@ -38,19 +40,32 @@ def badges(at: AppTest) -> list[str]:
     return [s.value for s in at.success]
 
 
+def open_part(at: AppTest, part: str) -> AppTest:
+    """Switch the page's tabs to `part`, as a click on the tab does."""
+    at.session_state["part"] = part
+    at.run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    return at
+
+
+def every_badge(at: AppTest) -> list[str]:
+    """The badges of every tab, visited in order (the page is left on the last one)."""
+    return [b for part in PARTS for b in badges(open_part(at, part))]
+
+
 def test_defaults():
     at = open_page()
     assert {k: value(at, k) for k in DEFAULTS} == DEFAULTS
     assert not at.error and not at.warning
-    assert len(badges(at)) == 4 and all(b.startswith("matches torch.autograd") for b in badges(at))
-    specs = charts(at)
-    assert (
-        len(specs) == 7
-    )  # x|w|y|dy, ∂L/∂x animation, ∂L/∂x vs autograd, ∂L/∂w animation, ∂L/∂w vs autograd, recipes, coverage
-    anim_x, anim_w = specs[1], specs[3]
-    assert len(anim_x["frames"]) == 4 + 7 * 7 + 1  # 8×8 input, 3×3 kernel, stride 2
-    assert len(anim_w["frames"]) == 3 + 9 + 1
     assert [h.value for h in at.subheader][0] == "Forward pass"
+    assert not badges(at) and len(charts(at)) == 2  # x|w|y|dy and the coverage section: the other tabs wait
+    b = every_badge(at)
+    assert len(b) == 4 and all(x.startswith("matches torch.autograd") for x in b)
+    assert len(charts(open_part(at, DX))) == 3  # ∂L/∂x animation, ∂L/∂x vs autograd, coverage
+    assert len(charts(at)[0]["frames"]) == 4 + 7 * 7 + 1  # 8×8 input, 3×3 kernel, stride 2
+    assert len(charts(open_part(at, DW))) == 3
+    assert len(charts(at)[0]["frames"]) == 3 + 9 + 1
+    assert len(charts(open_part(at, WHY))) == 2  # the two recipes, coverage
     assert any("off by up to" in c.value for c in at.caption)
 
 
@@ -65,8 +80,11 @@ def test_each_control(key, new):
     assert not at.exception, at.exception[0].message if at.exception else ""
     assert value(at, key) == new
     assert not at.error
-    assert len(badges(at)) == 4 and all("matches" in b for b in badges(at))
+    b = every_badge(at)
+    assert len(b) == 4 and all("matches" in x for x in b)
+    assert value(at, key) == new  # visiting the tabs keeps the setting
     if key == "dy" and new == "squared error":
+        open_part(at, FORWARD)
         assert any("dy = y − t" in c.value for c in at.caption)
 
 
@@ -75,13 +93,13 @@ def test_one_d_mode_shapes():
     specs = charts(at)
     titles = [a["text"] for a in specs[0]["layout"]["annotations"]]
     assert titles == ["x (1×7)", "w (1×3)", "y, stride 2, padding 0 (1×3)", "dy = ∂L/∂y (1×3)"]
-    assert len(specs[1]["frames"]) == 4 + 7 + 1  # one row of (3 − 1)·2 + 3 = 7 window positions
-    assert len(badges(at)) == 4
     assert any("1-D mode" in c.value for c in at.caption)
+    assert len(charts(open_part(at, DX))[0]["frames"]) == 4 + 7 + 1  # one row of (3 − 1)·2 + 3 = 7 window positions
+    assert len(every_badge(at)) == 4
 
 
 def test_stride_one_recipes_agree():
-    at = open_page(s="1")
+    at = open_page(s="1", part=WHY)
     assert any("both recipes agree" in i.value for i in at.info)
 
 
@@ -90,7 +108,7 @@ def test_kernel_too_large_is_explained():
     assert at.error and "does not fit" in at.error[0].value and "make the input larger" in at.error[0].value
     assert not badges(at)
     at.slider(key="p").set_value(1).run()
-    assert not at.exception and not at.error and len(badges(at)) == 4
+    assert not at.exception and not at.error and len(every_badge(at)) == 4
 
 
 @pytest.mark.parametrize(
@@ -146,7 +164,7 @@ def test_invalid_url_falls_back_with_notice(bad):
     key = next(iter(bad))
     assert value(at, key) == DEFAULTS[key]
     assert at.warning and f"`{key}=" in at.warning[0].value
-    assert len(badges(at)) == 4
+    assert len(every_badge(at)) == 4
 
 
 def markdown(at: AppTest) -> str:
@@ -154,7 +172,7 @@ def markdown(at: AppTest) -> str:
 
 
 def test_unread_rows_are_explained_from_the_values():
-    at = open_page()  # n = 8, k = 3, s = 2, p = 0: the formula gives 7×7, x is 8×8
+    at = open_page(part=DX)  # n = 8, k = 3, s = 2, p = 0: the formula gives 7×7, x is 8×8
     text = markdown(at)
     assert (
         "gives 7×7 numbers for x's 8×8" in text
@@ -168,13 +186,13 @@ def test_unread_rows_are_explained_from_the_values():
 
 
 def test_stride_larger_than_kernel_skips_rows():
-    at = open_page(n="8", k="2", s="3", p="0")
+    at = open_page(n="8", k="2", s="3", p="0", part=DX)
     skipped = "read rows and columns 2, 5 of x (a stride of 3 with a kernel of 2 skips 1 of every 3 pixels)"
     assert skipped in markdown(at)
 
 
 def test_unread_in_padding_only():
-    at = open_page(n="8", k="3", s="2", p="1")  # (8 + 2 − 3) mod 2 = 1, and that row is padding
+    at = open_page(n="8", k="3", s="2", p="1", part=DX)  # (8 + 2 − 3) mod 2 = 1, and that row is padding
     text = markdown(at)
     assert "never read" not in text and "`output_padding=1`" in text
 
@@ -185,7 +203,7 @@ def test_zero_rows_question_against_autograd():
     from stride_core.backprop import autograd_grads
 
     for n, k, s, p in [(8, 3, 2, 0), (8, 2, 3, 0), (7, 3, 3, 1), (8, 5, 4, 2)]:
-        at = open_page(n=str(n), k=str(k), s=str(s), p=str(p))
+        at = open_page(n=str(n), k=str(k), s=str(s), p=str(p), part=DX)
         # independent count: rows of dx that are 0 for an all-ones x, w and dy (every read row gets > 0)
         x, w = torch.ones(1, 1, n, n, dtype=torch.float64), torch.ones(1, 1, k, k, dtype=torch.float64)
         o = (n + 2 * p - k) // s + 1
@@ -199,7 +217,7 @@ def test_zero_rows_question_against_autograd():
 
 @pytest.mark.parametrize("s, k, most", [(2, 3, 4), (3, 3, 1), (1, 3, 9), (3, 5, 4)])
 def test_predict_follows_the_stride(s, k, most):
-    at = open_page(s=str(s), k=str(k))
+    at = open_page(s=str(s), k=str(k), part=DX)
     question = next(m.value for m in at.markdown if "Predict, then reveal" in m.value and "kernel slides" in m.value)
     assert f"With stride {s}, the rotated {k}×{k} kernel" in question
     at.number_input(key="bp_predict_guess").set_value(most).run()
@@ -211,13 +229,13 @@ def test_one_d_formulas_and_kernel():
     at = open_page(mode="1-D")
     formulas = [f.value for f in at.latex]
     assert r"y[j] = \sum_{b} w[b]\; x_p[s\,j + b]" in formulas[0]
-    assert any(r"\partial w[b]" in f for f in formulas)
     kernel = next(t for t in charts(at)[0]["data"] if t.get("name") == "w numbers")  # the kernel's numbers
     assert sum(v not in ("0", "-0") for v in kernel["text"]) >= 2  # not a lone tap
+    assert any(r"\partial w[b]" in f.value for f in open_part(at, DW).latex)
 
 
 def test_activation_and_channels_steps():
-    at = open_page()
+    at = open_page(part=DW)
     subheads = [h.value for h in at.subheader]
     assert "Through the activation: times f′" in subheads and "Several channels: a sum over output channels" in subheads
     assert any("through tanh" in b for b in badges(at)) and any(

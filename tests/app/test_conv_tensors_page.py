@@ -129,3 +129,19 @@ def test_predict_questions_follow_the_settings():
     at.number_input(key="pick_i").set_value(3).run()  # the last slice row: no slice below it
     at.toggle(key="q_shift_reveal").set_value(True).run()
     assert any(m.value.startswith("**it does not exist**") for m in at.markdown)
+
+
+def test_only_the_open_tab_is_built():
+    """Each tab's figure is sent only while that tab is open; its note about a stride names what it shows."""
+
+    def keys(at: AppTest) -> list[str]:
+        return [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
+
+    at = open_page(s="2")
+    assert keys(at) == ["slices"] and "greyed out above" in at.info[0].value
+    at = open_page(s="2", view="Unrolled matrix")
+    assert keys(at) == ["matrix"] and "The other rows, greyed out above" in at.info[0].value
+    at = open_page(s="2", view="The product, two ways")
+    assert keys(at) == ["product"] and "The other rows are never used" in at.info[0].value
+    at = open_page(s="2", rows="12", cols="12")  # 100 slices: a summary replaces the tiles, nothing is grey
+    assert keys(at) == [] and any("The other slices are never used" in i.value for i in at.info)

@@ -30,6 +30,9 @@ def served(monkeypatch) -> dict[str, tuple[bytes, str]]:
     return files
 
 
+DX, DW = "Input gradient ∂L/∂x", "Weight gradient ∂L/∂w"  # the Backprop page's tabs (only the open one is built)
+
+
 def chart(at, key: str):
     found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
     assert len(found) == 1, [c.proto.id for c in at.get("plotly_chart")]
@@ -61,11 +64,13 @@ def test_chart_config_and_format_choice():
     at.radio(key="fig_format").set_value("SVG").run()
     assert chart(at, "stamp_anim")[1]["toImageButtonOptions"]["format"] == "svg"
     at.switch_page("lessons/06_backprop.py").run()  # the choice holds for the session, on every page
+    at.session_state["part"] = DX
+    at.run()
     assert chart(at, "anim_x")[1]["toImageButtonOptions"]["format"] == "svg"
 
 
 def test_step_control_draws_that_frame():
-    at = open_lesson("lessons/06_backprop.py")
+    at = open_lesson("lessons/06_backprop.py", part=DX)
     spec, _, _ = chart(at, "anim_x")
     n = len(spec["frames"])
     step = at.select_slider(key="anim_x_step")
@@ -97,7 +102,7 @@ def _z(trace: dict) -> np.ndarray:
 
 
 def test_numbers_as_tables_on_request(served):
-    at = open_lesson("lessons/06_backprop.py")
+    at = open_lesson("lessons/06_backprop.py", part=DW)
     before = len(at.dataframe)
     spec, _, _ = chart(at, "pair_w")
     zs = [_z(t) for t in spec["data"] if t["type"] == "heatmap"]

@@ -40,14 +40,28 @@ def test_defaults():
     at = open_page()
     assert metrics(at)["Output size"] == "9 × 9"
     b = badges(at)
-    assert len(b) == 8 and all_match(at), b
+    assert len(b) == 6 and all_match(at), b
     assert any("F.conv2d and F.conv_transpose2d on every row" in x for x in b)
-    assert any("backprop.input_grad" in x for x in b)
     assert any("nn.ConvTranspose2d" in x or "as_direct_convolution" in x for x in b)
+    assert not any("backprop.input_grad" in x for x in b)  # the direct-convolution tab is built only when open
     assert "| 9 | 5 | 0 | 9 | ◀ yours |" in text(at) and "| 10 | 5 | 1 | 10 |  |" in text(at)
     assert "k = 3: interior counts **1, 2, 4**" in text(at) and "k = 4: interior counts **4**" in text(at)
     assert "Camera (photo, grey) at 128×128, enlarged 2 times to 256×256" in text(at)
     assert not at.warning
+
+
+def chart_keys(at: AppTest) -> set[str]:
+    return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def test_only_the_open_stamps_tab_is_built():
+    at = open_page()
+    assert "stamp_anim" in chart_keys(at) and "direct_anim" not in chart_keys(at)
+    at = open_page(stamps_view="As a direct convolution")
+    assert "direct_anim" in chart_keys(at) and "stamp_anim" not in chart_keys(at)
+    b = badges(at)
+    assert any("backprop.input_grad" in x for x in b) and all_match(at), b
+    assert "insert s − 1 zeros" in text(at)
 
 
 @pytest.mark.parametrize(

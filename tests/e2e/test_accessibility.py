@@ -20,8 +20,8 @@ ALTERNATIVES: dict[str, list[str]] = {
     "arithmetic": ["view=Which pixels are read", "view=What stride saves"],
     "stride-channels": ["part=Theorem 1", "part=Theorem 2", "part=Sharing", "part=Training"],
     "aliasing": ["view=Spectrum and folding", "view=Shift consistency"],
-    "backprop": ["mode=1-D"],
-    "transposed": ["mode=1-D"],
+    "backprop": ["mode=1-D", "part=Input gradient ∂L/∂x", "part=Weight gradient ∂L/∂w"],
+    "transposed": ["mode=1-D", "stamps_view=As a direct convolution"],
 }
 
 

@@ -8,6 +8,8 @@ playing animation and it stays where it stopped.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +25,7 @@ def test_modebar_saves_and_step_control(served_app, browser, wait_app, waits):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     try:
-        page.goto(f"{served_app}/backprop", wait_until="domcontentloaded")
+        page.goto(f"{served_app}/backprop?part={quote('Input gradient ∂L/∂x')}", wait_until="domcontentloaded")
         wait_app(page)
         waits.selector(page, CHART + " .main-svg", "the ∂L/∂x animation")
         page.mouse.move(1, 1)  # nowhere near a figure: the mode bar must show without hover
