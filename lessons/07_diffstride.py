@@ -35,6 +35,7 @@ lesson_header("diffstride")
 link = UrlLink("diffstride")
 TIME_CAP_S = 60.0
 MIN_SIDE = 16  # 2 × the largest integer stride, for the R = 0 check against spectral pooling
+VIEWS = ("Mask on the spectrum", "The outputs side by side")
 LOSSES = {
     "reconstruction": "reconstruction error (what the crop throws away)",
     "penalty": "complexity penalty J (Equation 6)",
@@ -123,16 +124,27 @@ def explorer() -> None:
             f"{h / sh:.3g}×{w / sw:.3g}, but DiffStride gives {ho}×{wo}: {why}. The real factor here is "
             f"{h}/{ho} = {fh:.3g} vertically and {w}/{wo} = {fw:.3g} horizontally."
         )
-        chart(spectrum, key="spectrum")
-        chart(profiles, key="profiles")
-    st.markdown(
-        f"**The output** at S = ({sh:g}, {sw:g}) (mean-preserving), next to four downsamplers at the nearest "
-        "integer strides (halves round up, so 2.5 gives 3) "
-        f"S = {s_int}: a strided convolution with a box kernel, naive subsampling, spectral pooling, and "
-        f"DiffStride with R = {r}."
-    )
-    chart(side_by_side, key="compare")
-    badge(f"spectral pooling: DiffStride with R = 0 at S = {s_int}, on the image cut to a multiple of 2S", agreement)
+        # Only the open tab's figures are sent and drawn (the choice is in the URL, ?ds_view=).
+        view_snap = link.take("ds_view")
+        mask_tab, outputs_tab = st.tabs(VIEWS, key="ds_view", bind="query-params")
+        link.notice(view_snap)
+        if mask_tab.open:
+            with mask_tab:
+                chart(spectrum, key="spectrum")
+                chart(profiles, key="profiles")
+        if outputs_tab.open:
+            with outputs_tab:
+                st.markdown(
+                    f"**The output** at S = ({sh:g}, {sw:g}) (mean-preserving), next to four downsamplers at the "
+                    "nearest integer strides (halves round up, so 2.5 gives 3) "
+                    f"S = {s_int}: a strided convolution with a box kernel, naive subsampling, spectral pooling, and "
+                    f"DiffStride with R = {r}."
+                )
+                chart(side_by_side, key="compare")
+                badge(
+                    f"spectral pooling: DiffStride with R = 0 at S = {s_int}, on the image cut to a multiple of 2S",
+                    agreement,
+                )
 
     st.subheader("The gradient to the strides")
     snap = link.take("loss")

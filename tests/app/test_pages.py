@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import open_code
 from ui import LESSONS, available_lessons
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,5 +48,7 @@ def test_lesson_default_run(lesson):
     # Issue 20: the PyTorch code for the current view is in the page's default view, with its script.
     codes = [e for e in at.expander if e.label == "PyTorch code for this view"]
     assert codes, f"{lesson.slug}: no 'PyTorch code for this view' expander in the default view"
+    assert not [c for e in codes for c in e.code]  # closed: built only when opened (issue 19)
+    codes = [e for e in open_code(at).expander if e.label == "PyTorch code for this view"]
     scripts = [c.value for e in codes for c in e.code]
     assert scripts and all("import torch" in s and "stride_core" not in s for s in scripts)

@@ -18,10 +18,12 @@ pytestmark = pytest.mark.e2e
 # The main alternative views of lessons that have them, as link parameters.
 ALTERNATIVES: dict[str, list[str]] = {
     "arithmetic": ["view=Which pixels are read", "view=What stride saves"],
+    "conv-tensors": ["view=Unrolled matrix"],
     "stride-channels": ["part=Theorem 1", "part=Theorem 2", "part=Sharing", "part=Training"],
     "aliasing": ["view=Spectrum and folding", "view=Shift consistency"],
     "backprop": ["mode=1-D", "part=Input gradient ∂L/∂x", "part=Weight gradient ∂L/∂w"],
     "transposed": ["mode=1-D", "stamps_view=As a direct convolution"],
+    "diffstride": ["ds_view=The outputs side by side"],
 }
 
 
