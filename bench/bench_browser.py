@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -225,7 +224,10 @@ def main(argv: list[str] | None = None) -> None:
                         for r in rows:
                             med, p95 = statistics.median(r.times), _p95(r.times)
                             done = f"{statistics.median(r.script):.0f}" if r.script else "—"
-                            print(f"| {title} | {size} | {r.label} | {med:.0f} | {p95:.0f} | {done} | {load_ms:.0f} |", flush=True)
+                            print(
+                                f"| {title} | {size} | {r.label} | {med:.0f} | {p95:.0f} | {done} | {load_ms:.0f} |",
+                                flush=True,
+                            )
                 browser.close()
         finally:
             for proc in servers:
