@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,6 +50,12 @@ elif kind == "panels":
     st.plotly_chart(fig, key="f")
 st.write(v)
 """
+# Views other than a lesson's default that redraw the most per move (tabs built only while open).
+EXTRA_VIEWS = {
+    "conv-tensors": ["view=Unrolled matrix"],
+    "backprop": ["part=Input gradient ∂L/∂x"],
+    "diffstride": ["ds_view=The outputs side by side"],
+}
 # What the floor pages show: Streamlit alone, then one figure redrawn by st.plotly_chart per move.
 FLOORS = (
     ("none", "floor: a slider and a number (Streamlit alone)"),
@@ -214,7 +221,12 @@ def main(argv: list[str] | None = None) -> None:
                 print("| page | viewport | control | median ms | p95 ms | script done (median ms) | page load ms |")
                 print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
                 targets = [(title, f"http://127.0.0.1:{ports[1]}/?kind={kind}") for kind, title in FLOORS]
-                targets += [(x.title, f"http://127.0.0.1:{ports[0]}/{x.slug}") for x in lessons]
+                for x in lessons:
+                    targets.append((x.title, f"http://127.0.0.1:{ports[0]}/{x.slug}"))
+                    for query in EXTRA_VIEWS.get(x.slug, []):
+                        key, value = query.split("=", 1)
+                        url = f"http://127.0.0.1:{ports[0]}/{x.slug}?{key}={quote(value)}"
+                        targets.append((f"{x.title} ({value})", url))
                 for title, url in targets:
                     for vp in VIEWPORTS:
                         load_ms, rows = measure(url, browser, vp, moves)
