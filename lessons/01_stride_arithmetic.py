@@ -104,7 +104,7 @@ def calculator() -> None:
     got = torch_output_shape(h, w, kh, kw, p, sh, sw, d)
     badge("the shape of F.conv2d's output", compare(torch.tensor([ho, wo]), torch.tensor(got if got else (-1, -1))))
     code_expander(
-        arithmetic_code(h, w, kh, kw, p, sh, sw, d),
+        lambda: arithmetic_code(h, w, kh, kw, p, sh, sw, d),
         filename=script_filename("arithmetic", h=h, w=w, k=(kh, kw), p=p, s=(sh, sw), d=d),
     )
 

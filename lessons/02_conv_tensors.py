@@ -156,7 +156,7 @@ def lesson() -> None:
         compare(torch.from_numpy(r.by_tensor), torch.from_numpy(r.by_torch)),
     )
     code_expander(
-        conv_tensor_code(_grid(w_cells), _grid(x), int(s), filter_name=name, input_name=source),
+        lambda: conv_tensor_code(_grid(w_cells), _grid(x), int(s), filter_name=name, input_name=source),
         filename=script_filename("conv_tensors", filter=name, a=a, b=b, input=source, rows=h, cols=w, s=s),
     )
 

@@ -125,7 +125,7 @@ def grids() -> None:
         compare(coverage(size, size, s).double(), torch.ones(size, size, dtype=torch.float64)),
     )
     code_expander(
-        sampling_grids_code(size, s), filename=script_filename("sampling_grids", n=size, s=s), key="code_grids"
+        lambda: sampling_grids_code(size, s), filename=script_filename("sampling_grids", n=size, s=s), key="code_grids"
     )
     r, c = size - 1, size // 2  # 0-based, as on the axes
     grid_of = [f"({m}, {n})" for m in range(1, s + 1) for n in range(1, s + 1)]
@@ -168,7 +168,7 @@ def composition() -> None:
     chart(composition_figure(size, s, m, n, s_l), key="compose")
     badge(f"T^({s2})_{m2},{n2} applied once (Equation 26)", ok)
     code_expander(
-        grid_compose_code(size, s_l, s, m, n),
+        lambda: grid_compose_code(size, s_l, s, m, n),
         filename=script_filename("grid_compose", n=size, sl=s_l, s=s, m=m, off=n),
         key="code_compose",
     )
@@ -207,7 +207,7 @@ def property_4() -> None:
         st.info("The grid (p, q) misses the padded filter entirely, so every entry of the sub-sampled tensor is zero.")
     badge("the convolutional tensor of the small filter", r.agree)
     code_expander(
-        property4_code(name, size, s, m, n, p, q),
+        lambda: property4_code(name, size, s, m, n, p, q),
         filename=script_filename("property4", filter=name, n=size, s=s, mn=(m, n), pq=(p, q)),
         key="code_p4",
     )
@@ -246,7 +246,7 @@ def image_components() -> None:
     badge(f"F.pixel_unshuffle(x, {s}), channel for channel", ok, container=left)
     with left:
         code_expander(
-            polyphase_code(s, h, w, image_label=picked.label),
+            lambda: polyphase_code(s, h, w, image_label=picked.label),
             filename=script_filename("polyphase", s=s, size=(h, w)),
             key="code_poly",
         )

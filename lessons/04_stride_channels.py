@@ -246,7 +246,7 @@ def figure1() -> None:
     chart(sums, key="phase_sum")
     badge(f"F.conv1d with stride {s}", agree)
     code_expander(
-        stride_channels_code(w, x, s),
+        lambda: stride_channels_code(w, x, s),
         filename=script_filename("stride_channels_figure1", s=s, k=len(w), n=len(x)),
         key="code_figure1",
     )
@@ -336,7 +336,7 @@ def theorem1_view() -> None:
 
 def _theorem1_code(kname: str, s: int, pad: int, m: int, n: int, h: int, wd: int, label: str) -> None:
     code_expander(
-        theorem1_code(kernel(kname).tolist(), s, pad, m, n, h=h, w=wd, kernel_name=kname, image_label=label),
+        lambda: theorem1_code(kernel(kname).tolist(), s, pad, m, n, h=h, w=wd, kernel_name=kname, image_label=label),
         filename=script_filename("stride_channels_theorem1", kernel=kname, s=s, pad=pad, m=m, n=n, size=(h, wd)),
         key="code_theorem1",
     )

@@ -245,7 +245,7 @@ def lab() -> None:
 def _code(kind, size, s, mode, depth, methods, blur, seed, noise, image, ref, align) -> None:
     label = "the source's test image" if kind == "seed001" else IMAGES[kind]
     code_expander(
-        aliasing_code(
+        lambda: aliasing_code(
             kind,
             size,
             s,

@@ -134,7 +134,7 @@ def explorer() -> None:
         return
 
     code_expander(
-        backprop_code(v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]), one_d),
+        lambda: backprop_code(v["n"], v["k"], v["s"], v["p"], v["dy"], int(v["seed"]), one_d),
         filename=script_filename(
             "backprop", mode="1d" if one_d else "2d", n=v["n"], k=v["k"], s=v["s"], p=v["p"], seed=v["seed"]
         ),

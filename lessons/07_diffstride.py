@@ -154,7 +154,7 @@ def explorer() -> None:
     link.notice(snap)
     g = gradient(picked.key, sh, sw, r, loss, picked.image)
     code_expander(
-        diffstride_code(sh, sw, r, loss, h=h, w=w, image_label=picked.label),
+        lambda: diffstride_code(sh, sw, r, loss, h=h, w=w, image_label=picked.label),
         filename=script_filename("diffstride", size=(h, w), s=(sh, sw), r=r, loss=loss),
     )
     cols = st.columns(3)

@@ -162,7 +162,9 @@ def example_2_bigger() -> None:
     n = st.slider("Run Example 2's kernel and stride on a larger n×n input", 4, 16, 11, key="n2", bind="query-params")
     link.notice(snap)
     r = bigger_input(n)
-    code_expander(conventions_article_code(n), filename=script_filename("conventions_article", n=n), key="code_article")
+    code_expander(
+        lambda: conventions_article_code(n), filename=script_filename("conventions_article", n=n), key="code_article"
+    )
     left, right = st.columns([2, 3])
     chart(r.figure, key="ex2_bigger", where=right)
     parts = [f"With an input of {n}×{n}, the 3×3 kernel at stride 4 fits **{r.windows}** window(s)."]
@@ -199,7 +201,7 @@ def flip_section() -> None:
     link.notice(snap)
     r = flip_view(kernel, s)
     code_expander(
-        flip_code(kernel, s), filename=script_filename("conventions_flip", kernel=kernel, s=s), key="code_flip"
+        lambda: flip_code(kernel, s), filename=script_filename("conventions_flip", kernel=kernel, s=s), key="code_flip"
     )
     if r.relation == "symmetric":
         text = (
@@ -270,7 +272,9 @@ def same_section() -> None:
     )
     r = same_view(n, k, s, d)
     code_expander(
-        same_padding_code(n, k, s, d), filename=script_filename("conventions_same", n=n, k=k, s=s, d=d), key="code_same"
+        lambda: same_padding_code(n, k, s, d),
+        filename=script_filename("conventions_same", n=n, k=k, s=s, d=d),
+        key="code_same",
     )
     before, after = r.tf_pad
     predict_reveal(
@@ -338,7 +342,7 @@ def pool_section() -> None:
         return
     r = pool_view(n, k, s, p)
     code_expander(
-        pool_code(n, k, s, p), filename=script_filename("conventions_pool", n=n, k=k, s=s, p=p), key="code_pool"
+        lambda: pool_code(n, k, s, p), filename=script_filename("conventions_pool", n=n, k=k, s=s, p=p), key="code_pool"
     )
     predict_reveal(
         f"With n = {n}, k = {k}, s = {s} and p = {p}, how many windows does F.max_pool2d(..., ceil_mode=True) "
@@ -379,7 +383,9 @@ def pooling_vs_conv_section() -> None:
     link.notice(snap)
     r = down_view(picked.key, int(k), int(s), picked.image)
     code_expander(
-        pooling_vs_conv_code(int(k), int(s), int(channels), h=r.shape[0], w=r.shape[1], image_label=picked.label),
+        lambda: pooling_vs_conv_code(
+            int(k), int(s), int(channels), h=r.shape[0], w=r.shape[1], image_label=picked.label
+        ),
         filename=script_filename("conventions_pooling", k=k, s=s, c=channels, size=r.shape),
         key="code_down",
     )

@@ -250,7 +250,7 @@ def explorer() -> None:
             )
     _field_text(rf, unit, box, size, result, picked.label)
     code_expander(
-        receptive_field_code(g.rows, size, unit, title=NETS[net]),
+        lambda: receptive_field_code(g.rows, size, unit, title=NETS[net]),
         filename=script_filename("receptive_field", net=net, size=size, unit=unit),
     )
     _questions(g, rf, size)

@@ -222,7 +222,7 @@ def calculator() -> None:
     h, w = (tuple(values[axis][a] for a in AXES) for axis in ("h", "w"))
     r = shapes(h, w)
     code_expander(
-        transposed_size_code(h, w), filename=script_filename("transposed_size", rows=h, cols=w), key="code_size"
+        lambda: transposed_size_code(h, w), filename=script_filename("transposed_size", rows=h, cols=w), key="code_size"
     )
     if r.ours is None:
         _error(r.ours_error, "Lower output_padding (it must stay below the stride or the dilation) or the padding.")
@@ -304,7 +304,7 @@ def stamps() -> None:
         seed = int(c[6].number_input("Seed", 0, 999, 0, key="aseed", bind="query-params"))
     link.notice(snap)
     code_expander(
-        transposed_stamps_code(n, k, s, p, op, seed, one_d),
+        lambda: transposed_stamps_code(n, k, s, p, op, seed, one_d),
         filename=script_filename(
             "transposed_stamps", mode="1d" if one_d else "2d", n=n, k=k, s=s, p=p, op=op, seed=seed
         ),
@@ -391,7 +391,7 @@ def checkerboard() -> None:
     chart(r.fig_2d, key="overlap_2d")
     badge("F.conv_transpose2d of an all-ones input with an all-ones kernel", r.agree)
     code_expander(
-        overlap_code(n, ka, kb, s),
+        lambda: overlap_code(n, ka, kb, s),
         filename=script_filename("transposed_overlap", n=n, k=(ka, kb), s=s),
         key="code_overlap",
     )

@@ -730,7 +730,11 @@ def _expander_app() -> None:
     from stride_core.codegen import arithmetic_code, script_filename
     from ui.code import code_expander
 
-    code_expander(arithmetic_code(9, 9, 3, 3, 1, 2, 2, 1), filename=script_filename("arithmetic", h=9, w=9, k=(3, 3)))
+    def script() -> str:  # counts its calls: a closed expander must not build its script
+        st.session_state["built"] = st.session_state.get("built", 0) + 1
+        return arithmetic_code(9, 9, 3, 3, 1, 2, 2, 1)
+
+    code_expander(script, filename=script_filename("arithmetic", h=9, w=9, k=(3, 3)))
     code_expander("print(1)\n", filename="../odd name", key="second")
 
 
@@ -743,6 +747,12 @@ class TestCodeExpander:
         at.run()
         assert not at.exception
         assert [e.label for e in at.expander] == ["PyTorch code for this view"] * 2
+        # Closed: nothing inside is built or sent, and the script function is not called.
+        assert not at.code and not at.get("download_button") and at.session_state.get("built") is None
+        at.session_state["code_open"] = True
+        at.session_state["second_open"] = True
+        at.run()
+        assert not at.exception and at.session_state["built"] == 1
         assert at.code[0].language == "python" and at.code[0].value.strip() == SCRIPTS["arith-default"].strip()
         buttons = at.get("download_button")
         assert len(buttons) == 2
