@@ -1,11 +1,13 @@
 """What the student waits for: control moved -> figures drawn, measured in Debian's Chromium.
 
-For every lesson (and a one-slider page as the floor), at each viewport: open the lesson by a
-deep link on a warm server (page load -> every figure drawn), then move each main control back
-and forth by keyboard and time each move from the key press to the last change of the page
-(the figures redrawn) plus two animation frames. A move counts as finished when the script is
-idle, no chart lacks its SVG and nothing in the page has changed for QUIET_MS (the quiet window
-itself is not counted). Prints the median and p95 per control, and the page-load time.
+For every lesson (plus EXTRA_VIEWS, and four floor pages: Streamlit alone, then one figure drawn by
+st.plotly_chart), at each viewport: open the page by a deep link on a warm server (page load:
+navigation start -> every figure drawn, the clock installed before the page's own scripts), then
+move each main control back and forth by keyboard and time each move from the key press to the
+last change of the page (the figures redrawn) plus two animation frames. A move counts as finished
+when the script is idle, no chart lacks its SVG and nothing in the page has changed for QUIET_MS
+(the quiet window itself is not counted). Prints the median and p95 per control, when the browser
+saw the script finish (median), and the page-load time.
 
 Run: `.venv/bin/python bench/bench_browser.py [--moves N] [slug ...]` (part of `make bench`).
 Needs /usr/bin/chromium. Numbers depend on what else the machine is doing: run it alone.
