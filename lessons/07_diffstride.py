@@ -36,6 +36,7 @@ link = UrlLink("diffstride")
 TIME_CAP_S = 60.0
 MIN_SIDE = 16  # 2 × the largest integer stride, for the R = 0 check against spectral pooling
 VIEWS = ("Mask on the spectrum", "The outputs side by side")
+SLIDERS = ("res", "sh", "sw", "tie", "r")  # the link keys the explorer's figures depend on (with the image)
 LOSSES = {
     "reconstruction": "reconstruction error (what the crop throws away)",
     "penalty": "complexity penalty J (Equation 6)",
@@ -130,8 +131,9 @@ def explorer() -> None:
         link.notice(view_snap)
         if mask_tab.open:
             with mask_tab:
-                chart(spectrum, key="spectrum")
-                chart(profiles, key="profiles")
+                # Named by what they show, so the loss choice below does not redraw them.
+                chart(spectrum, key="spectrum", depends_on=SLIDERS)
+                chart(profiles, key="profiles", depends_on=SLIDERS)
         if outputs_tab.open:
             with outputs_tab:
                 st.markdown(
@@ -140,7 +142,7 @@ def explorer() -> None:
                     f"S = {s_int}: a strided convolution with a box kernel, naive subsampling, spectral pooling, and "
                     f"DiffStride with R = {r}."
                 )
-                chart(side_by_side, key="compare")
+                chart(side_by_side, key="compare", depends_on=SLIDERS)
                 badge(
                     f"spectral pooling: DiffStride with R = 0 at S = {s_int}, on the image cut to a multiple of 2S",
                     agreement,

@@ -209,7 +209,8 @@ def explorer() -> None:
         return
     rf = g.rf
     _metrics(g, base, removed)
-    chart(staircase(model_key, size), key="staircase")
+    # Named by what it shows, so moving the unit below does not redraw it.
+    chart(staircase(model_key, size), key="staircase", depends_on=("net", "size", "stack", "by"))
     _staircase_caption(g, size)
 
     st.subheader("One output unit and its field")

@@ -409,7 +409,15 @@ def chart_config(name: str) -> dict[str, Any]:
     return figure_config(file_stem(_lesson(), name, _settings()), _format())
 
 
-def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **plotly: Any) -> Any:
+def chart(
+    fig: Any,
+    *,
+    key: str,
+    name: str | None = None,
+    where: Any = None,
+    depends_on: Sequence[str] | None = None,
+    **plotly: Any,
+) -> Any:
     """Draw a plotly figure with its downloads, text alternative and (for animations) a keyboard step control.
 
     Args:
@@ -417,12 +425,18 @@ def chart(fig: Any, *, key: str, name: str | None = None, where: Any = None, **p
         key: the chart's stable key (kept from the page; the step and table toggles use it as a prefix).
         name: the figure's name in the saved file's name (default: the key).
         where: the container to draw in (default: the current one), e.g. a column.
+        depends_on: the link keys whose settings the figure shows, named in the saved file's name
+            (default: every link-bound setting of the page). The file name is part of the chart's
+            config, and Streamlit redraws a chart whose config changed: a figure that does not
+            depend on a control should not name it, or every move of that control redraws it.
         plotly: passed on to st.plotly_chart (on_select, selection_mode, ...).
 
     Returns what st.plotly_chart returns (the selection state when on_select is set).
     """
     box = where if where is not None else st
     settings = _settings()
+    if depends_on is not None:
+        settings = {k: v for k, v in settings.items() if k in depends_on}
     labels = step_labels(frame_labels(fig)) if spec_of(fig).get("frames") else []
     labels = labels if len(labels) > 1 else []  # one frame: nothing to step through
     if labels:

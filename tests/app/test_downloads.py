@@ -117,3 +117,18 @@ def test_numbers_as_tables_on_request(served):
         assert np.array_equal(grid, z)
     names = [n for n in served if n.startswith("stride_lab_backprop_pair-w-") and n.endswith(".csv")]
     assert len(names) == len(zs), list(served)
+
+
+def test_a_figure_is_named_only_by_what_it_shows():
+    """Streamlit redraws a chart whose config changed: moving the unit must leave the staircase's file name (and
+    element id) alone, while the field view, which shows the unit, is renamed."""
+    at = open_lesson("lessons/09_receptive_field.py")
+    stair = chart(at, "staircase")[2].id
+    field_name = chart(at, "field_view")[1]["toImageButtonOptions"]["filename"]
+    at.number_input(key="ui").set_value(at.number_input(key="ui").value + 1).run()
+    assert not at.exception
+    assert chart(at, "staircase")[2].id == stair
+    assert chart(at, "field_view")[1]["toImageButtonOptions"]["filename"] != field_name
+    at.select_slider(key="size").set_value(256).run()
+    _, config, proto = chart(at, "staircase")
+    assert proto.id != stair and "_size256" in config["toImageButtonOptions"]["filename"]
