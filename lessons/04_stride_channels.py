@@ -39,6 +39,7 @@ from ui.figures import chart, chart_config, table
 
 lesson_header("stride-channels")
 link = UrlLink("stride-channels")
+THEOREM1_KEYS = ("size", "kernel", "s2", "pad")  # the Theorem 1 view's link keys (with the image)
 notices = st.container()
 KERNELS = {  # name -> values (None: random, seeded by its size)
     "box 3×3": [[1 / 9] * 3] * 3,
@@ -262,7 +263,7 @@ def theorem1_view() -> None:
     st.markdown(
         "so a strided convolution is an ordinary multi-channel convolution whose channels are the phases of the image."
     )
-    snap = link.take("size", "kernel", "s2", "pad")
+    snap = link.take(*THEOREM1_KEYS)
     left, right = st.columns([1, 3])
     size = left.selectbox("Working size (longest side)", [64, 128, 256], index=1, key="size", bind="query-params")
     picked = image_picker(key="img", max_side=size, container=left)
@@ -278,8 +279,9 @@ def theorem1_view() -> None:
         )
         return
     tiles, sums, agree_sum, agree_fast = theorem1_figures(picked.key, size, kname, s, pad, picked.image)
-    chart(tiles, key="terms", where=right)
-    chart(sums, key="sum", where=right)
+    # Named by what they show, so Lemma 1's m and n below do not redraw them.
+    chart(tiles, key="terms", where=right, depends_on=THEOREM1_KEYS)
+    chart(sums, key="sum", where=right, depends_on=THEOREM1_KEYS)
     badge(f"F.conv2d with stride {s} (sum of the s² terms)", agree_sum, container=right)
     badge("as one stride-1 convolution over s² phase channels", agree_fast, container=right)
     predict_reveal(
