@@ -102,6 +102,15 @@ class Line:
         with self._cond:
             return self._held
 
+    def wait_for(self, predicate: Callable[[Line], bool], timeout: float) -> bool:
+        """Block until predicate(line) holds or `timeout` seconds pass; returns whether it holds.
+
+        The predicate is checked again whenever someone joins or leaves the line or a slot is taken or
+        released (each of those notifies the line's condition).
+        """
+        with self._cond:  # an RLock: the predicate may call waiting() and held()
+            return self._cond.wait_for(lambda: predicate(self), timeout)
+
     def acquire(self, owner: str | None, wait_s: float, on_wait: Callable[[int], None] | None) -> Slot:
         ticket = object()
         with self._cond:
@@ -114,6 +123,7 @@ class Line:
             if len(self._line) >= self.limit:
                 return Slot(False, len(self._line) + 1, f"line full ({len(self._line)} waiting)")
             self._line.append((ticket, owner))
+            self._cond.notify_all()  # whoever waits for the line to change (wait_for)
         t0 = time.monotonic()
         shown, shown_at = 0, 0.0
         try:

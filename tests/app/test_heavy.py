@@ -17,19 +17,9 @@ import ui.heavy as heavy
 from ui.heavy import Line, decode_slot, heavy_slot
 
 
-def _poll(cond, timeout: float) -> bool:
-    """Poll cond until it holds (True) or the deadline passes (False); returns as soon as it holds."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.002)
-    return True
-
-
-def _wait_until(cond, timeout: float = 30.0, what: str = "the condition") -> None:
-    """Wait for a condition on the line's real state; the long deadline only matters when it never comes."""
-    assert _poll(cond, timeout), f"timed out after {timeout:.0f} s waiting for {what}"
+def _wait_until(line: Line, cond, timeout: float = 30.0, what: str = "the condition") -> None:
+    """Wait for a condition on the line's real state (woken by every change of the line, no polling)."""
+    assert line.wait_for(lambda _line: cond(), timeout), f"timed out after {timeout:.0f} s waiting for {what}"
 
 
 class TestLine:
@@ -59,7 +49,7 @@ class TestLine:
             t = threading.Thread(target=student, args=(name,))
             t.start()
             threads.append(t)
-            _wait_until(lambda n=name: n in line.waiting(), what=f"{name} in line")
+            _wait_until(line, lambda n=name: n in line.waiting(), what=f"{name} in line")
         assert line.waiting() == ["b", "c", "d"]
         line.release()
         for t in threads:
@@ -79,14 +69,14 @@ class TestLine:
             order.append("b")
             got_b.set()
             # B keeps the slot until A is seen waiting behind it: A really asked while B held it.
-            if _poll(lambda: line.waiting() == ["a"], 30):
+            if line.wait_for(lambda line: line.waiting() == ["a"], 30):
                 a_waits.set()
             line.release()
 
         a_waits = threading.Event()
         t = threading.Thread(target=b, daemon=True)
         t.start()
-        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
+        _wait_until(line, lambda: line.waiting() == ["b"], what="b in line")
         line.release()
         again = line.acquire("a", 30, None)  # the same student, immediately
         order.append("a")
@@ -101,7 +91,7 @@ class TestLine:
         assert line.acquire("a", 0, None)
         t = threading.Thread(target=lambda: line.acquire("b", 30, None) and line.release())
         t.start()
-        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
+        _wait_until(line, lambda: line.waiting() == ["b"], what="b in line")
         with line._cond:  # b cannot wake up while this thread holds the line's lock: the slot is free, b waits
             line.release()
             assert line.held() == 0 and line.waiting() == ["b"]
@@ -114,17 +104,23 @@ class TestLine:
         line = Line(1, 8)
         assert line.acquire("a", 0, None)
         seen: dict[str, list[int]] = {"b": [], "c": []}
+        c_second = threading.Event()
+
+        def told(name: str, place: int) -> None:
+            seen[name].append(place)
+            if name == "c" and place == 2:
+                c_second.set()
 
         def student(name: str) -> None:
-            if line.acquire(name, 30, seen[name].append):
+            if line.acquire(name, 30, lambda place: told(name, place)):
                 line.release()
 
         tb = threading.Thread(target=student, args=("b",))
         tb.start()
-        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
+        _wait_until(line, lambda: line.waiting() == ["b"], what="b in line")
         tc = threading.Thread(target=student, args=("c",))
         tc.start()
-        _wait_until(lambda: 2 in seen["c"], what="c told place 2")
+        assert c_second.wait(30), "c was never told place 2"
         line.release()
         tb.join(30)
         tc.join(30)
@@ -140,7 +136,7 @@ class TestLine:
         assert line.waiting() == []
         t = threading.Thread(target=lambda: line.acquire("b", 30, None) and line.release())
         t.start()
-        _wait_until(lambda: line.waiting() == ["b"], what="b in line")
+        _wait_until(line, lambda: line.waiting() == ["b"], what="b in line")
         full = line.acquire("c", 2, None)
         assert not full and full.reason.startswith("line full")
         line.release()
@@ -181,7 +177,7 @@ class TestDecodeSlot:
                     got[0] += 1
                     peak[0] = max(peak[0], active[0])
                 # a broken slot that let two in would leave fewer waiting: the deadline ends the hold
-                _poll(lambda: len(heavy._decode.waiting()) == n - 1 - done[0], 5)
+                heavy._decode.wait_for(lambda line: len(line.waiting()) == n - 1 - done[0], 5)
                 with lock:
                     active[0] -= 1
                     done[0] += 1

@@ -11,13 +11,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from classroom.store import open_store, question_id
+from tests.e2e.conftest import wait_healthy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -69,17 +68,10 @@ def served(tmp_path_factory):
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {(d / 'server.log').read_text()}")
-            time.sleep(0.3)
+        try:
+            wait_healthy(url, proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {(d / 'server.log').read_text()}") from exc
         yield url, url_db
     finally:
         proc.terminate()
@@ -112,10 +104,8 @@ def test_reveal_reaches_an_open_student_page(served):
             student.goto(f"{url}/?room={code}", wait_until="domcontentloaded")
             _idle(student)
             student.get_by_text("k = 4", exact=True).click()
-            deadline = time.monotonic() + 30
-            while store.results(code, Q1) != {"k = 4": 1}:
-                assert time.monotonic() < deadline, f"the answer was not stored: {store.results(code, Q1)}"
-                time.sleep(0.2)
+            student.get_by_text("Your answer is in.").first.wait_for(timeout=30_000)  # drawn from the store
+            assert store.results(code, Q1) == {"k = 4": 1}
             assert student.get_by_text("the windows overlap evenly").count() == 0  # hidden before the reveal
 
             teacher = browser.new_context(viewport={"width": 1200, "height": 1400}).new_page()
@@ -125,10 +115,8 @@ def test_reveal_reaches_an_open_student_page(served):
             teacher.locator("[data-testid='stImage'] img").first.wait_for(timeout=30_000)  # the QR code, drawn lazily
             assert teacher.locator("[data-testid='stImage'] img").count() == 1
             teacher.get_by_role("button", name="Reveal").click()
-            deadline = time.monotonic() + 30
-            while not store.revealed(code, Q1):
-                assert time.monotonic() < deadline, "the teacher's Reveal did not reach the store"
-                time.sleep(0.2)
+            teacher.get_by_text("revealed to the class", exact=False).first.wait_for(timeout=30_000)  # from the store
+            assert store.revealed(code, Q1), "the teacher's Reveal did not reach the store"
 
             # No reload: the page's watch_reveals fragment sees the new poll stamp and reruns the page.
             student.get_by_text("the windows overlap evenly").wait_for(timeout=30_000)

@@ -11,7 +11,6 @@ import hashlib
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -313,17 +312,15 @@ class TestOpen:
 
 _WORKER = textwrap.dedent(
     """
-    import os, sys, time
-    from pathlib import Path
+    import sys
     sys.path.insert(0, sys.argv[1])
     from classroom.store import open_store
-    url, mode, go = sys.argv[2], sys.argv[3], Path(sys.argv[4])
-    Path(f"{go}.ready-{os.getpid()}").touch()   # imports done
-    while not go.exists():              # start together
-        time.sleep(0.005)
+    url, mode = sys.argv[2], sys.argv[3]
+    print("ready", flush=True)           # imports done
+    sys.stdin.readline()                 # start together: the parent writes a line to every worker at once
     store = open_store(url)              # every process creates the schema if it is missing
     if mode == "submit":
-        room, p, n, shared = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+        room, p, n, shared = sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
         for i in range(n):
             student = f"p{p}-s{i}"
             store.submit(room, "q", student, "first")           # replaced below
@@ -337,41 +334,37 @@ _WORKER = textwrap.dedent(
 )
 
 
-def _run_processes(args_list: list[list[str]], go: Path, timeout: float = 240) -> None:
+def _run_processes(args_list: list[list[str]], timeout: float = 240) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(ROOT), *args],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for args in args_list
     ]
-    # Start them together: go is touched once every process has finished its imports and waits for it.
-    deadline = time.monotonic() + timeout
-    while len(list(go.parent.glob(f"{go.name}.ready-*"))) < len(procs):
-        early = [p for p in procs if p.poll() is not None]
-        if early or time.monotonic() > deadline:
-            for p in procs:
-                p.kill()
-            errs = [p.communicate()[1] for p in early]
-            pytest.fail(
-                f"workers not ready after {timeout - (deadline - time.monotonic()):.0f} s; exited early: {errs}"
-            )
-        time.sleep(0.01)
-    go.touch()
+    # Start them together: each says "ready" once its imports are done, then waits for a line on stdin.
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":  # "" if the worker exited first
+            for q in procs:
+                q.kill()
+            pytest.fail(f"a worker exited before it was ready: {p.communicate()[1]}")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = [p.communicate(timeout=timeout) for p in procs]
     failed = [(p.returncode, err) for p, (_, err) in zip(procs, outs, strict=True) if p.returncode != 0]
     assert not failed, failed
 
 
 @pytest.mark.slow
-def test_concurrent_submissions_lose_and_double_nothing(db_url, tmp_path):
+def test_concurrent_submissions_lose_and_double_nothing(db_url):
     procs, n, shared = 4, 50, 10
     setup = open_store(db_url)
     room, _ = setup.create_room()
-    go = tmp_path / "go"
-    _run_processes([[db_url, "submit", str(go), room, str(p), str(n), str(shared)] for p in range(procs)], go)
+    _run_processes([[db_url, "submit", room, str(p), str(n), str(shared)] for p in range(procs)])
     expected_q = Counter("ABCD"[(p + i) % 4] for p in range(procs) for i in range(n))
     expected_q["S"] = shared
     expected_q2 = Counter(str(i % 7) for p in range(procs) for i in range(n))
@@ -385,10 +378,9 @@ def test_concurrent_submissions_lose_and_double_nothing(db_url, tmp_path):
 
 
 @pytest.mark.slow
-def test_concurrent_schema_creation(fresh_db_url, tmp_path):
+def test_concurrent_schema_creation(fresh_db_url):
     """Several processes open an empty database at once (replicas starting together): all succeed."""
-    go = tmp_path / "go"
-    _run_processes([[fresh_db_url, "open", str(go)] for _ in range(4)], go)
+    _run_processes([[fresh_db_url, "open"] for _ in range(4)])
     s = open_store(fresh_db_url)
     try:
         code, _ = s.create_room()
